@@ -1,0 +1,99 @@
+import type { IdGenerator } from "./ids.ts";
+import type { LedgerConfig } from "./ledger-config.ts";
+import type { Account, BalanceRow, Entry, Hold, Lot, MemberLimit, TransactionRecord, Unit } from "./model.ts";
+
+/**
+ * One account as a batch sees it, loaded under the account's row lock. The rules mutate
+ * it in memory; the store writes back what `LedgerWrites` marks as changed.
+ */
+export interface AccountState {
+  account: Account;
+  balances: Map<string, BalanceRow>;
+  /** Live lots (something remaining or held), plus any a refund or reversal touches. */
+  lots: Map<string, Lot>;
+  /** Active holds, plus any an operation in the batch names. */
+  holds: Map<string, Hold>;
+  /** For organizations: member account id → unit → limit. A member has a map, maybe empty. */
+  members: Map<string, Map<string, MemberLimit>>;
+}
+
+/** A transaction that a refund or reversal refers to, with what has undone it so far. */
+export interface PriorTransaction {
+  record: TransactionRecord;
+  /** Entries of the transaction and of every refund or reversal of it, in order. */
+  entries: Entry[];
+  refundedMinor: bigint;
+  reversed: boolean;
+}
+
+/** Everything a batch changed, for the store to persist in the same database transaction. */
+export interface LedgerWrites {
+  transactions: TransactionRecord[];
+  entries: Entry[];
+  lots: Map<string, { accountId: string; lot: Lot; isNew: boolean }>;
+  holds: Map<string, { hold: Hold; isNew: boolean }>;
+  balances: Map<string, { accountId: string; row: BalanceRow }>;
+  members: Map<string, { accountId: string; limit: MemberLimit }>;
+}
+
+export function emptyWrites(): LedgerWrites {
+  return {
+    transactions: [],
+    entries: [],
+    lots: new Map(),
+    holds: new Map(),
+    balances: new Map(),
+    members: new Map(),
+  };
+}
+
+/** What the rules need besides the state: the clock, ids and the deployment's config. */
+export interface BatchContext {
+  now: Date;
+  newId: IdGenerator;
+  config: LedgerConfig;
+  units: ReadonlyMap<string, Unit>;
+  accounts: Map<string, AccountState>;
+  holdAccounts: Map<string, string>;
+  priorTransactions: Map<string, PriorTransaction>;
+  writes: LedgerWrites;
+}
+
+export function balanceRowOf(state: AccountState, unit: string): BalanceRow {
+  let row = state.balances.get(unit);
+  if (!row) {
+    row = { unit, balanceMinor: 0n, heldMinor: 0n, debtMinor: 0n, version: 0n };
+    state.balances.set(unit, row);
+  }
+  return row;
+}
+
+export function markBalance(ctx: BatchContext, state: AccountState, row: BalanceRow): void {
+  ctx.writes.balances.set(`${state.account.accountId}\u0000${row.unit}`, {
+    accountId: state.account.accountId,
+    row,
+  });
+}
+
+export function markLot(ctx: BatchContext, state: AccountState, lot: Lot, isNew = false): void {
+  const key = lot.lotId;
+  const existing = ctx.writes.lots.get(key);
+  ctx.writes.lots.set(key, { accountId: state.account.accountId, lot, isNew: isNew || (existing?.isNew ?? false) });
+}
+
+export function markHold(ctx: BatchContext, hold: Hold, isNew = false): void {
+  const existing = ctx.writes.holds.get(hold.holdId);
+  ctx.writes.holds.set(hold.holdId, { hold, isNew: isNew || (existing?.isNew ?? false) });
+}
+
+export function markMember(ctx: BatchContext, state: AccountState, limit: MemberLimit): void {
+  ctx.writes.members.set(`${state.account.accountId}\u0000${limit.memberAccountId}\u0000${limit.unit}`, {
+    accountId: state.account.accountId,
+    limit,
+  });
+}
+
+/** available = balance − held: what a new hold or charge may take. */
+export function availableOf(row: BalanceRow): bigint {
+  return row.balanceMinor - row.heldMinor;
+}

@@ -1,0 +1,28 @@
+/**
+ * Ids are a type prefix and a time-ordered UUIDv7 (`acct_0192…`), so a log line says what
+ * it names and ids sort by creation. The core receives a generator: it does no I/O.
+ */
+export const ID_PREFIXES = {
+  account: "acct",
+  lot: "lot",
+  hold: "hold",
+  transaction: "txn",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+export type IdGenerator = (kind: IdKind) => string;
+
+/** System accounts have fixed, readable ids; they balance every customer entry. */
+export const SYSTEM_ACCOUNTS = {
+  /** Source of every grant. */
+  issuance: "system:issuance",
+  /** Destination of every charge and settlement. */
+  consumption: "system:consumption",
+  /** Destination of credits that expired unused. */
+  expiry: "system:expiry",
+  /** Destination of admin deductions. */
+  adjustment: "system:adjustment",
+} as const;
+
+export type SystemAccountId = (typeof SYSTEM_ACCOUNTS)[keyof typeof SYSTEM_ACCOUNTS];

@@ -1,0 +1,11 @@
+export * from "./account-state.ts";
+export * from "./apply-operation.ts";
+export * from "./balance-view.ts";
+export * from "./ids.ts";
+export * from "./ledger-config.ts";
+export * from "./model.ts";
+export * from "./money.ts";
+export * from "./operations.ts";
+export * from "./result-codes.ts";
+export { sweepAccount } from "./rules/expire.ts";
+export * from "./spend-order.ts";

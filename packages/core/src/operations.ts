@@ -1,0 +1,140 @@
+import type { AccountRef, GrantSource, HoldStatus } from "./model.ts";
+
+/** Every write names an idempotency key: a replay returns the first result. */
+interface Keyed {
+  idempotencyKey: string;
+}
+
+export interface GrantOperation extends Keyed {
+  kind: "grant";
+  account: AccountRef;
+  unit?: string;
+  amountMinor: bigint;
+  source: GrantSource;
+  /** Lower spends first; defaults to the deployment's priority for the source. */
+  priority?: number;
+  expiresAt?: Date | null;
+  /** Required for admin grants: every balance can be explained line by line. */
+  reason?: string;
+}
+
+export interface AuthorizeOperation extends Keyed {
+  kind: "authorize";
+  account: AccountRef;
+  unit?: string;
+  amountMinor: bigint;
+  /** Hold lifetime; the deployment's default when absent, capped by its maximum. */
+  ttlMs?: number;
+  /** For an organization: the member (a user's external id) drawing from its balance. */
+  member?: string;
+}
+
+export interface SettleOperation extends Keyed {
+  kind: "settle";
+  holdId: string;
+  /** The actual cost: less than the hold releases the rest; more draws the excess. */
+  amountMinor: bigint;
+  /**
+   * When the excess over the hold cannot be covered, capture what can be and report the
+   * shortfall instead of failing: usage already happened and must not be lost.
+   */
+  captureAvailable?: boolean;
+}
+
+export interface ReleaseOperation extends Keyed {
+  kind: "release";
+  holdId: string;
+}
+
+export interface ChargeOperation extends Keyed {
+  kind: "charge";
+  account: AccountRef;
+  unit?: string;
+  amountMinor: bigint;
+  member?: string;
+  reason?: string;
+}
+
+/** An admin deduction: like a charge, but to the adjustment account, with a required reason. */
+export interface DeductOperation extends Keyed {
+  kind: "deduct";
+  account: AccountRef;
+  unit?: string;
+  amountMinor: bigint;
+  reason: string;
+}
+
+/** Returns part or all of a charge or settlement to the lots it was drawn from. */
+export interface RefundOperation extends Keyed {
+  kind: "refund";
+  transactionId: string;
+  /** Defaults to what is left unrefunded. */
+  amountMinor?: bigint;
+  reason?: string;
+}
+
+/** Undoes a whole transaction (grant, charge, settlement, deduction) by mirroring its entries. */
+export interface ReverseOperation extends Keyed {
+  kind: "reverse";
+  transactionId: string;
+  reason: string;
+}
+
+export type Operation =
+  | GrantOperation
+  | AuthorizeOperation
+  | SettleOperation
+  | ReleaseOperation
+  | ChargeOperation
+  | DeductOperation
+  | RefundOperation
+  | ReverseOperation;
+
+export type OperationKind = Operation["kind"];
+
+/** What a balance looks like right after an operation, so callers need not read it again. */
+export interface BalanceAfter {
+  accountId: string;
+  unit: string;
+  balanceMinor: bigint;
+  heldMinor: bigint;
+  availableMinor: bigint;
+}
+
+export interface TransactionOutcome extends BalanceAfter {
+  transactionId: string;
+  amountMinor: bigint;
+}
+
+export interface GrantOutcome extends TransactionOutcome {
+  lotId: string;
+}
+
+export interface HoldOutcome extends BalanceAfter {
+  holdId: string;
+  amountMinor: bigint;
+  expiresAt: Date;
+  status: HoldStatus;
+}
+
+export interface SettleOutcome extends BalanceAfter {
+  holdId: string;
+  transactionId: string;
+  /** What was captured. */
+  amountMinor: bigint;
+  /** What was asked for but could not be captured (only with `captureAvailable`). */
+  shortfallMinor: bigint;
+}
+
+export type ReleaseOutcome = HoldOutcome;
+
+export interface OutcomeByKind {
+  grant: GrantOutcome;
+  authorize: HoldOutcome;
+  settle: SettleOutcome;
+  release: ReleaseOutcome;
+  charge: TransactionOutcome;
+  deduct: TransactionOutcome;
+  refund: TransactionOutcome;
+  reverse: TransactionOutcome;
+}

@@ -1,0 +1,50 @@
+/**
+ * Group commit: operations submitted while a batch is being written wait and go together
+ * in the next one, so N concurrent callers cost one database transaction, not N (as
+ * TigerBeetle batches transfers). Each caller still gets its own result, in order.
+ */
+export class CommitLane<Item, Outcome> {
+  readonly #queue: Array<{ item: Item; resolve: (outcome: Outcome) => void; reject: (error: unknown) => void }> = [];
+  #running = false;
+
+  constructor(
+    private readonly runBatch: (items: Item[]) => Promise<Outcome[]>,
+    private readonly batchSizeMax: number,
+  ) {}
+
+  submit(item: Item): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.batchSizeMax);
+        try {
+          const outcomes = await this.runBatch(batch.map((waiter) => waiter.item));
+          for (const [index, waiter] of batch.entries()) waiter.resolve(outcomes[index] as Outcome);
+        } catch {
+          // One bad operation must not fail its neighbours: run them one by one.
+          for (const waiter of batch) {
+            try {
+              const [outcome] = await this.runBatch([waiter.item]);
+              waiter.resolve(outcome as Outcome);
+            } catch (error) {
+              waiter.reject(error);
+            }
+          }
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}

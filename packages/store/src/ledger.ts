@@ -1,0 +1,238 @@
+import {
+  type Account,
+  type AccountRef,
+  type AccountType,
+  type BalanceView,
+  DEFAULT_LEDGER_CONFIG,
+  type LedgerConfig,
+  type Operation,
+  type OperationKind,
+  type OperationResult,
+  type OutcomeByKind,
+  type ResolvedOperation,
+  type Result,
+  type Unit,
+} from "@tollgate/core";
+import { AccountDirectory } from "./account-directory.ts";
+import { requestHash } from "./codec.ts";
+import { CommitLane } from "./commit-lane.ts";
+import { migrate } from "./migrate.ts";
+import { newId } from "./new-id.ts";
+import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
+import { type BatchItem, processBatch } from "./process-batch.ts";
+import { type HistoryPage, readBalances, readHistory } from "./reads.ts";
+import type { SqlClient } from "./sql-client.ts";
+import { ensureUnits } from "./units.ts";
+
+export interface LedgerOptions extends DatabaseOptions {
+  config?: LedgerConfig;
+  /**
+   * Batches written at once, each on its own connection (PostgreSQL only; PGlite has one
+   * connection). An account always maps to the same lane, so its operations stay in order.
+   */
+  lanes?: number;
+  /** The most operations one database transaction carries. */
+  batchSizeMax?: number;
+  /** The ledger's clock; tests move it to expire holds and lots. */
+  clock?: () => Date;
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+
+type BatchLane = CommitLane<BatchItem, OperationResult | null>;
+
+type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K }>, "kind">;
+
+/**
+ * The credits ledger: the library API the server, the CLI, the tests and the benchmarks use.
+ *
+ * @example
+ * const ledger = await Ledger.open({ dataDir: "./.tollgate" });
+ * await ledger.grant({ account: { type: "user", externalId: "u1" }, amountMinor: 100n, source: "promo", idempotencyKey: "promo-u1" });
+ * const hold = await ledger.authorize({ account: { type: "user", externalId: "u1" }, amountMinor: 30n, idempotencyKey: "call-1" });
+ * if (hold.ok) await ledger.settle({ holdId: hold.value.holdId, amountMinor: 12n, idempotencyKey: "call-1-settle" });
+ */
+export class Ledger {
+  readonly #lanes: BatchLane[];
+  readonly #holdAccounts = new Map<string, string>();
+  readonly accounts: AccountDirectory;
+
+  private constructor(
+    readonly sql: SqlClient,
+    readonly config: LedgerConfig,
+    readonly units: ReadonlyMap<string, Unit>,
+    readonly schema: string,
+    private readonly clock: () => Date,
+    options: { lanes: number; batchSizeMax: number },
+  ) {
+    const env = () => ({ config, units, newId, now: clock() });
+    this.#lanes = Array.from(
+      { length: options.lanes },
+      () => new CommitLane((items) => sql.transaction((tx) => processBatch(tx, env(), items)), options.batchSizeMax),
+    );
+    this.accounts = new AccountDirectory(sql, { config, units, newId, clock });
+  }
+
+  static async open(options: LedgerOptions = {}): Promise<Ledger> {
+    const schema = options.schema ?? DEFAULT_SCHEMA;
+    const lanes = options.databaseUrl ? (options.lanes ?? 4) : 1;
+    const sql = await openDatabase({ ...options, schema, poolSize: options.poolSize ?? lanes + 6 });
+    try {
+      if (options.migrate ?? true) await migrate(sql, schema);
+      const config = options.config ?? DEFAULT_LEDGER_CONFIG;
+      const units = await ensureUnits(sql, config.units);
+      return new Ledger(sql, config, units, schema, options.clock ?? (() => new Date()), {
+        lanes,
+        batchSizeMax: options.batchSizeMax ?? 512,
+      });
+    } catch (error) {
+      await sql.close();
+      throw error;
+    }
+  }
+
+  /** Applies any operation; the typed helpers below are shorthands for it. */
+  async execute<K extends OperationKind>(op: Extract<Operation, { kind: K }>): Promise<Result<OutcomeByKind[K]>> {
+    assertKey(op.idempotencyKey);
+    const resolved = await this.#resolve(op);
+    const item: BatchItem = {
+      type: "operation",
+      resolved,
+      requestHash: requestHash(op as unknown as Record<string, unknown>),
+    };
+    const result = await this.#laneFor(resolved.accountId ?? op.idempotencyKey).submit(item);
+    if (!result) throw new Error("an operation returned no result");
+    if (result.ok && op.kind === "authorize" && "holdId" in result.value) {
+      this.#rememberHold(result.value.holdId, result.value.accountId);
+    }
+    return result as Result<OutcomeByKind[K]>;
+  }
+
+  grant(input: OperationInput<"grant">) {
+    return this.execute({ kind: "grant", ...input });
+  }
+  authorize(input: OperationInput<"authorize">) {
+    return this.execute({ kind: "authorize", ...input });
+  }
+  settle(input: OperationInput<"settle">) {
+    return this.execute({ kind: "settle", ...input });
+  }
+  release(input: OperationInput<"release">) {
+    return this.execute({ kind: "release", ...input });
+  }
+  charge(input: OperationInput<"charge">) {
+    return this.execute({ kind: "charge", ...input });
+  }
+  deduct(input: OperationInput<"deduct">) {
+    return this.execute({ kind: "deduct", ...input });
+  }
+  refund(input: OperationInput<"refund">) {
+    return this.execute({ kind: "refund", ...input });
+  }
+  reverse(input: OperationInput<"reverse">) {
+    return this.execute({ kind: "reverse", ...input });
+  }
+
+  /** Creates the account on first use, with the deployment's signup grant. */
+  ensureAccount(ref: { type: AccountType; externalId: string }): Promise<Account> {
+    return this.accounts.ensure(ref);
+  }
+
+  /** Balances per unit (or one unit) as of now; null if the account does not exist. */
+  async getBalances(ref: AccountRef, options: { unit?: string } = {}): Promise<BalanceView[] | null> {
+    const account = await this.accounts.find(ref);
+    if (!account) return null;
+    const views = await readBalances(this.sql, account.accountId, { ...options, now: this.clock() });
+    if (options.unit && views.length === 0 && this.units.has(options.unit)) {
+      return [{ unit: options.unit, balanceMinor: 0n, heldMinor: 0n, availableMinor: 0n, debtMinor: 0n, lots: [] }];
+    }
+    return views;
+  }
+
+  async history(
+    ref: AccountRef,
+    options: { unit?: string; limit?: number; before?: string | null } = {},
+  ): Promise<HistoryPage | null> {
+    const account = await this.accounts.find(ref);
+    return account ? readHistory(this.sql, account.accountId, options) : null;
+  }
+
+  /**
+   * Brings accounts with expired holds or lots up to date, a bounded number per call, through
+   * the same lanes as every operation. Safe on any number of instances: each account is
+   * swept under its row lock, and a second sweep finds nothing left to do.
+   */
+  async sweepExpired(options: { accountsMax?: number } = {}): Promise<{ accounts: number }> {
+    const now = this.clock().toISOString();
+    const rows = await this.sql.query<{ account_id: string }>(
+      `select account_id from (
+         select account_id from holds where status = 'active' and expires_at <= $1
+         union
+         select account_id from lots where remaining_minor > held_minor and expires_at <= $1
+       ) due limit $2`,
+      [now, options.accountsMax ?? 1000],
+    );
+    await Promise.all(
+      rows.map((row) => this.#laneFor(row.account_id).submit({ type: "sweep", accountId: row.account_id })),
+    );
+    return { accounts: rows.length };
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+
+  async #resolve(op: Operation): Promise<ResolvedOperation> {
+    switch (op.kind) {
+      case "grant":
+      case "authorize":
+      case "charge":
+      case "deduct": {
+        const accountId = await this.accounts.ensureId(op.account);
+        const member = "member" in op ? op.member : undefined;
+        const memberAccountId =
+          member === undefined ? null : await this.accounts.findId({ type: "user", externalId: member });
+        return { op, accountId, memberAccountId };
+      }
+      case "settle":
+      case "release":
+        return { op, accountId: await this.#holdAccount(op.holdId), memberAccountId: null };
+      case "refund":
+      case "reverse": {
+        const [row] = await this.sql.query<{ account_id: string }>(
+          "select account_id from transactions where transaction_id = $1",
+          [op.transactionId],
+        );
+        return { op, accountId: row?.account_id ?? null, memberAccountId: null };
+      }
+    }
+  }
+
+  async #holdAccount(holdId: string): Promise<string | null> {
+    const cached = this.#holdAccounts.get(holdId);
+    if (cached) return cached;
+    const [row] = await this.sql.query<{ account_id: string }>("select account_id from holds where hold_id = $1", [
+      holdId,
+    ]);
+    return row?.account_id ?? null;
+  }
+
+  #rememberHold(holdId: string, accountId: string): void {
+    if (this.#holdAccounts.size >= 100_000) this.#holdAccounts.clear();
+    this.#holdAccounts.set(holdId, accountId);
+  }
+
+  #laneFor(key: string) {
+    let hash = 2166136261;
+    for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 16777619);
+    return this.#lanes[(hash >>> 0) % this.#lanes.length] as BatchLane;
+  }
+}
+
+function assertKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
+    throw new RangeError(`idempotencyKey must be a string of 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from "node:fs";
+import { PGlite, types } from "@electric-sql/pglite";
+import { quoteIdentifier, type SqlClient } from "../sql-client.ts";
+
+/**
+ * The embedded default: PostgreSQL compiled to WASM, in this process, persisted in
+ * `dataDir` (or in memory when it is "memory://"). One connection, so one writer.
+ */
+export async function openPglite(options: { dataDir: string; schema: string }): Promise<SqlClient> {
+  if (!options.dataDir.startsWith("memory://")) mkdirSync(options.dataDir, { recursive: true });
+  const db = await PGlite.create(options.dataDir, {
+    parsers: { [types.INT8]: (value: string) => BigInt(value) },
+  });
+  const schema = quoteIdentifier(options.schema);
+  await db.exec(`create schema if not exists ${schema}; set search_path to ${schema}, public;`);
+  return {
+    dialect: "pglite",
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      const result = await db.query<Row>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      await db.exec(script);
+    },
+    transaction(work) {
+      return db.transaction((tx) =>
+        work({
+          async query<Row>(text: string, params: readonly unknown[] = []) {
+            return (await tx.query<Row>(text, params as unknown[])).rows;
+          },
+          async exec(script: string) {
+            await tx.exec(script);
+          },
+        }),
+      );
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

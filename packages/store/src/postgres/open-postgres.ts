@@ -1,0 +1,68 @@
+import pg from "pg";
+import { quoteIdentifier, type SqlClient } from "../sql-client.ts";
+
+const INT8_OID = 20;
+
+/** Parses int8 as bigint for this pool only, leaving `pg`'s global parsers alone. */
+const bigintTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID) return (value: string) => BigInt(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/**
+ * A real PostgreSQL (14 or later) through a connection pool; every table lives in
+ * `schema`, so Tollgate can share an existing database.
+ */
+export async function openPostgres(options: {
+  connectionString: string;
+  schema: string;
+  poolSize: number;
+}): Promise<SqlClient> {
+  const schema = quoteIdentifier(options.schema);
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    types: bigintTypes,
+    // Set at connection start-up, so every statement on every connection sees the schema.
+    options: `-c search_path=${schema},public`,
+  });
+  pool.on("error", () => {
+    // An idle connection dropped by the server; the pool replaces it on next use.
+  });
+  await pool.query("select 1");
+  return {
+    dialect: "postgres",
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, params as unknown[])).rows as Row[];
+    },
+    async exec(script: string) {
+      await pool.query(script);
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await work({
+          async query<Row>(text: string, params: readonly unknown[] = []) {
+            return (await client.query(text, params as unknown[])).rows as Row[];
+          },
+          async exec(script: string) {
+            await client.query(script);
+          },
+        });
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
