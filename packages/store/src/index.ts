@@ -5,3 +5,4 @@ export * from "./migrate.ts";
 export * from "./open-database.ts";
 export * from "./reads.ts";
 export * from "./sql-client.ts";
+export * from "./members.ts";

@@ -16,6 +16,7 @@ import {
 import { AccountDirectory } from "./account-directory.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
+import { type AddMemberInput, addMember } from "./members.ts";
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
@@ -138,6 +139,24 @@ export class Ledger {
   /** Creates the account on first use, with the deployment's signup grant. */
   ensureAccount(ref: { type: AccountType; externalId: string }): Promise<Account> {
     return this.accounts.ensure(ref);
+  }
+
+  /** Lets a user draw from an organization's balance, with optional caps per unit. */
+  addMember(input: AddMemberInput) {
+    return addMember(this.sql, this.accounts, this.units, input);
+  }
+
+  /** How far a settlement may overrun the account's available balance (default 0). */
+  async setOverdraftLimit(ref: AccountRef, limitMinor: bigint): Promise<boolean> {
+    if (typeof limitMinor !== "bigint" || limitMinor < 0n)
+      throw new RangeError("an overdraft limit is a non-negative bigint");
+    const accountId = await this.accounts.findId(ref);
+    if (!accountId) return false;
+    const rows = await this.sql.query(
+      "update accounts set overdraft_limit_minor = $2 where account_id = $1 and type <> 'system' returning 1",
+      [accountId, limitMinor.toString()],
+    );
+    return rows.length === 1;
   }
 
   /** Balances per unit (or one unit) as of now; null if the account does not exist. */
