@@ -23,7 +23,8 @@ console.log(`charged ${settled.value.amountMinor}, balance ${settled.value.balan
 
 // A retry of the same settle is a replay, not a second charge.
 const replay = await ledger.settle({ holdId: hold.value.holdId, amountMinor: 137n, idempotencyKey: "chat-1:settle" });
-console.log(`replayed: ${replay.replayed}, balance still ${replay.ok ? replay.value.balanceMinor : "?"}`);
+if (!replay.ok) throw new Error(replay.code);
+console.log(`replayed: ${replay.replayed}, balance still ${replay.value.balanceMinor}`);
 
 for (const line of (await ledger.history(alice))?.lines ?? []) {
   console.log(
