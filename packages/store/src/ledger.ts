@@ -22,6 +22,7 @@ import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type HistoryPage, readBalances, readHistory } from "./reads.ts";
+import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { ensureUnits } from "./units.ts";
 
@@ -197,6 +198,11 @@ export class Ledger {
       rows.map((row) => this.#laneFor(row.account_id).submit({ type: "sweep", accountId: row.account_id })),
     );
     return { accounts: rows.length };
+  }
+
+  /** Recomputes every balance from entries and lots and checks every invariant. */
+  reconcile(): Promise<ReconcileReport> {
+    return reconcile(this.sql, { now: this.clock() });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,3 @@
+export * from "./cli-error.ts";
+export * from "./list-accounts.ts";
+export { createProgram, runCli } from "./program.ts";

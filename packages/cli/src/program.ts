@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { CliError, EXIT } from "./cli-error.ts";
+import { registerAccounts } from "./commands/accounts.ts";
+import { registerBalance } from "./commands/balance.ts";
+import { registerDeduct } from "./commands/deduct.ts";
+import { registerGrant } from "./commands/grant.ts";
+import { registerHistory } from "./commands/history.ts";
+import { registerMigrate } from "./commands/migrate.ts";
+import { registerReconcile } from "./commands/reconcile.ts";
+import { registerServe } from "./commands/serve.ts";
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+/** The `tollgate` command tree. Settings made here (exit override, help) are inherited by every command. */
+export function createProgram(): Command {
+  const program = new Command("tollgate")
+    .description("Credits, metering and billing ledger for AI apps.")
+    .version(version)
+    .option("--json", "machine-readable output; amounts as decimal strings in their unit's scale")
+    .option("--data-dir <dir>", "embedded database directory (env TOLLGATE_DATA_DIR, default ./.tollgate)")
+    .option("--schema <name>", "database schema (env TOLLGATE_SCHEMA, default tollgate)")
+    .option("--config <file>", "ledger configuration file (env TOLLGATE_CONFIG, default ./tollgate.config.json)")
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const register of [
+    registerServe,
+    registerMigrate,
+    registerAccounts,
+    registerGrant,
+    registerDeduct,
+    registerBalance,
+    registerHistory,
+    registerReconcile,
+  ]) {
+    register(program);
+  }
+  return program;
+}
+
+/**
+ * Runs one command line and returns the exit code (see EXIT). Failures are printed here,
+ * once: `code: message` on stderr, or `{ "error": … }` on stdout with --json.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    const json = argv.includes("--json");
+    if (error instanceof CliError) {
+      if (!error.reported) printFailure(json, error.code, error.message, error.details);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    printFailure(json, "unexpected", message, {});
+    if (process.env.TOLLGATE_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return EXIT.unexpected;
+  }
+}
+
+function printFailure(json: boolean, code: string, message: string, details: Record<string, string>): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ error: { code, message, ...details } }, null, 2)}\n`);
+    return;
+  }
+  const lines = [`error: ${code}: ${message}`, ...Object.entries(details).map(([key, value]) => `  ${key}: ${value}`)];
+  process.stderr.write(`${lines.join("\n")}\n`);
+}

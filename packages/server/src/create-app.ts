@@ -1,0 +1,32 @@
+import type { Ledger } from "@tollgate/store";
+import { Hono } from "hono";
+import { type RequestIdVariables, requestId } from "hono/request-id";
+import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { healthRoutes } from "./http/health-routes.ts";
+import { type Logger, SILENT_LOGGER } from "./logger.ts";
+
+/** What the app is built from; tests pass a ledger on a throw-away database. */
+export interface AppDependencies {
+  ledger: Ledger;
+  logger?: Logger;
+}
+
+export type AppEnv = { Variables: RequestIdVariables };
+
+/**
+ * The composition root: every route and middleware is wired here from `deps`, with no
+ * module-level state, so any number of apps can run side by side in one process.
+ *
+ * @example
+ * const app = createApp({ ledger });
+ * const response = await app.request("/healthz");
+ */
+export function createApp(deps: AppDependencies): Hono<AppEnv> {
+  const logger = deps.logger ?? SILENT_LOGGER;
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ limitLength: 128 }));
+  app.onError(errorHandler(logger));
+  app.notFound(notFoundHandler);
+  app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
+  return app;
+}

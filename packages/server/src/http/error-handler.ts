@@ -1,0 +1,43 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "../logger.ts";
+import { ApiError, type ErrorCode } from "./api-error.ts";
+
+/** Statuses Hono's own exceptions use (body too large, malformed input), as public codes. */
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: "invalid_request",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  413: "invalid_request",
+  429: "rate_limited",
+};
+
+/**
+ * The one error handler: `{ error: { code, message, requestId } }` for every failure. An
+ * unexpected error is logged with its stack and answered with `internal` and nothing else,
+ * so no query, path or secret ever reaches a client.
+ */
+export function errorHandler(logger: Logger): ErrorHandler {
+  return (error, c) => {
+    if (error instanceof ApiError) return respond(c, error.code, error.status, error.message, error.details);
+    if (error instanceof HTTPException && error.status < 500) {
+      const code = CODE_BY_STATUS[error.status] ?? "invalid_request";
+      return respond(c, code, error.status, error.message || "The request is not valid.");
+    }
+    logger.error("request failed", { requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error });
+    return respond(c, "internal", 500, "Something went wrong on our side. Quote the request id if you report it.");
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  respond(c, "not_found", 404, `No route for ${c.req.method} ${c.req.path}.`);
+
+function respond(c: Context, code: ErrorCode, status: number, message: string, details: Record<string, unknown> = {}) {
+  return c.json({ error: { code, message, requestId: requestIdOf(c), ...details } }, status as ContentfulStatusCode);
+}
+
+function requestIdOf(c: Context): string | null {
+  return (c.get("requestId" as never) as string | undefined) ?? null;
+}

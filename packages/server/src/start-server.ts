@@ -1,0 +1,111 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Ledger } from "@tollgate/store";
+import { describeStorage, type ServerConfig } from "./config.ts";
+import { createApp } from "./create-app.ts";
+import { startExpirySweeper } from "./expiry-sweeper.ts";
+import { createJsonLogger, type Logger } from "./logger.ts";
+import { openLedger } from "./open-ledger.ts";
+
+export interface StartServerOptions {
+  logger?: Logger;
+  /** Shut down gracefully on SIGINT and SIGTERM (default true); a second signal ends at once. */
+  handleSignals?: boolean;
+  /** How often expired holds and lots are swept (default 1 s). */
+  sweepIntervalMs?: number;
+  /** How long in-flight requests may take to finish on shutdown before their sockets close (default 10 s). */
+  drainTimeoutMs?: number;
+  /** How long to wait for another process holding the embedded data directory (default 30 s). */
+  storageWaitMs?: number;
+  clock?: () => Date;
+}
+
+export interface RunningServer {
+  url: string;
+  ledger: Ledger;
+  /** Stops accepting, drains in-flight requests, stops the sweeper, closes the ledger. Safe to call twice. */
+  close(): Promise<void>;
+  /** Settles once the server has shut down, whatever started it. */
+  closed: Promise<void>;
+}
+
+/**
+ * Opens the ledger (migrating it), listens, sweeps expiries every second, and logs one JSON
+ * line with the URL and where the data is (never a database password).
+ *
+ * @example
+ * const server = await startServer(loadServerConfig());
+ * await server.closed;
+ */
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createJsonLogger();
+  const opened = await openLedger(config, {
+    clock: options.clock,
+    waitMs: options.storageWaitMs,
+    onWait: (holder) => logger.warn("waiting for the data directory", { holder }),
+  });
+  const server = createAdaptorServer({ fetch: createApp({ ledger: opened.ledger, logger }).fetch }) as Server;
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${(server.address() as AddressInfo).port}`;
+  const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
+  logger.info("listening", { url, ...describeStorage(config), configFile: config.configFile });
+
+  let closing: Promise<void> | undefined;
+  let markClosed = () => {};
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info("shutting down", { signal });
+    close().catch((error) => {
+      logger.error("shutdown failed", { error });
+      process.exitCode = 1;
+    });
+  };
+  const close = () => {
+    closing ??= (async () => {
+      // A second signal now finds no listener and ends the process: the operator's way out.
+      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      try {
+        await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
+        await sweeper.stop();
+        await opened.close();
+        logger.info("stopped");
+      } finally {
+        markClosed();
+      }
+    })();
+    return closing;
+  };
+  if (options.handleSignals ?? true) process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  return { url, ledger: opened.ledger, close, closed };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Refuses new connections, lets in-flight requests finish, then cuts whatever is left. */
+function stopAccepting(server: Server, drainTimeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
