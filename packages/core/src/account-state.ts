@@ -68,6 +68,14 @@ export function balanceRowOf(state: AccountState, unit: string): BalanceRow {
   return row;
 }
 
+/**
+ * The balance in `unit` for a check, without adding a row to the state: a check that fails
+ * must leave the account exactly as it was loaded.
+ */
+export function peekBalanceRow(state: AccountState, unit: string): BalanceRow {
+  return state.balances.get(unit) ?? { unit, balanceMinor: 0n, heldMinor: 0n, debtMinor: 0n, version: 0n };
+}
+
 export function markBalance(ctx: BatchContext, state: AccountState, row: BalanceRow): void {
   ctx.writes.balances.set(`${state.account.accountId}\u0000${row.unit}`, {
     accountId: state.account.accountId,
@@ -86,7 +94,10 @@ export function markHold(ctx: BatchContext, hold: Hold, isNew = false): void {
   ctx.writes.holds.set(hold.holdId, { hold, isNew: isNew || (existing?.isNew ?? false) });
 }
 
+/** Marks a member's limit as changed, attaching it to the state if a check created it. */
 export function markMember(ctx: BatchContext, state: AccountState, limit: MemberLimit): void {
+  const limits = state.members.get(limit.memberAccountId);
+  if (limits && !limits.has(limit.unit)) limits.set(limit.unit, limit);
   ctx.writes.members.set(`${state.account.accountId}\u0000${limit.memberAccountId}\u0000${limit.unit}`, {
     accountId: state.account.accountId,
     limit,

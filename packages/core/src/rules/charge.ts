@@ -1,4 +1,4 @@
-import { type AccountState, availableOf, type BatchContext, balanceRowOf, markMember } from "../account-state.ts";
+import { type AccountState, availableOf, type BatchContext, markMember, peekBalanceRow } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import { maxBigint } from "../money.ts";
 import type { ChargeOperation, DeductOperation, TransactionOutcome } from "../operations.ts";
@@ -18,7 +18,6 @@ export function applyCharge(
   const badAmount = checkAmount(op.amountMinor);
   if (badAmount) return badAmount;
   const member = checkMember(
-    ctx,
     state,
     { named: op.member !== undefined, accountId: memberAccountId },
     unit,
@@ -78,7 +77,7 @@ export function applyDeduct(ctx: BatchContext, state: AccountState, op: DeductOp
 }
 
 function checkAvailable(state: AccountState, unit: string, amountMinor: bigint) {
-  const available = availableOf(balanceRowOf(state, unit));
+  const available = availableOf(peekBalanceRow(state, unit));
   return amountMinor > available
     ? fail("insufficient_credits", { requiredMinor: amountMinor, availableMinor: maxBigint(available, 0n) })
     : null;

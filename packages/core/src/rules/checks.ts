@@ -1,4 +1,4 @@
-import { type AccountState, type BatchContext, balanceRowOf, markMember } from "../account-state.ts";
+import { type AccountState, type BatchContext, peekBalanceRow } from "../account-state.ts";
 import type { MemberLimit } from "../model.ts";
 import { AMOUNT_MINOR_MAX, BALANCE_MINOR_MAX } from "../money.ts";
 import { type Failure, fail } from "../result-codes.ts";
@@ -21,7 +21,7 @@ export function checkAmount(amountMinor: bigint, options: { allowZero?: boolean 
 }
 
 export function checkBalanceLimit(state: AccountState, unit: string, addedMinor: bigint): Failure | null {
-  const row = balanceRowOf(state, unit);
+  const row = peekBalanceRow(state, unit);
   return row.balanceMinor + addedMinor > BALANCE_MINOR_MAX ? fail("balance_limit_exceeded") : null;
 }
 
@@ -30,7 +30,6 @@ export function checkBalanceLimit(state: AccountState, unit: string, addedMinor:
  * what it has spent and holds plus this amount must stay within its cap.
  */
 export function checkMember(
-  ctx: BatchContext,
   state: AccountState,
   member: { named: boolean; accountId: string | null },
   unit: string,
@@ -41,12 +40,15 @@ export function checkMember(
   if (!member.accountId || !limits) {
     return { failure: fail("member_not_found", { message: "the member does not belong to this organization" }) };
   }
-  let limit = limits.get(unit);
-  if (!limit) {
-    limit = { memberAccountId: member.accountId, unit, capMinor: null, spentMinor: 0n, heldMinor: 0n };
-    limits.set(unit, limit);
-    markMember(ctx, state, limit);
-  }
+  // A member without a limit in this unit gets one when it first spends (markMember
+  // attaches it), not here: a check that fails must leave the state as it was.
+  const limit = limits.get(unit) ?? {
+    memberAccountId: member.accountId,
+    unit,
+    capMinor: null,
+    spentMinor: 0n,
+    heldMinor: 0n,
+  };
   if (limit.capMinor !== null) {
     const headroom = limit.capMinor - limit.spentMinor - limit.heldMinor;
     if (amountMinor > headroom) {

@@ -6,6 +6,7 @@ import {
   markBalance,
   markHold,
   markMember,
+  peekBalanceRow,
 } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import type { Hold } from "../model.ts";
@@ -45,18 +46,17 @@ export function applyAuthorize(
     return fail("invalid_expiry", { message: `a hold lives from 1 to ${ctx.config.holdTtlMsMax} ms` });
   }
   const member = checkMember(
-    ctx,
     state,
     { named: op.member !== undefined, accountId: memberAccountId },
     unit,
     op.amountMinor,
   );
   if ("failure" in member) return member.failure;
-  const row = balanceRowOf(state, unit);
-  if (op.amountMinor > availableOf(row)) {
+  const availableMinor = availableOf(peekBalanceRow(state, unit));
+  if (op.amountMinor > availableMinor) {
     return fail("insufficient_credits", {
       requiredMinor: op.amountMinor,
-      availableMinor: maxBigint(availableOf(row), 0n),
+      availableMinor: maxBigint(availableMinor, 0n),
     });
   }
 
@@ -73,6 +73,7 @@ export function applyAuthorize(
     createdAt: ctx.now,
     transactionId: null,
   };
+  const row = balanceRowOf(state, unit);
   row.heldMinor += op.amountMinor;
   markBalance(ctx, state, row);
   if (member.limit) {

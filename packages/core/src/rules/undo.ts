@@ -203,12 +203,22 @@ function returnDraw(
   recordUndo(ctx, prior, transaction);
 }
 
-/** The customer side of a transaction and its undos so far, per lot (null: debt), times `sign`. */
+/**
+ * The customer side of a transaction and its undos so far, per lot (null: debt), times `sign`.
+ * An undo's entry on a lot the transaction never drew is a refund lot standing in for debt
+ * that was repaid meanwhile, so it counts against the debt: otherwise a later refund would
+ * return that debt again instead of what was drawn before it.
+ */
 function netByLot(state: AccountState, prior: PriorTransaction, sign: bigint): Map<string | null, bigint> {
+  const drawnLots = new Set<string | null>();
+  for (const entry of prior.entries) {
+    if (entry.transactionId === prior.record.transactionId) drawnLots.add(entry.lotId);
+  }
   const net = new Map<string | null, bigint>();
   for (const entry of prior.entries) {
     if (entry.accountId !== state.account.accountId) continue;
-    net.set(entry.lotId, (net.get(entry.lotId) ?? 0n) + sign * entry.amountMinor);
+    const lotId = drawnLots.has(entry.lotId) ? entry.lotId : null;
+    net.set(lotId, (net.get(lotId) ?? 0n) + sign * entry.amountMinor);
   }
   return net;
 }
