@@ -8,6 +8,7 @@ import {
   type Unit,
 } from "@tollgate/core";
 import { requestHash } from "./codec.ts";
+import { signupGrantKey } from "./idempotency-keys.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
@@ -108,7 +109,7 @@ export class AccountDirectory {
           amountMinor: grant.amountMinor,
           source: "signup" as const,
           expiresAt: grant.expiresInMs === null ? null : new Date(now.getTime() + grant.expiresInMs),
-          idempotencyKey: `signup:${index}`,
+          idempotencyKey: signupGrantKey(index),
         };
         return {
           type: "operation",

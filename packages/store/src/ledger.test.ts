@@ -35,6 +35,17 @@ for (const database of await testDatabases()) {
       assert.equal((await ledger.getBalances(account))?.[0]?.balanceMinor, 70n);
     });
 
+    test("the signup grant's key is in a namespace apps cannot use", async () => {
+      const account = { type: "user" as const, externalId: "namespace" };
+      const grant = await ledger.grant({ account, amountMinor: 5n, source: "promo", idempotencyKey: "signup:0" });
+      assert.ok(grant.ok, "an app key that looks like Tollgate's old signup key is an ordinary key");
+      assert.equal(grant.value.balanceMinor, 105n);
+      await assert.rejects(
+        ledger.grant({ account, amountMinor: 5n, source: "promo", idempotencyKey: "tollgate:signup:0" }),
+        /reserved/,
+      );
+    });
+
     test("reading an unknown account says so instead of reading zero", async () => {
       assert.equal(await ledger.getBalances({ type: "user", externalId: "nobody" }), null);
     });
