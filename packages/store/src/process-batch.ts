@@ -96,8 +96,7 @@ export async function processBatch(
     });
   }
   const priorLotIds = priorIds.length > 0 ? await loadPriors(tx, ctx, priorIds) : [];
-  const storedKeys = await loadIdempotencyKeys(tx, items, ctx);
-  await loadAccountState(tx, ctx, { holdIds, priorLotIds });
+  const storedKeys = await loadAccountState(tx, ctx, items, { holdIds, priorLotIds });
 
   const results: Array<OperationResult | null> = [];
   const newKeys = new Map<string, { requestHash: string; resultJson: string }>();
@@ -140,27 +139,129 @@ export async function processBatch(
   return results;
 }
 
-async function loadIdempotencyKeys(
+/**
+ * Everything a batch reads after taking its locks, in one statement (one round trip, where
+ * one per table cost a round trip each): the idempotency keys its operations name, and the
+ * locked accounts' balances, live lots, active holds and organization members. It must be
+ * a statement of its own after the lock: in READ COMMITTED each statement reads a snapshot
+ * taken when it starts, and only one that starts after the lock is granted sees what the
+ * previous holder of the lock committed. Amounts travel as text inside the JSON, so no
+ * bigint is ever a JS number. Parts with nothing to look up are left out (the server then
+ * neither parses nor plans them); each part yields `[]` when it finds nothing.
+ */
+function loadStateStatement(refs: {
+  accountIds: string[];
+  keyAccountIds: string[];
+  keys: string[];
+  holdIds: string[];
+  priorLotIds: string[];
+  organizationIds: string[];
+}): { text: string; params: unknown[] } {
+  const params: unknown[] = [refs.accountIds];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}::text[]`;
+  };
+  const parts: string[] = [];
+  const part = (name: string, fields: string, from: string) =>
+    parts.push(`(select coalesce(json_agg(json_build_object(${fields})), '[]') from ${from}) as ${name}`);
+  if (refs.keys.length > 0) {
+    part(
+      "keys",
+      "'account_id', account_id, 'idempotency_key', idempotency_key, 'request_hash', request_hash, 'result', result::text",
+      `idempotency_keys where (account_id, idempotency_key) in
+        (select * from unnest(${param(refs.keyAccountIds)}, ${param(refs.keys)}))`,
+    );
+  }
+  part(
+    "balances",
+    `'account_id', account_id, 'unit', unit, 'balance_minor', balance_minor::text, 'held_minor', held_minor::text,
+     'debt_minor', debt_minor::text, 'version', version::text`,
+    "balances where account_id = any($1::text[])",
+  );
+  part(
+    "lots",
+    `'account_id', account_id, 'lot_id', lot_id, 'unit', unit, 'source', source, 'priority', priority,
+     'expires_at', expires_at, 'granted_minor', granted_minor::text, 'remaining_minor', remaining_minor::text,
+     'held_minor', held_minor::text, 'transaction_id', transaction_id, 'created_at', created_at`,
+    refs.priorLotIds.length > 0
+      ? `lots where account_id = any($1::text[]) and (remaining_minor > 0 or lot_id = any(${param(refs.priorLotIds)}))`
+      : "lots where account_id = any($1::text[]) and remaining_minor > 0",
+  );
+  part(
+    "holds",
+    `'account_id', account_id, 'hold_id', hold_id, 'unit', unit, 'amount_minor', amount_minor::text,
+     'captured_minor', captured_minor::text, 'status', status, 'expires_at', expires_at, 'allocations', allocations,
+     'member_account_id', member_account_id, 'transaction_id', transaction_id, 'created_at', created_at`,
+    refs.holdIds.length > 0
+      ? `holds where account_id = any($1::text[]) and (status = 'active' or hold_id = any(${param(refs.holdIds)}))`
+      : "holds where account_id = any($1::text[]) and status = 'active'",
+  );
+  if (refs.organizationIds.length > 0) {
+    part(
+      "members",
+      `'account_id', m.account_id, 'member_account_id', m.member_account_id, 'unit', l.unit,
+       'cap_minor', l.cap_minor::text, 'spent_minor', l.spent_minor::text, 'held_minor', l.held_minor::text`,
+      `members m left join member_limits l using (account_id, member_account_id)
+        where m.account_id = any(${param(refs.organizationIds)})`,
+    );
+  }
+  return { text: `select ${parts.join(",\n  ")}`, params };
+}
+
+/** A row as `loadStateStatement` sends it: bigint columns as decimal strings, timestamps as ISO strings. */
+type JsonValue<T> = T extends bigint | Date ? string : T;
+type AsJson<Row> = { [Column in keyof Row]: JsonValue<Row[Column]> };
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+interface LoadedState {
+  keys?: Array<{ account_id: string; idempotency_key: string; request_hash: string; result: string }>;
+  balances: Array<AsJson<BalanceDbRow>>;
+  lots: Array<AsJson<LotDbRow>>;
+  holds: Array<AsJson<HoldDbRow>>;
+  members?: Array<Nullable<AsJson<MemberLimitDbRow>> & { account_id: string; member_account_id: string }>;
+}
+
+const bigintOrNull = (value: string | null) => (value === null ? null : BigInt(value));
+
+/**
+ * Loads the locked accounts' state into `ctx` and returns the stored idempotency keys of
+ * the batch's operations, keyed by account and key.
+ */
+async function loadAccountState(
   tx: SqlExecutor,
-  items: BatchItem[],
   ctx: BatchContext,
+  items: BatchItem[],
+  refs: { holdIds: string[]; priorLotIds: string[] },
 ): Promise<Map<string, { requestHash: string; resultJson: string }>> {
-  const accounts: string[] = [];
+  const ids = [...ctx.accounts.keys()];
+  if (ids.length === 0) return new Map();
+  const keyAccounts: string[] = [];
   const keys: string[] = [];
   for (const item of items) {
     if (item.type !== "operation" || item.resolved.accountId === null) continue;
     if (!ctx.accounts.has(item.resolved.accountId)) continue;
-    accounts.push(item.resolved.accountId);
+    keyAccounts.push(item.resolved.accountId);
     keys.push(item.resolved.op.idempotencyKey);
   }
+  const state = (accountId: string): AccountState => {
+    const found = ctx.accounts.get(accountId);
+    if (!found) throw new Error(`row for unlocked account ${accountId}`);
+    return found;
+  };
+  const statement = loadStateStatement({
+    accountIds: ids,
+    keyAccountIds: keyAccounts,
+    keys,
+    holdIds: refs.holdIds,
+    priorLotIds: refs.priorLotIds,
+    organizationIds: ids.filter((id) => state(id).account.type === "organization"),
+  });
+  const [loaded] = await tx.query<LoadedState>(statement.text, statement.params);
+  if (!loaded) throw new Error("the batch state query returned no row");
+  fillAccountStates(ctx, loaded, state);
   const stored = new Map<string, { requestHash: string; resultJson: string }>();
-  if (keys.length === 0) return stored;
-  const rows = await tx.query<{ account_id: string; idempotency_key: string; request_hash: string; result: string }>(
-    `select account_id, idempotency_key, request_hash, result::text as result from idempotency_keys
-     where (account_id, idempotency_key) in (select * from unnest($1::text[], $2::text[]))`,
-    [accounts, keys],
-  );
-  for (const row of rows) {
+  for (const row of loaded.keys ?? []) {
     stored.set(`${row.account_id}\u0000${row.idempotency_key}`, {
       requestHash: row.request_hash,
       resultJson: row.result,
@@ -169,52 +270,58 @@ async function loadIdempotencyKeys(
   return stored;
 }
 
-async function loadAccountState(
-  tx: SqlExecutor,
-  ctx: BatchContext,
-  refs: { holdIds: string[]; priorLotIds: string[] },
-): Promise<void> {
-  const ids = [...ctx.accounts.keys()];
-  if (ids.length === 0) return;
-  const state = (accountId: string): AccountState => {
-    const found = ctx.accounts.get(accountId);
-    if (!found) throw new Error(`row for unlocked account ${accountId}`);
-    return found;
-  };
-  const balances = await tx.query<BalanceDbRow>(
-    "select account_id, unit, balance_minor, held_minor, debt_minor, version from balances where account_id = any($1::text[])",
-    [ids],
-  );
-  for (const row of balances) state(row.account_id).balances.set(row.unit, toBalance(row));
-  const lots = await tx.query<LotDbRow>(
-    `select * from lots where account_id = any($1::text[]) and (remaining_minor > 0 or lot_id = any($2::text[]))`,
-    [ids, refs.priorLotIds],
-  );
-  for (const row of lots) state(row.account_id).lots.set(row.lot_id, toLot(row));
-  const holds = await tx.query<HoldDbRow>(
-    `select * from holds where account_id = any($1::text[]) and (status = 'active' or hold_id = any($2::text[]))`,
-    [ids, refs.holdIds],
-  );
-  for (const row of holds) {
-    state(row.account_id).holds.set(row.hold_id, toHold(row));
-    ctx.holdAccounts.set(row.hold_id, row.account_id);
+/** Puts the loaded rows into their accounts' state, as the domain's types. */
+function fillAccountStates(ctx: BatchContext, loaded: LoadedState, state: (accountId: string) => AccountState): void {
+  for (const row of loaded.balances) {
+    state(row.account_id).balances.set(
+      row.unit,
+      toBalance({
+        ...row,
+        balance_minor: BigInt(row.balance_minor),
+        held_minor: BigInt(row.held_minor),
+        debt_minor: BigInt(row.debt_minor),
+        version: BigInt(row.version),
+      }),
+    );
   }
-  const organizations = ids.filter((id) => state(id).account.type === "organization");
-  if (organizations.length === 0) return;
-  const members = await tx.query<MemberLimitDbRow>(
-    `select m.account_id, m.member_account_id, l.unit, l.cap_minor, l.spent_minor, l.held_minor
-     from members m left join member_limits l using (account_id, member_account_id)
-     where m.account_id = any($1::text[])`,
-    [organizations],
-  );
-  for (const row of members) {
+  for (const row of loaded.lots) {
+    const lot = toLot({
+      ...row,
+      expires_at: row.expires_at === null ? null : new Date(row.expires_at),
+      granted_minor: BigInt(row.granted_minor),
+      remaining_minor: BigInt(row.remaining_minor),
+      held_minor: BigInt(row.held_minor),
+      created_at: new Date(row.created_at),
+    });
+    state(row.account_id).lots.set(lot.lotId, lot);
+  }
+  for (const row of loaded.holds) {
+    const hold = toHold({
+      ...row,
+      amount_minor: BigInt(row.amount_minor),
+      captured_minor: BigInt(row.captured_minor),
+      expires_at: new Date(row.expires_at),
+      created_at: new Date(row.created_at),
+    });
+    state(row.account_id).holds.set(hold.holdId, hold);
+    ctx.holdAccounts.set(hold.holdId, row.account_id);
+  }
+  for (const row of loaded.members ?? []) {
     const limits = state(row.account_id).members;
     let byUnit = limits.get(row.member_account_id);
     if (!byUnit) {
       byUnit = new Map();
       limits.set(row.member_account_id, byUnit);
     }
-    if (row.unit !== null) byUnit.set(row.unit, toMemberLimit({ ...row, unit: row.unit }));
+    if (row.unit === null) continue;
+    const limit = toMemberLimit({
+      ...row,
+      unit: row.unit,
+      cap_minor: bigintOrNull(row.cap_minor),
+      spent_minor: bigintOrNull(row.spent_minor),
+      held_minor: bigintOrNull(row.held_minor),
+    });
+    byUnit.set(row.unit, limit);
   }
 }
 

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { testDatabases } from "@tollgate/store/testing";
+import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
+import { formatFigure } from "./report.ts";
+import { runSuite } from "./suite.ts";
+
+/** Every figure `npm run bench` prints, per database. */
+const FIGURES = [
+  "naive_charges_10k_accounts",
+  "naive_charges_hot_account",
+  "charges_10k_accounts",
+  "charge_latency_p50_under_load",
+  "charge_latency_p99_under_load",
+  "charges_hot_account",
+  "authorize_settle_pairs",
+  "balance_reads",
+  "charge_latency_p50_single",
+  "charge_latency_p99_single",
+  "charges_10k_accounts.vs_naive",
+  "charges_hot_account.vs_naive",
+];
+
+const LINE =
+  /^\{"bench":"[a-z0-9_.]+","value":-?\d+(\.\d+)?(e[+-]?\d+)?,"unit":"[a-z/]+"(,"[a-z_]+":("[^"]*"|-?\d+(\.\d+)?))*\}$/;
+
+// A smoke test, so the benchmark cannot rot: every run on a tiny scale, every line checked.
+for (const database of await testDatabases()) {
+  describe(`npm run bench on ${database.name}`, () => {
+    test("prints one well-formed JSON line per figure", async () => {
+      const bench =
+        database.databaseUrl === undefined
+          ? await openPgliteBench({ storage: "memory" })
+          : await openPostgresBench({ databaseUrl: database.databaseUrl });
+      const lines: string[] = [];
+      try {
+        await runSuite(
+          bench,
+          { accounts: 20, concurrency: 4, hotConcurrency: 4, timing: { warmupMs: 50, durationMs: 150 } },
+          { sink: (figure) => lines.push(formatFigure(figure)), log: () => {} },
+        );
+      } finally {
+        await bench.dispose();
+      }
+      for (const line of lines) {
+        assert.match(line, LINE);
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(parsed).slice(0, 3), ["bench", "value", "unit"]);
+        assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) > 0, `${line}: a positive value`);
+      }
+      const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
+      assert.deepEqual(
+        names,
+        FIGURES.map((figure) => `${database.name}.${figure}`),
+      );
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import type { BenchDatabase } from "./bench-database.ts";
+import { createAccounts, runAuthorizeSettle, runBalanceReads, runCharges, runHotCharges } from "./ledger-runs.ts";
+import { percentile, perSecond, type RunOutcome, type RunTiming } from "./measure.ts";
+import { runNaiveCharges, setUpNaive } from "./naive-baseline.ts";
+import { type FigureSink, progress } from "./report.ts";
+
+/** What one database's run measures with; `main.ts` sets the real sizes, the smoke test tiny ones. */
+export interface SuiteSettings {
+  /** Pre-funded accounts the spread runs pick from (10,000). */
+  accounts: number;
+  /** Concurrent callers of the spread runs (64), and the naive baseline's pool size. */
+  concurrency: number;
+  /** Concurrent callers on the one hot account (32). */
+  hotConcurrency: number;
+  timing: RunTiming;
+}
+
+interface Output {
+  /** A figure for one run: its callers, and who used the CPU meanwhile, go with it. */
+  run(name: string, value: number, unit: string, outcome: RunOutcome, extra: Record<string, number>): void;
+  ratio(name: string, value: number): void;
+  log(message: string): void;
+}
+
+/**
+ * Measures the naive baseline and then every figure of the ledger on one database, and the
+ * ratios between them. The baseline goes first, on a quiet server: run after the ledger, it
+ * would share the server with the autovacuum and checkpoint work the ledger's runs leave
+ * behind, and look slower than it is.
+ */
+export async function runSuite(
+  database: BenchDatabase,
+  settings: SuiteSettings,
+  output: { sink: FigureSink; log?: (message: string) => void },
+): Promise<void> {
+  const { sink, log = progress } = output;
+  const common = { database: database.description };
+  const out: Output = {
+    run(name, value, unit, outcome, extra) {
+      const cpu: Record<string, number> = outcome.cpu
+        ? { cpu_self: outcome.cpu.self, cpu_postgres: outcome.cpu.postgres, cpu_others: outcome.cpu.others }
+        : {};
+      sink({ bench: `${database.name}.${name}`, value, unit, ...common, ...extra, ...cpu });
+    },
+    ratio(name, value) {
+      sink({ bench: `${database.name}.${name}`, value, unit: "x", ...common });
+    },
+    log: (message) => log(`${database.description}: ${message}`),
+  };
+  await createLedgerAccounts(database, settings, out);
+  const naive = await measureNaive(database, settings, out);
+  const ledger = await measureLedger(database, settings, out);
+  out.ratio("charges_10k_accounts.vs_naive", ledger.spreadRate / naive.spreadRate);
+  out.ratio("charges_hot_account.vs_naive", ledger.hotRate / naive.hotRate);
+}
+
+async function createLedgerAccounts(database: BenchDatabase, settings: SuiteSettings, out: Output) {
+  out.log(`creating ${settings.accounts} funded accounts`);
+  const setupStarted = performance.now();
+  await createAccounts(database.ledger, { count: settings.accounts, concurrency: settings.concurrency });
+  out.log(`accounts ready in ${Math.round(performance.now() - setupStarted)} ms`);
+}
+
+async function measureLedger(database: BenchDatabase, settings: SuiteSettings, out: Output) {
+  const { ledger } = database;
+  const { accounts, concurrency, hotConcurrency, timing } = settings;
+  const check = completed(database);
+
+  out.log(`charges over ${accounts} accounts, ${concurrency} callers`);
+  const spread = check("charges", await runCharges(ledger, { accounts, concurrency, timing, label: "spread" }));
+  out.run("charges_10k_accounts", perSecond(spread), "charges/s", spread, { concurrency, accounts });
+  out.run("charge_latency_p50_under_load", percentile(spread.latenciesMs, 50), "ms", spread, { concurrency });
+  out.run("charge_latency_p99_under_load", percentile(spread.latenciesMs, 99), "ms", spread, { concurrency });
+
+  out.log(`charges on one hot account, ${hotConcurrency} callers`);
+  const hot = check("hot charges", await runHotCharges(ledger, { concurrency: hotConcurrency, timing, label: "hot" }));
+  out.run("charges_hot_account", perSecond(hot), "charges/s", hot, { concurrency: hotConcurrency, accounts: 1 });
+
+  out.log(`authorize + settle pairs, ${concurrency} callers`);
+  const pairs = check("pairs", await runAuthorizeSettle(ledger, { accounts, concurrency, timing }));
+  out.run("authorize_settle_pairs", perSecond(pairs), "pairs/s", pairs, { concurrency, accounts });
+
+  out.log(`balance reads, ${concurrency} callers`);
+  const reads = check("reads", await runBalanceReads(ledger, { accounts, concurrency, timing }));
+  out.run("balance_reads", perSecond(reads), "reads/s", reads, { concurrency, accounts });
+
+  out.log("single charges, one caller");
+  const single = check("single", await runCharges(ledger, { accounts, concurrency: 1, timing, label: "single" }));
+  out.run("charge_latency_p50_single", percentile(single.latenciesMs, 50), "ms", single, { concurrency: 1 });
+  out.run("charge_latency_p99_single", percentile(single.latenciesMs, 99), "ms", single, { concurrency: 1 });
+  return { spreadRate: perSecond(spread), hotRate: perSecond(hot) };
+}
+
+async function measureNaive(database: BenchDatabase, settings: SuiteSettings, out: Output) {
+  const { accounts, concurrency, hotConcurrency, timing } = settings;
+  const check = completed(database);
+  out.log("naive baseline, one transaction per event");
+  const pool = await database.openPool(concurrency);
+  await setUpNaive(pool, { accounts });
+  const spread = check("naive", await runNaiveCharges(pool, { accounts, concurrency, timing }));
+  out.run("naive_charges_10k_accounts", perSecond(spread), "charges/s", spread, { concurrency, accounts });
+  const hot = check("naive hot", await runNaiveCharges(pool, { accounts: "hot", concurrency: hotConcurrency, timing }));
+  out.run("naive_charges_hot_account", perSecond(hot), "charges/s", hot, { concurrency: hotConcurrency, accounts: 1 });
+  return { spreadRate: perSecond(spread), hotRate: perSecond(hot) };
+}
+
+/** A run that lost operations or finished none measured nothing: stop rather than print it. */
+function completed(database: BenchDatabase) {
+  return (name: string, outcome: RunOutcome): RunOutcome => {
+    if (outcome.failures > 0) throw new Error(`${name}: ${outcome.failures} operations failed on ${database.name}`);
+    if (outcome.operations === 0) throw new Error(`${name}: no operation completed on ${database.name}`);
+    return outcome;
+  };
+}
