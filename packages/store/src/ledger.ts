@@ -16,8 +16,8 @@ import {
 import { AccountDirectory } from "./account-directory.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
-import { type AddMemberInput, addMember } from "./members.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
+import { type AddMemberInput, addMember } from "./members.ts";
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
@@ -257,4 +257,3 @@ export class Ledger {
     return this.#lanes[(hash >>> 0) % this.#lanes.length] as BatchLane;
   }
 }
-
