@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { quoteIdentifier, type SqlClient } from "../sql-client.ts";
 
@@ -32,10 +33,11 @@ export async function openPostgres(options: {
     // An idle connection dropped by the server; the pool replaces it on next use.
   });
   await pool.query("select 1");
+  const statement = namedStatements();
   return {
     dialect: "postgres",
     async query<Row>(text: string, params: readonly unknown[] = []) {
-      return (await pool.query(text, params as unknown[])).rows as Row[];
+      return (await pool.query(statement(text, params))).rows as Row[];
     },
     async exec(script: string) {
       await pool.query(script);
@@ -46,7 +48,7 @@ export async function openPostgres(options: {
         await client.query("begin");
         const result = await work({
           async query<Row>(text: string, params: readonly unknown[] = []) {
-            return (await client.query(text, params as unknown[])).rows as Row[];
+            return (await client.query(statement(text, params))).rows as Row[];
           },
           async exec(script: string) {
             await client.query(script);
@@ -64,5 +66,29 @@ export async function openPostgres(options: {
     async close() {
       await pool.end();
     },
+  };
+}
+
+/** The most distinct statements prepared per pool; any beyond run unnamed (parsed each time). */
+const NAMED_STATEMENTS_MAX = 500;
+
+/**
+ * Gives each parameterized statement a stable name, so every connection parses and plans it
+ * once and afterwards only binds and executes it: parsing and planning were a quarter to a
+ * third of PostgreSQL's CPU per charge (docs/operating/benchmarks.md). The hot statements
+ * are a small fixed set; the cap keeps an unusual caller from growing it without bound.
+ */
+function namedStatements() {
+  const names = new Map<string, string>();
+  return (text: string, params: readonly unknown[]): pg.QueryConfig => {
+    const values = params as unknown[];
+    if (values.length === 0) return { text, values };
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= NAMED_STATEMENTS_MAX) return { text, values };
+      name = `tollgate_${createHash("sha1").update(text).digest("hex").slice(0, 40)}`;
+      names.set(text, name);
+    }
+    return { name, text, values };
   };
 }
