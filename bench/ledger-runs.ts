@@ -24,38 +24,22 @@ export async function createAccounts(ledger: Ledger, options: { count: number; c
 const pick = (accounts: number) => benchAccount(Math.floor(Math.random() * accounts));
 
 /**
- * Charges of 1 credit, each to a random account of `accounts`, by `concurrency` callers.
- * `label` keeps each run's idempotency keys apart: a repeated key would be a cheap replay.
+ * Charges of 1 credit by `concurrency` callers: each to a random one of `accounts` accounts,
+ * or all to the hot account when `accounts` is "hot". `label` keeps each run's idempotency
+ * keys apart: a repeated key would be a cheap replay.
  */
 export function runCharges(
   ledger: Ledger,
-  options: { accounts: number; concurrency: number; timing: RunTiming; label: string },
+  options: { accounts: number | "hot"; concurrency: number; timing: RunTiming; label: string },
 ): Promise<RunOutcome> {
+  const { accounts } = options;
+  const account = accounts === "hot" ? () => HOT_ACCOUNT : () => pick(accounts);
   return runClosedLoop({
     concurrency: options.concurrency,
     timing: options.timing,
     async operation(caller, sequence) {
       const result = await ledger.charge({
-        account: pick(options.accounts),
-        amountMinor: 1n,
-        idempotencyKey: `${options.label}-${caller}-${sequence}`,
-      });
-      return result.ok;
-    },
-  });
-}
-
-/** Charges of 1 credit, all to the one hot account. */
-export function runHotCharges(
-  ledger: Ledger,
-  options: { concurrency: number; timing: RunTiming; label: string },
-): Promise<RunOutcome> {
-  return runClosedLoop({
-    concurrency: options.concurrency,
-    timing: options.timing,
-    async operation(caller, sequence) {
-      const result = await ledger.charge({
-        account: HOT_ACCOUNT,
+        account: account(),
         amountMinor: 1n,
         idempotencyKey: `${options.label}-${caller}-${sequence}`,
       });

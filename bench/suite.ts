@@ -1,5 +1,5 @@
 import type { BenchDatabase } from "./bench-database.ts";
-import { createAccounts, runAuthorizeSettle, runBalanceReads, runCharges, runHotCharges } from "./ledger-runs.ts";
+import { createAccounts, runAuthorizeSettle, runBalanceReads, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunOutcome, type RunTiming } from "./measure.ts";
 import { runNaiveCharges, setUpNaive } from "./naive-baseline.ts";
 import { type FigureSink, progress } from "./report.ts";
@@ -73,7 +73,10 @@ async function measureLedger(database: BenchDatabase, settings: SuiteSettings, o
   out.run("charge_latency_p99_under_load", percentile(spread.latenciesMs, 99), "ms", spread, { concurrency });
 
   out.log(`charges on one hot account, ${hotConcurrency} callers`);
-  const hot = check("hot charges", await runHotCharges(ledger, { concurrency: hotConcurrency, timing, label: "hot" }));
+  const hot = check(
+    "hot charges",
+    await runCharges(ledger, { accounts: "hot", concurrency: hotConcurrency, timing, label: "hot" }),
+  );
   out.run("charges_hot_account", perSecond(hot), "charges/s", hot, { concurrency: hotConcurrency, accounts: 1 });
 
   out.log(`authorize + settle pairs, ${concurrency} callers`);
