@@ -44,7 +44,11 @@ export async function persistWrites(
       return `$${params.length}::${type}[]`;
     });
     const columns = write.columns.map(([name]) => name).join(", ");
-    return `w${index} as (insert into ${write.table} (${columns}) select * from unnest(${arrays.join(", ")}) ${write.onConflict})`;
+    // Rows go in array order, made explicit: entry ids (an identity) must follow the order the
+    // rules posted entries in, which refunds and history read back.
+    return `w${index} as (insert into ${write.table} (${columns})
+      select ${columns} from unnest(${arrays.join(", ")}) with ordinality as u(${columns}, ordinal)
+      order by ordinal ${write.onConflict})`;
   });
   await tx.query(`with ${parts.join(",\n")} select 1`, params);
 }
