@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "@tollgate/store";
+import { listMigrations, openDatabase } from "@tollgate/store";
 import { testPostgres, uniqueSchema } from "@tollgate/store/testing";
 
 /** End to end: the real `tollgate` binary in child processes, on PGlite and (when reachable) PostgreSQL. */
@@ -91,7 +91,8 @@ for (const target of targets) {
     after(() => target.cleanup());
 
     test("migrate applies once, then finds nothing to do", async () => {
-      assert.deepEqual(json(await run("migrate", "--json")).applied, [{ version: 1, name: "ledger" }]);
+      const all = listMigrations().map(({ version, name }) => ({ version, name }));
+      assert.deepEqual(json(await run("migrate", "--json")).applied, all);
       assert.deepEqual(json(await run("migrate", "--json")).applied, []);
     });
 
@@ -99,7 +100,7 @@ for (const target of targets) {
       const fresh = { ...target.freshEnv(), TOLLGATE_CONFIG: configPath };
       const runs = await Promise.all([1, 2].map(() => tollgate(["migrate", "--json"], fresh, workDir)));
       const applied = runs.map((one) => json(one).applied.length).sort();
-      assert.deepEqual(applied, [0, 1]);
+      assert.deepEqual(applied, [0, listMigrations().length]);
     });
 
     test("grant, balance, history and reconcile agree to the cent", async () => {

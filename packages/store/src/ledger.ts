@@ -192,7 +192,7 @@ export class Ledger {
       `select account_id from (
          select account_id from holds where status = 'active' and expires_at <= $1
          union
-         select account_id from lots where remaining_minor > held_minor and expires_at <= $1
+         select account_id from lots where live and expires_at <= $1 and remaining_minor > held_minor
        ) due limit $2`,
       [now, options.accountsMax ?? 1000],
     );

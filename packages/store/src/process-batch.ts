@@ -185,8 +185,8 @@ function loadStateStatement(refs: {
      'expires_at', expires_at, 'granted_minor', granted_minor::text, 'remaining_minor', remaining_minor::text,
      'held_minor', held_minor::text, 'transaction_id', transaction_id, 'created_at', created_at`,
     refs.priorLotIds.length > 0
-      ? `lots where account_id = any($1::text[]) and (remaining_minor > 0 or lot_id = any(${param(refs.priorLotIds)}))`
-      : "lots where account_id = any($1::text[]) and remaining_minor > 0",
+      ? `lots where account_id = any($1::text[]) and (live or lot_id = any(${param(refs.priorLotIds)}))`
+      : "lots where account_id = any($1::text[]) and live",
   );
   part(
     "holds",

@@ -15,7 +15,7 @@ export async function readBalances(
       [accountId, unit],
     ),
     await sql.query<LotDbRow>(
-      `select * from lots where account_id = $1 and remaining_minor > 0 and ($2::text is null or unit = $2)
+      `select * from lots where account_id = $1 and live and ($2::text is null or unit = $2)
        order by priority, expires_at nulls last, created_at, lot_id`,
       [accountId, unit],
     ),

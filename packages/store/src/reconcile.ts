@@ -119,7 +119,7 @@ async function readSummary(sql: SqlExecutor, now: Date): Promise<ReconcileSummar
        (select count(*) from lots) as "lots",
        (select count(*) from holds where status = 'active') as "activeHolds",
        (select count(*) from holds where status = 'active' and expires_at <= $1) as "holdsDueToExpire",
-       (select count(*) from lots where remaining_minor > held_minor and expires_at <= $1) as "lotsDueToExpire"`,
+       (select count(*) from lots where live and expires_at <= $1 and remaining_minor > held_minor) as "lotsDueToExpire"`,
     [now.toISOString()],
   );
   if (!row) throw new Error("the reconcile summary returned no row");
