@@ -30,8 +30,8 @@ export interface PriorTransaction {
 export interface LedgerWrites {
   transactions: TransactionRecord[];
   entries: Entry[];
-  lots: Map<string, { accountId: string; lot: Lot; isNew: boolean }>;
-  holds: Map<string, { hold: Hold; isNew: boolean }>;
+  lots: Map<string, { accountId: string; lot: Lot }>;
+  holds: Map<string, Hold>;
   balances: Map<string, { accountId: string; row: BalanceRow }>;
   members: Map<string, { accountId: string; limit: MemberLimit }>;
 }
@@ -54,7 +54,6 @@ export interface BatchContext {
   config: LedgerConfig;
   units: ReadonlyMap<string, Unit>;
   accounts: Map<string, AccountState>;
-  holdAccounts: Map<string, string>;
   priorTransactions: Map<string, PriorTransaction>;
   writes: LedgerWrites;
 }
@@ -83,15 +82,12 @@ export function markBalance(ctx: BatchContext, state: AccountState, row: Balance
   });
 }
 
-export function markLot(ctx: BatchContext, state: AccountState, lot: Lot, isNew = false): void {
-  const key = lot.lotId;
-  const existing = ctx.writes.lots.get(key);
-  ctx.writes.lots.set(key, { accountId: state.account.accountId, lot, isNew: isNew || (existing?.isNew ?? false) });
+export function markLot(ctx: BatchContext, state: AccountState, lot: Lot): void {
+  ctx.writes.lots.set(lot.lotId, { accountId: state.account.accountId, lot });
 }
 
-export function markHold(ctx: BatchContext, hold: Hold, isNew = false): void {
-  const existing = ctx.writes.holds.get(hold.holdId);
-  ctx.writes.holds.set(hold.holdId, { hold, isNew: isNew || (existing?.isNew ?? false) });
+export function markHold(ctx: BatchContext, hold: Hold): void {
+  ctx.writes.holds.set(hold.holdId, hold);
 }
 
 /** Marks a member's limit as changed, attaching it to the state if a check created it. */

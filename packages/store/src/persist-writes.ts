@@ -57,7 +57,7 @@ function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now
   const { transactions: t, entries: e } = writes;
   const balances = [...writes.balances.values()];
   const lots = [...writes.lots.values()];
-  const holds = [...writes.holds.values()].map((value) => value.hold);
+  const holds = [...writes.holds.values()];
   const members = [...writes.members.values()];
   const nowIso = now.toISOString();
   return [

@@ -133,12 +133,19 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
   },
   {
     name: "available_within_overdraft",
-    description: "Per account and unit, available (balance - held) is at least minus the account's overdraft limit.",
+    description:
+      "Per account and unit, available (balance - held) is at least minus the account's overdraft limit, " +
+      "and the recorded debt is at most that limit.",
     sql: `
       select b.account_id, b.unit, 'balance_minor - held_minor >= -accounts.overdraft_limit_minor' as field,
         'amount' as measure, (-a.overdraft_limit_minor)::text as expected, (b.balance_minor - b.held_minor)::text as actual
       from balances b join accounts a using (account_id)
-      where b.balance_minor - b.held_minor < -a.overdraft_limit_minor`,
+      where b.balance_minor - b.held_minor < -a.overdraft_limit_minor
+      union all
+      select b.account_id, b.unit, 'debt_minor <= accounts.overdraft_limit_minor', 'amount',
+        a.overdraft_limit_minor::text, b.debt_minor::text
+      from balances b join accounts a using (account_id)
+      where b.debt_minor > a.overdraft_limit_minor`,
   },
   {
     name: "entry_chain",

@@ -213,6 +213,12 @@ for (const database of await testDatabases()) {
         tx.query("update accounts set overdraft_limit_minor = 10 where account_id = $1", [ids.bob]),
       );
       assertReported(report, "available_within_overdraft", { accountId: ids.bob, expected: "-10", actual: "-20" });
+      assertReported(report, "available_within_overdraft", {
+        accountId: ids.bob,
+        field: "debt_minor <= accounts.overdraft_limit_minor",
+        expected: "10",
+        actual: "20",
+      });
     });
 
     test("a deleted lot leaves entries pointing nowhere", async () => {

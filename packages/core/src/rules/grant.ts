@@ -68,7 +68,7 @@ export function newLot(
     createdAt: ctx.now,
   };
   state.lots.set(lot.lotId, lot);
-  markLot(ctx, state, lot, true);
+  markLot(ctx, state, lot);
   return lot;
 }
 

@@ -81,8 +81,7 @@ export function applyAuthorize(
     markMember(ctx, state, member.limit);
   }
   state.holds.set(hold.holdId, hold);
-  ctx.holdAccounts.set(hold.holdId, state.account.accountId);
-  markHold(ctx, hold, true);
+  markHold(ctx, hold);
   return succeed(holdOutcome(state, hold));
 }
 

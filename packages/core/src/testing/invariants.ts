@@ -4,7 +4,7 @@ import type { Entry } from "../model.ts";
 
 /** A deep copy of everything a failed operation must leave alone. */
 export function snapshot(ctx: BatchContext): unknown {
-  return structuredClone({ accounts: ctx.accounts, writes: ctx.writes, holdAccounts: ctx.holdAccounts });
+  return structuredClone({ accounts: ctx.accounts, writes: ctx.writes });
 }
 
 /**

@@ -34,7 +34,6 @@ export function createTestBatch(options: { now?: Date; config?: LedgerConfig } =
     config,
     units: new Map(config.units.map((unit) => [unit.unit, { ...unit }])),
     accounts: new Map(),
-    holdAccounts: new Map(),
     priorTransactions: new Map(),
     writes: emptyWrites(),
   };
@@ -118,7 +117,7 @@ function resolve(ctx: BatchContext, op: Operation) {
     }
     case "settle":
     case "release":
-      return { op, accountId: ctx.holdAccounts.get(op.holdId) ?? null, memberAccountId: null };
+      return { op, accountId: holdAccount(ctx, op.holdId), memberAccountId: null };
     case "refund":
     case "reverse": {
       ctx.priorTransactions.clear();
@@ -163,4 +162,10 @@ export function expectFailure(result: Result<unknown>, code: FailureCode): Failu
 
 function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `${value}n` : value;
+}
+
+/** The account holding `holdId`, found the way the store finds it: by the hold's own row. */
+function holdAccount(ctx: BatchContext, holdId: string): string | null {
+  for (const [accountId, state] of ctx.accounts) if (state.holds.has(holdId)) return accountId;
+  return null;
 }
