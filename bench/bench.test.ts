@@ -5,10 +5,19 @@ import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { formatFigure } from "./report.ts";
 import { runSuite } from "./suite.ts";
 
+/** The group-commit floors, measured on PostgreSQL only. */
+const FLOORS = [
+  "floor_grouped_naive_10k_accounts",
+  "floor_grouped_naive_hot_account",
+  "floor_ledger_rows_10k_accounts",
+  "floor_ledger_rows_hot_account",
+];
+
 /** Every figure `npm run bench` prints, per database. */
-const FIGURES = [
+const figures = (withFloors: boolean) => [
   "naive_charges_10k_accounts",
   "naive_charges_hot_account",
+  ...(withFloors ? FLOORS : []),
   "charges_10k_accounts",
   "charge_latency_p50_under_load",
   "charge_latency_p99_under_load",
@@ -17,6 +26,7 @@ const FIGURES = [
   "balance_reads",
   "charge_latency_p50_single",
   "charge_latency_p99_single",
+  ...(withFloors ? FLOORS.map((floor) => `${floor}.vs_naive`) : []),
   "charges_10k_accounts.vs_naive",
   "charges_hot_account.vs_naive",
 ];
@@ -51,7 +61,7 @@ for (const database of await testDatabases()) {
       const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
       assert.deepEqual(
         names,
-        FIGURES.map((figure) => `${database.name}.${figure}`),
+        figures(database.databaseUrl !== undefined).map((figure) => `${database.name}.${figure}`),
       );
     });
   });

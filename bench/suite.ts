@@ -1,4 +1,5 @@
 import type { BenchDatabase } from "./bench-database.ts";
+import { type FloorDesign, runFloorCharges, setUpFloor } from "./group-commit-floor.ts";
 import { createAccounts, runAuthorizeSettle, runBalanceReads, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunOutcome, type RunTiming } from "./measure.ts";
 import { runNaiveCharges, setUpNaive } from "./naive-baseline.ts";
@@ -23,10 +24,11 @@ interface Output {
 }
 
 /**
- * Measures the naive baseline and then every figure of the ledger on one database, and the
- * ratios between them. The baseline goes first, on a quiet server: run after the ledger, it
- * would share the server with the autovacuum and checkpoint work the ledger's runs leave
- * behind, and look slower than it is.
+ * Measures the naive baseline, then (PostgreSQL only) the group-commit floors, then every
+ * figure of the ledger on one database, and the ratios between them. The baseline and the
+ * floors go first, on a quiet server: run after the ledger, they would share the server
+ * with the autovacuum and checkpoint work the ledger's runs leave behind, and look slower
+ * than they are.
  */
 export async function runSuite(
   database: BenchDatabase,
@@ -49,7 +51,13 @@ export async function runSuite(
   };
   await createLedgerAccounts(database, settings, out);
   const naive = await measureNaive(database, settings, out);
+  // PGlite has one connection and an absolute goal: the floors are a PostgreSQL question.
+  const floors = database.name === "postgres" ? await measureFloors(database, settings, out) : [];
   const ledger = await measureLedger(database, settings, out);
+  for (const floor of floors) {
+    out.ratio(`floor_${floor.design}_10k_accounts.vs_naive`, floor.spreadRate / naive.spreadRate);
+    out.ratio(`floor_${floor.design}_hot_account.vs_naive`, floor.hotRate / naive.hotRate);
+  }
   out.ratio("charges_10k_accounts.vs_naive", ledger.spreadRate / naive.spreadRate);
   out.ratio("charges_hot_account.vs_naive", ledger.hotRate / naive.hotRate);
 }
@@ -105,6 +113,39 @@ async function measureNaive(database: BenchDatabase, settings: SuiteSettings, ou
   const hot = check("naive hot", await runNaiveCharges(pool, { accounts: "hot", concurrency: hotConcurrency, timing }));
   out.run("naive_charges_hot_account", perSecond(hot), "charges/s", hot, { concurrency: hotConcurrency, accounts: 1 });
   return { spreadRate: perSecond(spread), hotRate: perSecond(hot) };
+}
+
+/** The group-commit floors (group-commit-floor.ts), on the naive baseline's accounts. */
+async function measureFloors(database: BenchDatabase, settings: SuiteSettings, out: Output) {
+  const { accounts, concurrency, hotConcurrency, timing } = settings;
+  const check = completed(database);
+  const pool = await database.openPool(concurrency);
+  await setUpFloor(pool);
+  const floors: Array<{ design: FloorDesign; spreadRate: number; hotRate: number }> = [];
+  for (const design of ["grouped_naive", "ledger_rows"] as const) {
+    out.log(`floor ${design}, one transaction per batch`);
+    const spread = check(
+      design,
+      await runFloorCharges(pool, { design, accounts, concurrency, timing, label: `${design}-spread` }),
+    );
+    out.run(`floor_${design}_10k_accounts`, perSecond(spread), "charges/s", spread, { concurrency, accounts });
+    const hot = check(
+      `${design} hot`,
+      await runFloorCharges(pool, {
+        design,
+        accounts: "hot",
+        concurrency: hotConcurrency,
+        timing,
+        label: `${design}-hot`,
+      }),
+    );
+    out.run(`floor_${design}_hot_account`, perSecond(hot), "charges/s", hot, {
+      concurrency: hotConcurrency,
+      accounts: 1,
+    });
+    floors.push({ design, spreadRate: perSecond(spread), hotRate: perSecond(hot) });
+  }
+  return floors;
 }
 
 /** A run that lost operations or finished none measured nothing: stop rather than print it. */

@@ -1,5 +1,6 @@
 export * from "./account-directory.ts";
 export * from "./codec.ts";
+export * from "./commit-lane.ts";
 export * from "./idempotency-keys.ts";
 export * from "./ledger.ts";
 export * from "./members.ts";
