@@ -4,6 +4,7 @@
  */
 export const ID_PREFIXES = {
   account: "acct",
+  usageEvent: "use",
   lot: "lot",
   hold: "hold",
   transaction: "txn",

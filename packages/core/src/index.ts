@@ -6,6 +6,8 @@ export * from "./ledger-config.ts";
 export * from "./model.ts";
 export * from "./money.ts";
 export * from "./operations.ts";
+export * from "./pricing/index.ts";
 export * from "./result-codes.ts";
 export { sweepAccount } from "./rules/expire.ts";
+export { balanceAfter } from "./rules/posting.ts";
 export * from "./spend-order.ts";

@@ -27,6 +27,11 @@ export interface AuthorizeOperation extends Keyed {
   ttlMs?: number;
   /** For an organization: the member (a user's external id) drawing from its balance. */
   member?: string;
+  /**
+   * What must be available before the hold, when more than its amount: a deployment's
+   * floor for starting a call (seed 004 refuses a call below $0.01, whatever it costs).
+   */
+  minimumAvailableMinor?: bigint;
 }
 
 export interface SettleOperation extends Keyed {

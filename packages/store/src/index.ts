@@ -9,3 +9,4 @@ export * from "./open-database.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";
 export * from "./sql-client.ts";
+export * from "./usage-events.ts";

@@ -2,6 +2,7 @@ import {
   type Account,
   type AccountRef,
   type AccountType,
+  type BalanceAfter,
   type BalanceView,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
@@ -26,6 +27,7 @@ import { type HistoryPage, readBalances, readHistory } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { ensureUnits } from "./units.ts";
+import type { UsageEventDraft } from "./usage-events.ts";
 
 export interface LedgerOptions extends DatabaseOptions {
   config?: LedgerConfig;
@@ -97,14 +99,27 @@ export class Ledger {
     }
   }
 
-  /** Applies any operation; the typed helpers below are shorthands for it. */
-  async execute<K extends OperationKind>(op: Extract<Operation, { kind: K }>): Promise<Result<OutcomeByKind[K]>> {
+  /**
+   * Applies any operation; the typed helpers below are shorthands for it. A charge or a
+   * settlement may carry the usage event it pays for: the event is written in the same
+   * transaction and its id comes back as `usageEventId`. The idempotency key stands for
+   * `request` when given (the caller's own input, so a retry after a price change replays
+   * instead of conflicting), else for the operation and its usage event.
+   */
+  async execute<K extends OperationKind>(
+    op: Extract<Operation, { kind: K }>,
+    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> } = {},
+  ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
     const resolved = await this.#resolve(op);
+    const { usageEvent } = options;
     const item: BatchItem = {
       type: "operation",
       resolved,
-      requestHash: requestHash(op as unknown as Record<string, unknown>),
+      requestHash: requestHash(
+        options.request ?? ({ ...op, ...(usageEvent ? { usageEvent } : {}) } as unknown as Record<string, unknown>),
+      ),
+      ...(usageEvent ? { usageEvent } : {}),
     };
     const result = await this.#laneFor(resolved.accountId ?? op.idempotencyKey).submit(item);
     if (!result) throw new Error("an operation returned no result");
@@ -137,6 +152,42 @@ export class Ledger {
   }
   reverse(input: OperationInput<"reverse">) {
     return this.execute({ kind: "reverse", ...input });
+  }
+
+  /**
+   * Records a usage event that charges nothing (a failed call, or one that cost nothing),
+   * idempotent under `idempotencyKey` like every write. The account is created on first use.
+   */
+  async recordUncharged(input: {
+    account: AccountRef;
+    member?: string;
+    idempotencyKey: string;
+    usageEvent: UsageEventDraft;
+    /** What the idempotency key stands for (see `execute`); the event itself when absent. */
+    request?: Record<string, unknown>;
+  }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
+    assertAppKey(input.idempotencyKey);
+    const accountId = await this.accounts.ensureId(input.account);
+    const memberAccountId =
+      input.member === undefined ? null : await this.accounts.findId({ type: "user", externalId: input.member });
+    const item: BatchItem = {
+      type: "usage",
+      accountId,
+      memberAccountId,
+      idempotencyKey: input.idempotencyKey,
+      requestHash: requestHash(
+        input.request ?? { uncharged: input.usageEvent, account: input.account, member: input.member },
+      ),
+      usageEvent: input.usageEvent,
+    };
+    const result = await this.#laneFor(accountId ?? input.idempotencyKey).submit(item);
+    if (!result) throw new Error("a usage event returned no result");
+    return result as never;
+  }
+
+  /** The ledger's clock: what every operation takes as now. */
+  now(): Date {
+    return this.clock();
   }
 
   /** Creates the account on first use, with the deployment's signup grant. */

@@ -1,4 +1,4 @@
-import type { AccountState, BatchContext, PriorTransaction, ResolvedOperation } from "@tollgate/core";
+import type { AccountState, BatchContext, PriorTransaction } from "@tollgate/core";
 import {
   type BalanceDbRow,
   type EntryDbRow,
@@ -113,16 +113,20 @@ const bigintOrNull = (value: string | null) => (value === null ? null : BigInt(v
 export async function loadAccountState(
   tx: SqlExecutor,
   ctx: BatchContext,
-  refs: { operations: ResolvedOperation[]; holdIds: string[]; priorLotIds: string[] },
+  refs: {
+    keyed: ReadonlyArray<{ accountId: string | null; idempotencyKey: string }>;
+    holdIds: string[];
+    priorLotIds: string[];
+  },
 ): Promise<Map<string, StoredKey>> {
   const ids = [...ctx.accounts.keys()];
   if (ids.length === 0) return new Map();
   const keyAccounts: string[] = [];
   const keys: string[] = [];
-  for (const { accountId, op } of refs.operations) {
+  for (const { accountId, idempotencyKey } of refs.keyed) {
     if (accountId === null || !ctx.accounts.has(accountId)) continue;
     keyAccounts.push(accountId);
-    keys.push(op.idempotencyKey);
+    keys.push(idempotencyKey);
   }
   const state = (accountId: string): AccountState => {
     const found = ctx.accounts.get(accountId);

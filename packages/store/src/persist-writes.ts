@@ -1,6 +1,7 @@
 import type { LedgerWrites } from "@tollgate/core";
 import { encodeAllocations } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
+import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventValues } from "./usage-events.ts";
 
 /** An idempotency record to insert with the batch's other writes. */
 export interface IdempotencyRecord {
@@ -31,11 +32,12 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
  */
 export async function persistWrites(
   tx: SqlExecutor,
-  writes: LedgerWrites,
-  idempotency: IdempotencyRecord[],
-  now: Date,
+  batch: { writes: LedgerWrites; idempotency: IdempotencyRecord[]; usageEvents: UsageEventRow[]; now: Date },
 ): Promise<void> {
-  const tables = tableWrites(writes, idempotency, now).filter((write) => (write.values[0]?.length ?? 0) > 0);
+  const tables = [
+    ...tableWrites(batch.writes, batch.idempotency, batch.now),
+    usageEventWrite(batch.usageEvents),
+  ].filter((write) => (write.values[0]?.length ?? 0) > 0);
   if (tables.length === 0) return;
   const params: unknown[][] = [];
   const parts = tables.map((write, index) => {
@@ -245,4 +247,14 @@ function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now
       ],
     },
   ];
+}
+
+function usageEventWrite(events: UsageEventRow[]): TableWrite {
+  const rows = events.map(usageEventValues);
+  return {
+    table: "usage_events",
+    columns: USAGE_EVENT_COLUMNS,
+    onConflict: "",
+    values: USAGE_EVENT_COLUMNS.map((_, column) => rows.map((row) => row[column])),
+  };
 }

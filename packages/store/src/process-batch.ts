@@ -1,6 +1,7 @@
 import {
   applyOperation,
   type BatchContext,
+  balanceAfter,
   emptyWrites,
   fail,
   type IdGenerator,
@@ -16,10 +17,22 @@ import type { IdempotencyRecord } from "./persist-writes.ts";
 import { persistWrites } from "./persist-writes.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
+import type { UsageEventDraft, UsageEventRow } from "./usage-events.ts";
 
-/** One unit of work in a batch: an operation, or bringing an account up to date (expiry). */
+/**
+ * One unit of work in a batch: an operation (with the usage event its charge pays for, if
+ * any), a usage event charged nothing (a failed call), or bringing an account up to date.
+ */
 export type BatchItem =
-  | { type: "operation"; resolved: ResolvedOperation; requestHash: string }
+  | { type: "operation"; resolved: ResolvedOperation; requestHash: string; usageEvent?: UsageEventDraft }
+  | {
+      type: "usage";
+      accountId: string | null;
+      memberAccountId: string | null;
+      idempotencyKey: string;
+      requestHash: string;
+      usageEvent: UsageEventDraft;
+    }
   | { type: "sweep"; accountId: string };
 
 export interface BatchEnvironment {
@@ -44,8 +57,8 @@ export async function processBatch(
   const holdIds: string[] = [];
   const priorIds: string[] = [];
   for (const item of items) {
-    if (item.type === "sweep") {
-      accountIds.add(item.accountId);
+    if (item.type !== "operation") {
+      if (item.accountId !== null) accountIds.add(item.accountId);
       continue;
     }
     const { op, accountId } = item.resolved;
@@ -79,12 +92,17 @@ export async function processBatch(
     });
   }
   const priorLotIds = priorIds.length > 0 ? await loadPriors(tx, ctx, priorIds) : [];
-  const operations = items.flatMap((item) => (item.type === "operation" ? [item.resolved] : []));
-  const storedKeys = await loadAccountState(tx, ctx, { operations, holdIds, priorLotIds });
+  const keyed = items.flatMap((item): Array<{ accountId: string | null; idempotencyKey: string }> => {
+    if (item.type === "operation")
+      return [{ accountId: item.resolved.accountId, idempotencyKey: item.resolved.op.idempotencyKey }];
+    return item.type === "usage" ? [item] : [];
+  });
+  const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds });
 
   const results: Array<OperationResult | null> = [];
   const newKeys = new Map<string, StoredKey>();
   const idempotency: IdempotencyRecord[] = [];
+  const usageEvents: UsageEventRow[] = [];
   for (const item of items) {
     if (item.type === "sweep") {
       const state = ctx.accounts.get(item.accountId);
@@ -92,12 +110,12 @@ export async function processBatch(
       results.push(null);
       continue;
     }
-    const resolved = ctx.accounts.has(item.resolved.accountId ?? "")
-      ? item.resolved
-      : { ...item.resolved, accountId: null };
-    const key = `${resolved.accountId}\u0000${resolved.op.idempotencyKey}`;
+    const accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    const known = accountId !== null && ctx.accounts.has(accountId) ? accountId : null;
+    const idempotencyKey = item.type === "operation" ? item.resolved.op.idempotencyKey : item.idempotencyKey;
+    const key = `${known}\u0000${idempotencyKey}`;
     const earlier = newKeys.get(key) ?? storedKeys.get(key);
-    if (resolved.accountId !== null && earlier) {
+    if (known !== null && earlier) {
       results.push(
         earlier.requestHash === item.requestHash
           ? { ...decodeJson<Extract<OperationResult, { ok: true }>>(earlier.resultJson), replayed: true }
@@ -105,13 +123,21 @@ export async function processBatch(
       );
       continue;
     }
-    const result = applyOperation(ctx, resolved);
-    if (result.ok && resolved.accountId !== null) {
+    const result =
+      item.type === "operation"
+        ? applyOperation(ctx, known === null ? { ...item.resolved, accountId: null } : item.resolved)
+        : recordUncharged(ctx, known, item.usageEvent.unit);
+    if (result.ok && known !== null) {
+      if (item.usageEvent) {
+        const event = usageEventRow(env, { accountId: known, idempotencyKey, item, result });
+        usageEvents.push(event);
+        Object.assign(result.value, { usageEventId: event.usageEventId });
+      }
       const resultJson = encodeJson(result);
       newKeys.set(key, { requestHash: item.requestHash, resultJson });
       idempotency.push({
-        accountId: resolved.accountId,
-        idempotencyKey: resolved.op.idempotencyKey,
+        accountId: known,
+        idempotencyKey,
         requestHash: item.requestHash,
         resultJson,
         createdAt: env.now,
@@ -119,6 +145,45 @@ export async function processBatch(
     }
     results.push(result);
   }
-  await persistWrites(tx, ctx.writes, idempotency, env.now);
+  await persistWrites(tx, { writes: ctx.writes, idempotency, usageEvents, now: env.now });
   return results;
+}
+
+/** A usage event charged nothing: the account must exist; its balance is reported as is. */
+function recordUncharged(ctx: BatchContext, accountId: string | null, unit: string): OperationResult {
+  const state = accountId === null ? undefined : ctx.accounts.get(accountId);
+  if (!state) return fail("account_not_found");
+  if (!ctx.units.has(unit)) return fail("unit_not_found");
+  sweepAccount(ctx, state);
+  return {
+    ok: true,
+    value: { ...balanceAfter(state, unit), transactionId: null, amountMinor: 0n } as never,
+    replayed: false,
+  };
+}
+
+/** The stored usage event of an item that succeeded: charged what its transaction drew. */
+function usageEventRow(
+  env: BatchEnvironment,
+  input: {
+    accountId: string;
+    idempotencyKey: string;
+    item: Extract<BatchItem, { type: "operation" | "usage" }>;
+    result: Extract<OperationResult, { ok: true }>;
+  },
+): UsageEventRow {
+  const { item, result } = input;
+  const draft = item.usageEvent as UsageEventDraft;
+  const value = result.value as { transactionId?: string | null; amountMinor?: bigint };
+  const transactionId = value.transactionId || null;
+  return {
+    ...draft,
+    accountId: input.accountId,
+    usageEventId: env.newId("usageEvent"),
+    idempotencyKey: input.idempotencyKey,
+    transactionId,
+    memberAccountId: item.type === "operation" ? item.resolved.memberAccountId : item.memberAccountId,
+    chargedMinor: transactionId === null ? 0n : (value.amountMinor ?? 0n),
+    createdAt: env.now,
+  };
 }

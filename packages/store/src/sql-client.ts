@@ -10,6 +10,13 @@ export interface SqlClient {
   exec(script: string): Promise<void>;
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onMessage` with the payload of every notification on `channel` in this schema
+   * (sent by `notify`, from any process on PostgreSQL), and with null when some may have
+   * been missed (the listening connection was lost and is back), so a cache can drop
+   * everything. Resolves once listening; the returned function stops.
+   */
+  listen(channel: string, onMessage: (payload: string | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -21,4 +28,20 @@ export function quoteIdentifier(name: string): string {
     throw new RangeError(`"${name}" is not a valid schema name (lowercase letters, digits, _)`);
   }
   return `"${name}"`;
+}
+
+/** A channel's name on the server: one per schema, so deployments sharing a database stay apart. */
+export function channelName(schema: string, channel: string): string {
+  const name = `${schema}__${channel}`;
+  // Unquoted, so LISTEN and UNLISTEN agree on the name everywhere (PGlite strips quotes).
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new RangeError(`"${name}" is not a valid channel name`);
+  return name;
+}
+
+/**
+ * Notifies listeners of `channel` in the current schema; inside a transaction, they hear it
+ * at commit, and never if it rolls back.
+ */
+export async function notify(tx: SqlExecutor, channel: string, payload: string): Promise<void> {
+  await tx.query("select pg_notify(current_schema() || '__' || $1, $2)", [channel, payload]);
 }

@@ -41,6 +41,21 @@ describe("authorize and settle", () => {
     assertInvariants(batch);
   });
 
+  test("a hold can require more to be available than it holds (a floor to start a call)", () => {
+    const batch = createTestBatch();
+    const user = testAccount(batch);
+    expectOk(user.grant(100n));
+    const details = expectFailure(user.authorize(5n, { minimumAvailableMinor: 101n }), "insufficient_credits");
+    assert.equal(details.requiredMinor, 101n);
+    assert.equal(details.availableMinor, 100n);
+    expectBalance(user, 100n, 0n);
+    const hold = expectOk(user.authorize(5n, { minimumAvailableMinor: 100n }));
+    assert.equal(hold.amountMinor, 5n);
+    expectBalance(user, 100n, 5n);
+    expectFailure(user.authorize(5n, { minimumAvailableMinor: -1n }), "invalid_amount");
+    assertInvariants(batch);
+  });
+
   test("settling exactly the hold captures all of it", () => {
     const { batch, user, holdId } = heldUser();
     expectOk(settle(batch, holdId, 40n));

@@ -39,7 +39,9 @@ export function applyAuthorize(
 ): Result<HoldOutcome> {
   const unit = resolveUnit(ctx, op.unit);
   if (typeof unit !== "string") return unit;
-  const badAmount = checkAmount(op.amountMinor);
+  const badAmount =
+    checkAmount(op.amountMinor) ??
+    (op.minimumAvailableMinor === undefined ? null : checkAmount(op.minimumAvailableMinor, { allowZero: true }));
   if (badAmount) return badAmount;
   const ttlMs = op.ttlMs ?? ctx.config.holdTtlMsDefault;
   if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > ctx.config.holdTtlMsMax) {
@@ -53,11 +55,9 @@ export function applyAuthorize(
   );
   if ("failure" in member) return member.failure;
   const availableMinor = availableOf(peekBalanceRow(state, unit));
-  if (op.amountMinor > availableMinor) {
-    return fail("insufficient_credits", {
-      requiredMinor: op.amountMinor,
-      availableMinor: maxBigint(availableMinor, 0n),
-    });
+  const requiredMinor = maxBigint(op.amountMinor, op.minimumAvailableMinor ?? 0n);
+  if (requiredMinor > availableMinor) {
+    return fail("insufficient_credits", { requiredMinor, availableMinor: maxBigint(availableMinor, 0n) });
   }
 
   const hold: Hold = {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, types } from "@electric-sql/pglite";
-import { quoteIdentifier, type SqlClient } from "../sql-client.ts";
+import { channelName, quoteIdentifier, type SqlClient } from "../sql-client.ts";
 
 /**
  * The embedded default: PostgreSQL compiled to WASM, in this process, persisted in
@@ -33,6 +33,10 @@ export async function openPglite(options: { dataDir: string; schema: string }): 
           },
         }),
       );
+    },
+    async listen(channel, onMessage) {
+      // PGlite is one process: nothing can be missed, so null never comes.
+      return db.listen(channelName(options.schema, channel), (payload) => onMessage(payload));
     },
     async close() {
       await db.close();

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { quoteIdentifier, type SqlClient } from "../sql-client.ts";
+import { channelName, quoteIdentifier, type SqlClient } from "../sql-client.ts";
+import { listenWithReconnect } from "./listen.ts";
 
 const INT8_OID = 20;
 
@@ -62,6 +63,9 @@ export async function openPostgres(options: {
       } finally {
         client.release();
       }
+    },
+    listen(channel, onMessage) {
+      return listenWithReconnect(pool, channelName(options.schema, channel), onMessage);
     },
     async close() {
       await pool.end();

@@ -1,0 +1,183 @@
+import { type ModelPrice, validateModelPrice } from "@tollgate/core";
+import { notify, type SqlClient } from "@tollgate/store";
+import { catalogPrice } from "./catalog.ts";
+
+/** The price a call is charged with, and where it came from. */
+export interface ResolvedPrice {
+  provider: string;
+  model: string;
+  source: "override" | "catalog" | "fallback";
+  price: ModelPrice;
+  /** When an override took effect; null for the catalog and the fallback. */
+  effectiveFrom: Date | null;
+  /** The model's context window, when the catalog knows it (bounds estimates). */
+  contextWindow: number | null;
+}
+
+/** A deployment's price for a model, from a point in time on. */
+export interface PriceOverride {
+  provider: string;
+  model: string;
+  effectiveFrom: Date;
+  price: ModelPrice;
+  reason: string | null;
+  createdAt: Date;
+}
+
+/** How far in the past an override may take effect: clock skew, not backdating. */
+const BACKDATING_TOLERANCE_MS = 60_000;
+const CHANNEL = "prices";
+const PROVIDER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Model prices: the deployment's effective-dated overrides, else the bundled catalog, else
+ * the deployment's fallback. Overrides are cached in process per model and dropped the
+ * moment any instance changes them (a notification at commit), so a change applies to the
+ * next call, not five minutes later. Overrides are never edited or backdated: a new price
+ * is a new row from now or later, so what past usage cost never changes.
+ */
+export class PriceBook {
+  readonly #cache = new Map<string, PriceOverride[]>();
+  #generation = 0;
+  #stopListening: (() => Promise<void>) | null = null;
+
+  private constructor(
+    private readonly sql: SqlClient,
+    private readonly fallbackPrice: ModelPrice | null,
+    private readonly clock: () => Date,
+  ) {}
+
+  static async open(
+    sql: SqlClient,
+    options: { fallbackPrice: ModelPrice | null; clock?: () => Date },
+  ): Promise<PriceBook> {
+    const book = new PriceBook(sql, options.fallbackPrice, options.clock ?? (() => new Date()));
+    book.#stopListening = await sql.listen(CHANNEL, (payload) => book.#invalidate(payload));
+    return book;
+  }
+
+  /** The price of `provider`/`model` at `at`; null when nothing prices it. */
+  async priceOf(call: { provider: string; model: string; at: Date }): Promise<ResolvedPrice | null> {
+    const { provider, model } = normalizeModel(call);
+    const overrides = await this.#overrides(provider, model);
+    const override = overrides.find((row) => row.effectiveFrom <= call.at);
+    const catalog = catalogPrice({ provider, model, at: call.at });
+    const contextWindow = catalog?.contextWindow ?? null;
+    if (override) {
+      return {
+        provider,
+        model,
+        source: "override",
+        price: override.price,
+        effectiveFrom: override.effectiveFrom,
+        contextWindow,
+      };
+    }
+    if (catalog)
+      return { provider, model, source: "catalog", price: catalog.price, effectiveFrom: null, contextWindow };
+    if (this.fallbackPrice) {
+      return {
+        provider,
+        model,
+        source: "fallback",
+        price: this.fallbackPrice,
+        effectiveFrom: null,
+        contextWindow: null,
+      };
+    }
+    return null;
+  }
+
+  /** Sets a model's price from `effectiveFrom` (default now) on; earlier usage keeps its price. */
+  async setPrice(input: {
+    provider: string;
+    model: string;
+    price: ModelPrice;
+    effectiveFrom?: Date;
+    reason?: string;
+  }): Promise<PriceOverride> {
+    const { provider, model } = normalizeModel(input);
+    validateModelPrice(input.price);
+    const now = this.clock();
+    const effectiveFrom = input.effectiveFrom ?? now;
+    if (Number.isNaN(effectiveFrom.getTime())) throw new RangeError("effectiveFrom is not a valid time");
+    if (effectiveFrom.getTime() < now.getTime() - BACKDATING_TOLERANCE_MS) {
+      throw new RangeError("a price cannot take effect in the past: usage already charged keeps its price");
+    }
+    const row = await this.sql.transaction(async (tx) => {
+      const [inserted] = await tx.query<{ created_at: Date }>(
+        `insert into model_prices (provider, model, effective_from, prices, reason) values ($1, $2, $3, $4, $5)
+         on conflict (provider, model, effective_from) do nothing returning created_at`,
+        [provider, model, effectiveFrom.toISOString(), JSON.stringify(input.price), input.reason ?? null],
+      );
+      if (!inserted)
+        throw new RangeError(`${provider}/${model} already has a price from ${effectiveFrom.toISOString()}`);
+      await notify(tx, CHANNEL, `${provider}/${model}`);
+      return inserted;
+    });
+    this.#invalidate(`${provider}/${model}`);
+    return {
+      provider,
+      model,
+      effectiveFrom,
+      price: input.price,
+      reason: input.reason ?? null,
+      createdAt: row.created_at,
+    };
+  }
+
+  /** A model's overrides, newest first. */
+  async overrides(call: { provider: string; model: string }): Promise<PriceOverride[]> {
+    const { provider, model } = normalizeModel(call);
+    return [...(await this.#overrides(provider, model))];
+  }
+
+  async close(): Promise<void> {
+    await this.#stopListening?.();
+    this.#stopListening = null;
+  }
+
+  async #overrides(provider: string, model: string): Promise<PriceOverride[]> {
+    const key = `${provider}/${model}`;
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    const generation = this.#generation;
+    const rows = await this.sql.query<{
+      effective_from: Date;
+      prices: ModelPrice;
+      reason: string | null;
+      created_at: Date;
+    }>(
+      `select effective_from, prices, reason, created_at from model_prices
+       where provider = $1 and model = $2 order by effective_from desc`,
+      [provider, model],
+    );
+    const overrides = rows.map((row) => ({
+      provider,
+      model,
+      effectiveFrom: row.effective_from,
+      price: row.prices,
+      reason: row.reason,
+      createdAt: row.created_at,
+    }));
+    // A change that landed while this was loading must not be cached over.
+    if (generation === this.#generation) this.#cache.set(key, overrides);
+    return overrides;
+  }
+
+  #invalidate(key: string | null): void {
+    this.#generation++;
+    if (key === null) this.#cache.clear();
+    else this.#cache.delete(key);
+  }
+}
+
+/** Providers and models are case-insensitive: stored and matched in lower case. */
+export function normalizeModel(call: { provider: string; model: string }): { provider: string; model: string } {
+  const provider = call.provider.trim().toLowerCase();
+  const model = call.model.trim().toLowerCase();
+  if (!PROVIDER.test(provider))
+    throw new RangeError(`"${call.provider}" is not a provider id (e.g. openai, openrouter)`);
+  if (model.length === 0 || model.length > 200) throw new RangeError("a model id has 1 to 200 characters");
+  return { provider, model };
+}
