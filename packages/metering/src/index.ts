@@ -1,1 +1,11 @@
-export {};
+export * from "./account-stats.ts";
+export * from "./catalog.ts";
+export * from "./count-prompt-tokens.ts";
+export * from "./estimate-usage.ts";
+export * from "./features.ts";
+export * from "./meter.ts";
+export * from "./price-book.ts";
+export * from "./pricing-config.ts";
+export * from "./quote.ts";
+export * from "./usage-reports.ts";
+export * from "./validate-call.ts";

@@ -1,9 +1,20 @@
-import { type AccountRef, type BalanceAfter, type Result, type Unit, type Usage, validateUsage } from "@tollgate/core";
+import {
+  type AccountRef,
+  type BalanceAfter,
+  type HoldOutcome,
+  type Result,
+  type Unit,
+  type Usage,
+  validateUsage,
+} from "@tollgate/core";
 import type { Ledger, UsageEventDraft } from "@tollgate/store";
+import { type AccountStats, accountStats } from "./account-stats.ts";
+import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
 import { PriceBook } from "./price-book.ts";
 import { definePricingConfig, type PricingConfig } from "./pricing-config.ts";
 import { quoteModelCall, usdText } from "./quote.ts";
+import { conversationUsage, type UsageReportQuery, type UsageReportRow, usageReport } from "./usage-reports.ts";
 import { validateCallFields } from "./validate-call.ts";
 
 /** A metering failure the ledger does not know: the call could not be priced. */
@@ -53,6 +64,31 @@ export interface ModelUsageInput extends CallContext {
 
 export interface FeatureUsageInput extends CallContext {
   feature: string;
+}
+
+/** A model call about to be made, as its request describes it. */
+export interface ModelCallInput {
+  account: AccountRef;
+  idempotencyKey: string;
+  member?: string;
+  provider: string;
+  model: string;
+  /** The request's `messages`, as sent (OpenAI chat format). */
+  messages: unknown;
+  tools?: unknown;
+  /** The request's `max_completion_tokens ?? max_tokens`. */
+  maxTokens?: unknown;
+  /** The request's `n`. */
+  choiceCount?: unknown;
+  plan?: string;
+  /** How long the hold lives; the ledger's default when absent. */
+  ttlMs?: number;
+}
+
+/** The most a call can cost, and how it was bounded. */
+export interface CallEstimate extends UsageBound {
+  unit: string;
+  amountMinor: bigint;
 }
 
 /**
@@ -137,6 +173,71 @@ export class Meter {
       },
     };
     return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n);
+  }
+
+  /**
+   * The most a model call can cost, from its request: prompt tokens (a tokenizer for
+   * OpenAI-family models, a byte bound for the rest) and its output limit, at whichever of
+   * the output and reasoning prices is higher. Null when nothing prices the model.
+   */
+  async estimateCall(input: Omit<ModelCallInput, "account" | "idempotencyKey">): Promise<CallEstimate | null> {
+    const price = await this.prices.priceOf({ provider: input.provider, model: input.model, at: this.ledger.now() });
+    if (!price) return null;
+    const bound = await estimateUsageBound({
+      ...input,
+      ...(price.contextWindow === null ? {} : { contextWindow: price.contextWindow }),
+      defaultMaxOutputTokens: this.config.defaultMaxOutputTokens,
+    });
+    const catalogOnly = { ...this.config, costSource: "catalog" as const };
+    const charge = (usage: Usage) =>
+      quoteModelCall({ ...input, config: catalogOnly, unit: this.unit, price, usage })?.chargeMinor ?? 0n;
+    const allReasoning = charge(bound.usage);
+    const noReasoning = charge({ ...bound.usage, reasoningTokens: 0 });
+    const amountMinor = allReasoning > noReasoning ? allReasoning : noReasoning;
+    return { ...bound, unit: this.unit.unit, amountMinor };
+  }
+
+  /**
+   * Holds the most a model call can cost before it is made (settle it with `recordUsage`
+   * and its `holdId`). Refused with `insufficient_credits` when that, or the deployment's
+   * minimum to start a call, is more than is available.
+   */
+  async authorizeCall(input: ModelCallInput): Promise<MeteringResult<HoldOutcome & { estimate: CallEstimate }>> {
+    validateCallFields(input);
+    const estimate = await this.estimateCall(input);
+    if (!estimate) return unknownModel(input);
+    const result = await this.ledger.authorize({
+      account: input.account,
+      unit: estimate.unit,
+      // A hold is never empty: a free model's call still reserves one minor unit.
+      amountMinor: estimate.amountMinor > 0n ? estimate.amountMinor : 1n,
+      ...(this.config.minimumAvailableMinor > 0n ? { minimumAvailableMinor: this.config.minimumAvailableMinor } : {}),
+      ...(input.member === undefined ? {} : { member: input.member }),
+      ...(input.ttlMs === undefined ? {} : { ttlMs: input.ttlMs }),
+      idempotencyKey: input.idempotencyKey,
+    });
+    return result.ok ? { ...result, value: { ...result.value, estimate } } : result;
+  }
+
+  /** An account's usage grouped by model, provider, feature, conversation, member or period; null: no such account. */
+  async usageReport(
+    query: Omit<UsageReportQuery, "accountId"> & { account: AccountRef },
+  ): Promise<UsageReportRow[] | null> {
+    const accountId = await this.ledger.accounts.findId(query.account);
+    return accountId ? usageReport(this.ledger.sql, { ...query, accountId }) : null;
+  }
+
+  /** A conversation's usage and cost (seed 004's per-chat cost); null when it has none. */
+  async conversationUsage(query: { account: AccountRef; conversationId: string }) {
+    const accountId = await this.ledger.accounts.findId(query.account);
+    return accountId ? conversationUsage(this.ledger.sql, { accountId, conversationId: query.conversationId }) : null;
+  }
+
+  /** Balance, used and allocated per unit (seed 003's stats); null: no such account. */
+  async accountStats(query: { account: AccountRef }): Promise<AccountStats | null> {
+    const accountId = await this.ledger.accounts.findId(query.account);
+    if (!accountId) return null;
+    return accountStats(this.ledger.sql, { accountId, units: this.ledger.units, now: this.ledger.now() });
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ export * from "./idempotency-keys.ts";
 export * from "./ledger.ts";
 export * from "./members.ts";
 export * from "./migrate.ts";
+export { idFloorAt } from "./new-id.ts";
 export * from "./open-database.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";

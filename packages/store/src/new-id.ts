@@ -3,3 +3,14 @@ import { v7 as uuidv7 } from "uuid";
 
 /** `acct_0193…`: a type prefix and a UUIDv7 without dashes, so ids sort by creation time. */
 export const newId: IdGenerator = (kind) => `${ID_PREFIXES[kind]}_${uuidv7().replaceAll("-", "")}`;
+
+/**
+ * An id whose embedded time is `at` (the ledger's clock) rather than the wall clock, so a
+ * range of ids is a range of `created_at`: usage reports bound an account's events by id.
+ */
+export const newIdAt = (kind: Parameters<IdGenerator>[0], at: Date): string =>
+  `${ID_PREFIXES[kind]}_${uuidv7({ msecs: at.getTime() }).replaceAll("-", "")}`;
+
+/** The least id of `kind` created at or after `at`: the lower bound of a time range of ids. */
+export const idFloorAt = (kind: Parameters<IdGenerator>[0], at: Date): string =>
+  `${ID_PREFIXES[kind]}_${Math.max(0, at.getTime()).toString(16).padStart(12, "0")}${"0".repeat(20)}`;

@@ -1,4 +1,5 @@
 import {
+  type AccountState,
   applyOperation,
   type BatchContext,
   balanceAfter,
@@ -13,6 +14,7 @@ import {
 } from "@tollgate/core";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state.ts";
+import { newIdAt } from "./new-id.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import { persistWrites } from "./persist-writes.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
@@ -129,7 +131,13 @@ export async function processBatch(
         : recordUncharged(ctx, known, item.usageEvent.unit);
     if (result.ok && known !== null) {
       if (item.usageEvent) {
-        const event = usageEventRow(env, { accountId: known, idempotencyKey, item, result });
+        const event = usageEventRow(env, {
+          accountId: known,
+          idempotencyKey,
+          item,
+          result,
+          state: ctx.accounts.get(known),
+        });
         usageEvents.push(event);
         Object.assign(result.value, { usageEventId: event.usageEventId });
       }
@@ -170,6 +178,7 @@ function usageEventRow(
     idempotencyKey: string;
     item: Extract<BatchItem, { type: "operation" | "usage" }>;
     result: Extract<OperationResult, { ok: true }>;
+    state: AccountState | undefined;
   },
 ): UsageEventRow {
   const { item, result } = input;
@@ -179,11 +188,19 @@ function usageEventRow(
   return {
     ...draft,
     accountId: input.accountId,
-    usageEventId: env.newId("usageEvent"),
+    usageEventId: newIdAt("usageEvent", env.now),
     idempotencyKey: input.idempotencyKey,
     transactionId,
-    memberAccountId: item.type === "operation" ? item.resolved.memberAccountId : item.memberAccountId,
+    memberAccountId: memberOf(item, input.state),
     chargedMinor: transactionId === null ? 0n : (value.amountMinor ?? 0n),
     createdAt: env.now,
   };
+}
+
+/** Who made the call: the member named with it, or for a settlement, the member its hold was placed for. */
+function memberOf(item: Extract<BatchItem, { type: "operation" | "usage" }>, state: AccountState | undefined) {
+  if (item.type === "usage") return item.memberAccountId;
+  const { op } = item.resolved;
+  if (op.kind === "settle" || op.kind === "release") return state?.holds.get(op.holdId)?.memberAccountId ?? null;
+  return item.resolved.memberAccountId;
 }

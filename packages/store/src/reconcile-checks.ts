@@ -242,4 +242,19 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
         group by account_id, member_account_id, unit) h using (account_id, member_account_id, unit)
       where coalesce(h.held_minor, 0) <> coalesce(l.held_minor, 0)`,
   },
+  {
+    name: "usage_event_charges",
+    description:
+      "Each usage event that charged points to a charge or settlement of its account and unit for exactly what it charged, and no transaction pays for two usage events.",
+    sql: `
+      select u.account_id, u.unit, u.transaction_id, 'usage_events.charged_minor = the transaction''s amount' as field,
+        'amount' as measure, u.charged_minor::text as expected, coalesce(t.amount_minor::text, 'no such transaction') as actual
+      from usage_events u left join transactions t on t.transaction_id = u.transaction_id and t.account_id = u.account_id
+        and t.unit = u.unit and t.kind in ('charge', 'settle')
+      where u.transaction_id is not null and (t.transaction_id is null or t.amount_minor <> u.charged_minor)
+      union all
+      select account_id, unit, transaction_id, 'count(usage events paid by the transaction), at most', 'count', '1',
+        count(*)::text
+      from usage_events where transaction_id is not null group by account_id, unit, transaction_id having count(*) > 1`,
+  },
 ];

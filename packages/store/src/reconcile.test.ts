@@ -186,6 +186,18 @@ for (const database of await testDatabases()) {
       assertReported(report, "transactions_balance", { transactionId: "txn_forged", actual: "0" });
     });
 
+    test("a usage event claiming a charge that is not its own is reported", async () => {
+      const report = await reconcileTampered(ledger, (tx) =>
+        tx.query(
+          `insert into usage_events (account_id, usage_event_id, idempotency_key, transaction_id, success, cost_source,
+             unit, charged_minor, price_snapshot, created_at)
+           values ($1, 'use_forged', 'forged', $2, true, 'catalog', 'credits', 16, '{}', now())`,
+          [ids.alice, ids.charge],
+        ),
+      );
+      assertReported(report, "usage_event_charges", { transactionId: ids.charge, expected: "16", actual: "15" });
+    });
+
     test("a refund returning more than its charge is reported", async () => {
       const report = await reconcileTampered(ledger, (tx) =>
         tx.query(

@@ -38,7 +38,7 @@ create table feature_cost_overrides (
 -- account's usage by time: reports bound it by id, with no second index to maintain.
 create table usage_events (
   account_id text not null,
-  usage_event_id text not null,
+  usage_event_id text collate "C" not null,
   idempotency_key text not null,
   transaction_id text,
   member_account_id text,
