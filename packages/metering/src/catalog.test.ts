@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type MatchLogic, type Provider, updatePrices, waitForUpdate } from "@pydantic/genai-prices";
-import { catalogPrice, catalogProviders, matchesLogic } from "./catalog.ts";
+import { catalogPrice, catalogProviders, clearCatalogCache, matchesLogic } from "./catalog.ts";
 
 const NOW = new Date("2025-09-01T12:00:00Z");
 
@@ -110,10 +110,12 @@ describe("catalogPrice on installed catalog data", () => {
   async function withCatalog(providers: Provider[], check: () => Promise<void> | void): Promise<void> {
     const original = await waitForUpdate();
     updatePrices(({ setProviderData }) => setProviderData(providers));
+    clearCatalogCache();
     try {
       await check();
     } finally {
       updatePrices(({ setProviderData }) => setProviderData(original));
+      clearCatalogCache();
     }
   }
 

@@ -72,13 +72,10 @@ const TIME_OF_DAY = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}
  */
 export function catalogPrice({ provider, model, at }: CatalogPriceQuery): CatalogPrice | null {
   if (Number.isNaN(at.getTime())) throw new RangeError("catalogPrice: `at` is an invalid Date");
-  const found = findProvider({ providerId: provider });
-  if (!found) return null;
-  const modelId = model.toLowerCase().trim();
-  const spelledOut = modelId.replace(COMPACT_DATE, spellOutDate);
-  const info = findModel(found, modelId) ?? (spelledOut === modelId ? undefined : findModel(found, spelledOut));
-  if (!info) return null;
-  const { price, droppedPriceKeys } = toModelPrice(pricesAt(info, at), `${found.id}/${info.id}`);
+  const match = matchModel(provider, model);
+  if (!match) return null;
+  const { found, info } = match;
+  const { price, droppedPriceKeys } = convertedPrice(pricesAt(info, at), `${found.id}/${info.id}`);
   return {
     provider: found.id,
     model: info.id,
@@ -87,6 +84,47 @@ export function catalogPrice({ provider, model, at }: CatalogPriceQuery): Catalo
     ...(info.context_window === undefined ? {} : { contextWindow: info.context_window }),
     droppedPriceKeys,
   };
+}
+
+/** Most (provider, model) matches remembered: a limit on everything. */
+const MATCH_CACHE_MAX = 10_000;
+const matches = new Map<string, { found: Provider; info: ModelInfo } | null>();
+const conversions = new WeakMap<GenaiModelPrice, { price: ModelPrice; droppedPriceKeys: string[] }>();
+
+/**
+ * The catalog entry of a provider's model. Matching walks a provider's models and their
+ * patterns (OpenRouter has 701), so each answer is remembered: a charge's price lookup is
+ * then a map read.
+ */
+function matchModel(provider: string, model: string): { found: Provider; info: ModelInfo } | null {
+  const key = `${provider}\u0000${model}`;
+  const cached = matches.get(key);
+  if (cached !== undefined) return cached;
+  const found = findProvider({ providerId: provider });
+  const modelId = model.toLowerCase().trim();
+  const spelledOut = modelId.replace(COMPACT_DATE, spellOutDate);
+  const info = found
+    ? (findModel(found, modelId) ?? (spelledOut === modelId ? undefined : findModel(found, spelledOut)))
+    : undefined;
+  const match = found && info ? { found, info } : null;
+  if (matches.size >= MATCH_CACHE_MAX) matches.clear();
+  matches.set(key, match);
+  return match;
+}
+
+/** A catalog price converted to exact decimals, once per catalog entry. */
+function convertedPrice(catalog: GenaiModelPrice, name: string) {
+  let converted = conversions.get(catalog);
+  if (!converted) {
+    converted = toModelPrice(catalog, name);
+    conversions.set(catalog, converted);
+  }
+  return converted;
+}
+
+/** Forgets remembered matches: for tests that swap the catalog's data (`updatePrices`). */
+export function clearCatalogCache(): void {
+  matches.clear();
 }
 
 /**
