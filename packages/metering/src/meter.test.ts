@@ -209,6 +209,36 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe("a fallback price, and failed calls charged what the provider billed", () => {
+      let meter: Awaited<ReturnType<typeof open>>;
+      before(async () => {
+        meter = await open([{ unit: "credits", scale: 0 }], {
+          creditsPerUsd: "1000",
+          fallbackPrice: { input_mtok: "10", output_mtok: "30" },
+          chargeFailedCalls: true,
+        });
+      });
+      after(() => meter.dispose());
+
+      test("a model nothing else prices takes the fallback; a failed call still pays", async () => {
+        await meter.ledger.grant({ account: user("fb"), amountMinor: 100n, source: "promo", idempotencyKey: "fund" });
+        const result = await meter.recordUsage({
+          account: user("fb"),
+          idempotencyKey: "in-house-1",
+          provider: "acme-ai",
+          model: "acme-large",
+          usage: { inputTokens: 1000, outputTokens: 1000 },
+          success: false,
+        });
+        assert.ok(result.ok, show(result));
+        // 1,000 × 10/1e6 + 1,000 × 30/1e6 = $0.04 → 40 credits, charged although the call failed.
+        assert.equal(result.value.amountMinor, 40n);
+        const event = await usageEventOf(meter, result.value.usageEventId);
+        assert.equal(event.cost_source, "fallback");
+        assert.equal(event.success, false);
+      });
+    });
+
     describe("seed 003: features with fixed costs in their own units", () => {
       let meter: Awaited<ReturnType<typeof open>>;
       before(async () => {
