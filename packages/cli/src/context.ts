@@ -1,3 +1,4 @@
+import { Meter } from "@tollgate/metering";
 import {
   ConfigError,
   describeStorage,
@@ -52,6 +53,34 @@ export async function withLedger<T>(context: CommandContext, work: (ledger: Ledg
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * Opens a `Meter` on an open ledger with the deployment's pricing (the configuration file's
+ * `pricing` section). Opening writes the file's features to the database, so they match the file.
+ *
+ * @example
+ * const meter = await openMeter(ledger, context);
+ */
+export function openMeter(ledger: Ledger, context: CommandContext): Promise<Meter> {
+  return Meter.open({ ledger, pricing: context.config.pricing });
+}
+
+/**
+ * Opens the ledger and a meter on it for one command, and always closes both.
+ *
+ * @example
+ * await withMeter(context, async (meter) => meter.features.list());
+ */
+export async function withMeter<T>(context: CommandContext, work: (meter: Meter) => Promise<T>): Promise<T> {
+  return withLedger(context, async (ledger) => {
+    const meter = await openMeter(ledger, context);
+    try {
+      return await work(meter);
+    } finally {
+      await meter.close();
+    }
+  });
 }
 
 export function storageOpenOptions(context: CommandContext): StorageOpenOptions {

@@ -4,11 +4,14 @@ import { CliError, EXIT } from "./cli-error.ts";
 import { registerAccounts } from "./commands/accounts.ts";
 import { registerBalance } from "./commands/balance.ts";
 import { registerDeduct } from "./commands/deduct.ts";
+import { registerFeatures } from "./commands/features.ts";
 import { registerGrant } from "./commands/grant.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerUsage } from "./commands/usage.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -22,7 +25,10 @@ export function createProgram(): Command {
     .option("--json", "machine-readable output; amounts as decimal strings in their unit's scale")
     .option("--data-dir <dir>", "embedded database directory (env TOLLGATE_DATA_DIR, default ./.tollgate)")
     .option("--schema <name>", "database schema (env TOLLGATE_SCHEMA, default tollgate)")
-    .option("--config <file>", "ledger configuration file (env TOLLGATE_CONFIG, default ./tollgate.config.json)")
+    .option(
+      "--config <file>",
+      "configuration file: ledger and pricing (env TOLLGATE_CONFIG, default ./tollgate.config.json)",
+    )
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -35,6 +41,9 @@ export function createProgram(): Command {
     registerBalance,
     registerHistory,
     registerReconcile,
+    registerPricing,
+    registerFeatures,
+    registerUsage,
   ]) {
     register(program);
   }

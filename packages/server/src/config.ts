@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from "@tollgate/core";
+import { DEFAULT_PRICING_CONFIG, type PricingConfig } from "@tollgate/metering";
 import { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type LedgerOptions } from "@tollgate/store";
 import { ConfigError } from "./config-error.ts";
-import { readLedgerConfigFile } from "./ledger-config-file.ts";
+import { readDeploymentConfig } from "./ledger-config-file.ts";
 
 /** Where the ledger lives: the embedded PGlite in a directory, or a PostgreSQL server. */
 export type StorageConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; databaseUrl: string };
@@ -15,6 +16,8 @@ export interface ServerConfig {
   storage: StorageConfig;
   schema: string;
   ledger: LedgerConfig;
+  /** How calls are priced: the file's `pricing` section, or the defaults. */
+  pricing: PricingConfig;
   /** The ledger configuration file that was read, or null for the built-in defaults. */
   configFile: string | null;
 }
@@ -34,12 +37,14 @@ type Environment = Readonly<Record<string, string | undefined>>;
  */
 export function loadServerConfig(env: Environment = process.env, cwd: string = process.cwd()): ServerConfig {
   const configFile = findConfigFile(env.TOLLGATE_CONFIG, cwd);
+  const deployment = configFile ? readDeploymentConfig(configFile) : null;
   return {
     port: parsePort(env.PORT),
     host: env.HOST?.trim() || DEFAULT_HOST,
     storage: parseStorage(env, cwd),
     schema: parseSchema(env.TOLLGATE_SCHEMA),
-    ledger: configFile ? readLedgerConfigFile(configFile) : DEFAULT_LEDGER_CONFIG,
+    ledger: deployment?.ledger ?? DEFAULT_LEDGER_CONFIG,
+    pricing: deployment?.pricing ?? DEFAULT_PRICING_CONFIG,
     configFile,
   };
 }

@@ -1,3 +1,4 @@
+import type { PricingConfig } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
@@ -9,6 +10,8 @@ import { type Logger, SILENT_LOGGER } from "./logger.ts";
 export interface AppDependencies {
   ledger: Ledger;
   logger?: Logger;
+  /** How calls are priced (the configuration file's `pricing` section), for the metering routes. */
+  pricing?: PricingConfig;
 }
 
 export type AppEnv = { Variables: RequestIdVariables };

@@ -8,4 +8,5 @@ export * from "./http/api-error.ts";
 export * from "./ledger-config-file.ts";
 export * from "./logger.ts";
 export * from "./open-ledger.ts";
+export * from "./pricing-config-file.ts";
 export * from "./start-server.ts";

@@ -12,8 +12,10 @@ import {
   parseDecimalToMinor,
   type SignupGrant,
 } from "@tollgate/core";
+import type { PricingConfig } from "@tollgate/metering";
 import { ConfigError } from "./config-error.ts";
 import { parseDuration } from "./duration.ts";
+import { parsePricingConfig } from "./pricing-config-file.ts";
 
 const TOP_LEVEL_KEYS = [
   "$schema",
@@ -24,11 +26,24 @@ const TOP_LEVEL_KEYS = [
   "holdTtl",
   "holdTtlMax",
   "overdraftLimitMinor",
+  "pricing",
 ];
 const UNIT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Reads and validates a ledger configuration file (JSON). */
-export function readLedgerConfigFile(path: string): LedgerConfig {
+/** Everything a deployment's configuration file sets: the ledger's rules and how calls are priced. */
+export interface DeploymentConfig {
+  ledger: LedgerConfig;
+  pricing: PricingConfig;
+}
+
+/**
+ * Reads and validates a deployment's configuration file (JSON): the ledger settings at the top
+ * level and the `pricing` section. Throws a `ConfigError` naming the file and the field.
+ *
+ * @example
+ * const { ledger, pricing } = readDeploymentConfig("tollgate.config.json");
+ */
+export function readDeploymentConfig(path: string): DeploymentConfig {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -41,7 +56,24 @@ export function readLedgerConfigFile(path: string): LedgerConfig {
   } catch (error) {
     throw new ConfigError(path, `is not valid JSON: ${(error as Error).message}`);
   }
-  return parseLedgerConfig(json, path);
+  return parseDeploymentConfig(json, path);
+}
+
+/**
+ * The ledger section, then the `pricing` section checked against the ledger's units.
+ *
+ * @example
+ * parseDeploymentConfig({ units: [{ unit: "usd", scale: 6 }], pricing: { creditsPerUsd: "1" } }, "tollgate.config.json")
+ */
+export function parseDeploymentConfig(json: unknown, source: string): DeploymentConfig {
+  const ledger = parseLedgerConfig(json, source);
+  const pricing = parsePricingConfig((json as Record<string, unknown>).pricing, { source, ledger });
+  return { ledger, pricing };
+}
+
+/** Reads and validates a configuration file (JSON), and returns its ledger settings. */
+export function readLedgerConfigFile(path: string): LedgerConfig {
+  return readDeploymentConfig(path).ledger;
 }
 
 /**

@@ -45,7 +45,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     waitMs: options.storageWaitMs,
     onWait: (holder) => logger.warn("waiting for the data directory", { holder }),
   });
-  const server = createAdaptorServer({ fetch: createApp({ ledger: opened.ledger, logger }).fetch }) as Server;
+  const server = createAdaptorServer({
+    fetch: createApp({ ledger: opened.ledger, logger, pricing: config.pricing }).fetch,
+  }) as Server;
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
