@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { testDatabases } from "@tollgate/store/testing";
 import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
+import { measureProcessFigures } from "./cost-computations.ts";
 import { formatFigure } from "./report.ts";
-import { runSuite } from "./suite.ts";
+import { runSuite, type SuiteSettings } from "./suite.ts";
 
 /** The group-commit floors, measured on PostgreSQL only. */
 const FLOORS = [
@@ -13,6 +14,9 @@ const FLOORS = [
   "floor_ledger_rows_hot_account",
 ];
 
+/** The figures `npm run bench` prints once, before the first database's. */
+const PROCESS_FIGURES = ["core.cost_computations", "metering.quote_with_cached_price"];
+
 /** Every figure `npm run bench` prints, per database. */
 const figures = (withFloors: boolean) => [
   "naive_charges_10k_accounts",
@@ -21,6 +25,7 @@ const figures = (withFloors: boolean) => [
   "charges_10k_accounts",
   "charge_latency_p50_under_load",
   "charge_latency_p99_under_load",
+  "charges_with_usage_event",
   "charges_hot_account",
   "authorize_settle_pairs",
   "balance_reads",
@@ -29,7 +34,22 @@ const figures = (withFloors: boolean) => [
   ...(withFloors ? FLOORS.map((floor) => `${floor}.vs_naive`) : []),
   "charges_10k_accounts.vs_naive",
   "charges_hot_account.vs_naive",
+  "charges_with_usage_event.vs_plain",
+  "usage_report_month_p50",
+  "usage_report_month_p95",
+  "usage_report_by_day_month_p50",
+  "usage_report_by_day_month_p95",
 ];
+
+/** A tiny scale: 2,000 usage events instead of a million, 5 reports per grouping instead of 200. */
+const SMOKE: SuiteSettings = {
+  accounts: 20,
+  concurrency: 4,
+  hotConcurrency: 4,
+  timing: { warmupMs: 50, durationMs: 150 },
+  usageEvents: 2000,
+  reportQueries: 5,
+};
 
 const LINE =
   /^\{"bench":"[a-z0-9_.]+","value":-?\d+(\.\d+)?(e[+-]?\d+)?,"unit":"[a-z/]+"(,"[a-z_]+":("[^"]*"|-?\d+(\.\d+)?))*\}$/;
@@ -43,12 +63,13 @@ for (const database of await testDatabases()) {
           ? await openPgliteBench({ storage: "memory" })
           : await openPostgresBench({ databaseUrl: database.databaseUrl });
       const lines: string[] = [];
+      const output = {
+        sink: (figure: Parameters<typeof formatFigure>[0]) => lines.push(formatFigure(figure)),
+        log() {},
+      };
       try {
-        await runSuite(
-          bench,
-          { accounts: 20, concurrency: 4, hotConcurrency: 4, timing: { warmupMs: 50, durationMs: 150 } },
-          { sink: (figure) => lines.push(formatFigure(figure)), log: () => {} },
-        );
+        await measureProcessFigures(bench.ledger, SMOKE.timing, output);
+        await runSuite(bench, SMOKE, output);
       } finally {
         await bench.dispose();
       }
@@ -59,10 +80,10 @@ for (const database of await testDatabases()) {
         assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) > 0, `${line}: a positive value`);
       }
       const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
-      assert.deepEqual(
-        names,
-        figures(database.databaseUrl !== undefined).map((figure) => `${database.name}.${figure}`),
-      );
+      assert.deepEqual(names, [
+        ...PROCESS_FIGURES,
+        ...figures(database.databaseUrl !== undefined).map((figure) => `${database.name}.${figure}`),
+      ]);
     });
   });
 }

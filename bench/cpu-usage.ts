@@ -67,3 +67,8 @@ export function watchCpu(): () => CpuUsage | null {
     };
   };
 }
+
+/** A run's CPU use as figure fields (none off Linux). */
+export function cpuFields(cpu: CpuUsage | null): Record<string, number> {
+  return cpu ? { cpu_self: cpu.self, cpu_postgres: cpu.postgres, cpu_others: cpu.others } : {};
+}

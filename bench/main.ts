@@ -5,7 +5,9 @@
  *
  * Environment: TOLLGATE_BENCH_DATABASE_URL (default the local PostgreSQL),
  * TOLLGATE_BENCH_SECONDS (measured seconds per figure, default 4),
- * TOLLGATE_BENCH_ONLY=postgres|pglite, TOLLGATE_BENCH_PGLITE=dir|memory (default dir).
+ * TOLLGATE_BENCH_ONLY=postgres|pglite, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
+ * TOLLGATE_BENCH_USAGE_EVENTS (usage events stored for the report figures, default
+ * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them).
  */
 import {
   type BenchDatabase,
@@ -14,22 +16,32 @@ import {
   openPostgresBench,
   postgresReachable,
 } from "./bench-database.ts";
+import { measureProcessFigures } from "./cost-computations.ts";
 import { formatFigure, progress } from "./report.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
 
 const seconds = Number(process.env.TOLLGATE_BENCH_SECONDS ?? 4);
+const usageEventsSet = process.env.TOLLGATE_BENCH_USAGE_EVENTS;
+const usageEvents = Number(usageEventsSet ?? 1_000_000);
 const settings: SuiteSettings = {
   accounts: 10_000,
   concurrency: 64,
   hotConcurrency: 32,
   timing: { warmupMs: 1000, durationMs: seconds * 1000 },
+  usageEvents: usageEvents > 0 ? usageEvents : null,
+  reportQueries: 200,
 };
 const only = process.env.TOLLGATE_BENCH_ONLY;
 const sink = (figure: Parameters<typeof formatFigure>[0]) => process.stdout.write(`${formatFigure(figure)}\n`);
 
-async function measure(open: () => Promise<BenchDatabase>): Promise<void> {
+let processFiguresDone = false;
+
+async function measure(open: () => Promise<BenchDatabase>, settings: SuiteSettings): Promise<void> {
   const database = await open();
   try {
+    // Once per run, on the first database opened (the price book's overrides table), before any load.
+    if (!processFiguresDone) await measureProcessFigures(database.ledger, settings.timing, { sink, log: progress });
+    processFiguresDone = true;
     await runSuite(database, settings, { sink });
   } finally {
     await database.dispose();
@@ -39,12 +51,20 @@ async function measure(open: () => Promise<BenchDatabase>): Promise<void> {
 if (!only || only === "postgres") {
   const databaseUrl = process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES;
   if (await postgresReachable(databaseUrl)) {
-    await measure(() => openPostgresBench({ databaseUrl }));
+    await measure(() => openPostgresBench({ databaseUrl }), settings);
   } else {
     progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the PostgreSQL figures`);
   }
 }
 if (!only || only === "pglite") {
   const storage = process.env.TOLLGATE_BENCH_PGLITE === "memory" ? "memory" : "dir";
-  await measure(() => openPgliteBench({ storage }));
+  // PGlite inserts on one thread: a million usage events take ~75 s to load there, more than
+  // the rest of its figures together, so its report figures run only when asked for.
+  if (usageEventsSet === undefined && settings.usageEvents !== null) {
+    progress(
+      "pglite: usage report figures skipped (set TOLLGATE_BENCH_USAGE_EVENTS to load that many events there too)",
+    );
+  }
+  const pgliteSettings = usageEventsSet === undefined ? { ...settings, usageEvents: null } : settings;
+  await measure(() => openPgliteBench({ storage }), pgliteSettings);
 }

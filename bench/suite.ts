@@ -1,9 +1,14 @@
+import type { Meter } from "@tollgate/metering";
 import type { BenchDatabase } from "./bench-database.ts";
+import { cpuFields } from "./cpu-usage.ts";
 import { type FloorDesign, runFloorCharges, setUpFloor } from "./group-commit-floor.ts";
 import { createAccounts, runAuthorizeSettle, runBalanceReads, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunOutcome, type RunTiming } from "./measure.ts";
+import { openBenchMeter, runRecordUsage } from "./metering-runs.ts";
 import { runNaiveCharges, setUpNaive } from "./naive-baseline.ts";
 import { type FigureSink, progress } from "./report.ts";
+import { buildUsageMix, USAGE_MIX_SIZE } from "./usage-mix.ts";
+import { measureUsageReports } from "./usage-report-bench.ts";
 
 /** What one database's run measures with; `main.ts` sets the real sizes, the smoke test tiny ones. */
 export interface SuiteSettings {
@@ -14,19 +19,25 @@ export interface SuiteSettings {
   /** Concurrent callers on the one hot account (32). */
   hotConcurrency: number;
   timing: RunTiming;
+  /** Usage events loaded for the report figures (1,000,000); null skips them. */
+  usageEvents: number | null;
+  /** Reports timed per grouping (200). */
+  reportQueries: number;
 }
 
 interface Output {
   /** A figure for one run: its callers, and who used the CPU meanwhile, go with it. */
   run(name: string, value: number, unit: string, outcome: RunOutcome, extra: Record<string, number>): void;
+  figure(name: string, value: number, unit: string, extra: Record<string, number>): void;
   ratio(name: string, value: number): void;
   log(message: string): void;
 }
 
 /**
  * Measures the naive baseline, then (PostgreSQL only) the group-commit floors, then every
- * figure of the ledger on one database, and the ratios between them. The baseline and the
- * floors go first, on a quiet server: run after the ledger, they would share the server
+ * figure of the ledger on one database (charges through the meter among them), the ratios
+ * between them, and last the usage reports over a million stored events. The baseline and
+ * the floors go first, on a quiet server: run after the ledger, they would share the server
  * with the autovacuum and checkpoint work the ledger's runs leave behind, and look slower
  * than they are.
  */
@@ -39,10 +50,10 @@ export async function runSuite(
   const common = { database: database.description };
   const out: Output = {
     run(name, value, unit, outcome, extra) {
-      const cpu: Record<string, number> = outcome.cpu
-        ? { cpu_self: outcome.cpu.self, cpu_postgres: outcome.cpu.postgres, cpu_others: outcome.cpu.others }
-        : {};
-      sink({ bench: `${database.name}.${name}`, value, unit, ...common, ...extra, ...cpu });
+      out.figure(name, value, unit, { ...extra, ...cpuFields(outcome.cpu) });
+    },
+    figure(name, value, unit, extra) {
+      sink({ bench: `${database.name}.${name}`, value, unit, ...common, ...extra });
     },
     ratio(name, value) {
       sink({ bench: `${database.name}.${name}`, value, unit: "x", ...common });
@@ -53,13 +64,21 @@ export async function runSuite(
   const naive = await measureNaive(database, settings, out);
   // PGlite has one connection and an absolute goal: the floors are a PostgreSQL question.
   const floors = database.name === "postgres" ? await measureFloors(database, settings, out) : [];
-  const ledger = await measureLedger(database, settings, out);
-  for (const floor of floors) {
-    out.ratio(`floor_${floor.design}_10k_accounts.vs_naive`, floor.spreadRate / naive.spreadRate);
-    out.ratio(`floor_${floor.design}_hot_account.vs_naive`, floor.hotRate / naive.hotRate);
+  const meter = await openBenchMeter(database.ledger);
+  try {
+    const ledger = await measureLedger(database, meter, settings, out);
+    for (const floor of floors) {
+      out.ratio(`floor_${floor.design}_10k_accounts.vs_naive`, floor.spreadRate / naive.spreadRate);
+      out.ratio(`floor_${floor.design}_hot_account.vs_naive`, floor.hotRate / naive.hotRate);
+    }
+    out.ratio("charges_10k_accounts.vs_naive", ledger.spreadRate / naive.spreadRate);
+    out.ratio("charges_hot_account.vs_naive", ledger.hotRate / naive.hotRate);
+    out.ratio("charges_with_usage_event.vs_plain", ledger.usageRate / ledger.spreadRate);
+    // Last: a million inserts leave WAL, checkpoints and vacuum work behind them.
+    if (settings.usageEvents !== null) await measureReports(meter, settings, out);
+  } finally {
+    await meter.close();
   }
-  out.ratio("charges_10k_accounts.vs_naive", ledger.spreadRate / naive.spreadRate);
-  out.ratio("charges_hot_account.vs_naive", ledger.hotRate / naive.hotRate);
 }
 
 async function createLedgerAccounts(database: BenchDatabase, settings: SuiteSettings, out: Output) {
@@ -69,7 +88,7 @@ async function createLedgerAccounts(database: BenchDatabase, settings: SuiteSett
   out.log(`accounts ready in ${Math.round(performance.now() - setupStarted)} ms`);
 }
 
-async function measureLedger(database: BenchDatabase, settings: SuiteSettings, out: Output) {
+async function measureLedger(database: BenchDatabase, meter: Meter, settings: SuiteSettings, out: Output) {
   const { ledger } = database;
   const { accounts, concurrency, hotConcurrency, timing } = settings;
   const check = completed(database);
@@ -79,6 +98,15 @@ async function measureLedger(database: BenchDatabase, settings: SuiteSettings, o
   out.run("charges_10k_accounts", perSecond(spread), "charges/s", spread, { concurrency, accounts });
   out.run("charge_latency_p50_under_load", percentile(spread.latenciesMs, 50), "ms", spread, { concurrency });
   out.run("charge_latency_p99_under_load", percentile(spread.latenciesMs, 99), "ms", spread, { concurrency });
+
+  // Right after the plain charges, so `charges_with_usage_event.vs_plain` compares neighbours.
+  out.log(`charges with usage events (meter.recordUsage) over ${accounts} accounts, ${concurrency} callers`);
+  const calls = buildUsageMix(USAGE_MIX_SIZE, ledger.now());
+  const usage = check(
+    "charges with usage events",
+    await runRecordUsage(meter, { accounts, calls, concurrency, timing, label: "usage" }),
+  );
+  out.run("charges_with_usage_event", perSecond(usage), "charges/s", usage, { concurrency, accounts });
 
   out.log(`charges on one hot account, ${hotConcurrency} callers`);
   const hot = check(
@@ -99,7 +127,24 @@ async function measureLedger(database: BenchDatabase, settings: SuiteSettings, o
   const single = check("single", await runCharges(ledger, { accounts, concurrency: 1, timing, label: "single" }));
   out.run("charge_latency_p50_single", percentile(single.latenciesMs, 50), "ms", single, { concurrency: 1 });
   out.run("charge_latency_p99_single", percentile(single.latenciesMs, 99), "ms", single, { concurrency: 1 });
-  return { spreadRate: perSecond(spread), hotRate: perSecond(hot) };
+  return { spreadRate: perSecond(spread), usageRate: perSecond(usage), hotRate: perSecond(hot) };
+}
+
+/** Month reports over a million stored usage events (usage-report-bench.ts). */
+async function measureReports(meter: Meter, settings: SuiteSettings, out: Output) {
+  const reports = await measureUsageReports(meter, {
+    accounts: settings.accounts,
+    events: settings.usageEvents ?? 0,
+    queries: settings.reportQueries,
+    log: out.log,
+  });
+  const { events, accounts, heaviestMonthEvents } = reports;
+  for (const latency of reports.latencies) {
+    const name = latency.groupBy === "model" ? "usage_report_month" : `usage_report_by_${latency.groupBy}_month`;
+    const extra = { events, accounts, queries: latency.queries, heaviest_month_events: heaviestMonthEvents };
+    out.figure(`${name}_p50`, latency.p50Ms, "ms", { ...extra, ...cpuFields(latency.cpu) });
+    out.figure(`${name}_p95`, latency.p95Ms, "ms", { ...extra, ...cpuFields(latency.cpu) });
+  }
 }
 
 async function measureNaive(database: BenchDatabase, settings: SuiteSettings, out: Output) {
