@@ -10,7 +10,7 @@
  */
 
 import { divideRounding, maxBigint, type RoundingDirection } from "../money.ts";
-import { compareRational, multiplyRational, parseDecimal, type Rational, rational, ZERO } from "./decimal.ts";
+import { compareRational, parseDecimal, type Rational, ZERO } from "./decimal.ts";
 
 /** Largest `unitScale`: a unit with more decimal places than this is surely a mistake. */
 export const UNIT_SCALE_MAX = 18;
@@ -70,13 +70,31 @@ export function creditsForCost(options: CreditsForCostOptions): bigint {
   if (creditsPerUsd.numerator === 0n)
     throw new RangeError("creditsPerUsd must be above zero: 1 USD must buy something");
 
-  const exact = [markup, creditsPerUsd, rational(10n ** BigInt(unitScale))].reduce(multiplyRational, costUsd);
-  const chargeMinor = divideRounding(exact.numerator, exact.denominator, rounding);
+  // The exact product, unreduced: divideRounding is exact for any representation.
+  const numerator =
+    costUsd.numerator * markup.numerator * creditsPerUsd.numerator * (POWERS_OF_TEN[unitScale] as bigint);
+  const denominator = costUsd.denominator * markup.denominator * creditsPerUsd.denominator;
+  const chargeMinor = divideRounding(numerator, denominator, rounding);
   const paysMinimum = costUsd.numerator > 0n || chargeMinimumOnZeroCost;
   return paysMinimum ? maxBigint(chargeMinor, minimumChargeMinor) : chargeMinor;
 }
 
+const POWERS_OF_TEN = Array.from({ length: UNIT_SCALE_MAX + 1 }, (_, power) => 10n ** BigInt(power));
+
+/** Parsed markups and conversions: a deployment has a handful, and every charge uses one. */
+const parsedOptions = new Map<string, Rational>();
+const PARSED_OPTIONS_MAX = 1000;
+
 function decimalOption(name: string, text: string): Rational {
+  const cached = parsedOptions.get(text);
+  if (cached) return cached;
+  const value = parseOption(name, text);
+  if (parsedOptions.size >= PARSED_OPTIONS_MAX) parsedOptions.clear();
+  parsedOptions.set(text, value);
+  return value;
+}
+
+function parseOption(name: string, text: string): Rational {
   let value: Rational;
   try {
     value = parseDecimal(text);

@@ -137,7 +137,8 @@ export function toExactDecimalString(value: Rational): string {
   return toDecimalString(value, Math.max(twos, fives), "down");
 }
 
-function greatestCommonDivisor(a: bigint, b: bigint): bigint {
+/** The greatest common divisor of two integers (1 for two zeros, so it always divides). */
+export function greatestCommonDivisor(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
   let y = b < 0n ? -b : b;
   while (y !== 0n) [x, y] = [y, x % y];

@@ -9,17 +9,8 @@
  * // { totalUsd: 3/400 (= $0.0075), byPriceKey: { input_mtok: 1/400, output_mtok: 1/200 } }
  */
 
-import {
-  addRational,
-  compareRational,
-  multiplyRational,
-  parseDecimal,
-  type Rational,
-  rational,
-  subtractRational,
-  ZERO,
-} from "./decimal.ts";
-import { type ModelPrice, PRICE_KEYS, type Price, type PriceKey, type Usage } from "./usage.ts";
+import { greatestCommonDivisor, multiplyRational, parseDecimal, type Rational, rational, ZERO } from "./decimal.ts";
+import { type ModelPrice, PRICE_KEYS, type PriceKey, type Usage } from "./usage.ts";
 
 /** A call's cost: the total and, for every key the price prices (zero included), its share. */
 export interface UsageCost {
@@ -76,9 +67,12 @@ export function validateUsage(usage: Usage): void {
     }
   }
   if (usage.audioSeconds !== undefined) nonNegativeDecimal("usage.audioSeconds", usage.audioSeconds);
-  // In bigint: two safe integers may sum past 2^53, where a number comparison is unreliable.
-  const cached = BigInt(usage.cacheReadTokens ?? 0) + BigInt(usage.cacheWriteTokens ?? 0);
-  if (cached > BigInt(usage.inputTokens ?? 0)) {
+  // Two safe integers may sum past 2^53, where a number comparison is unreliable: then in bigint.
+  const cachedNumber = (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+  const cached = Number.isSafeInteger(cachedNumber)
+    ? cachedNumber
+    : BigInt(usage.cacheReadTokens ?? 0) + BigInt(usage.cacheWriteTokens ?? 0);
+  if (cached > (usage.inputTokens ?? 0)) {
     throw new RangeError(
       `usage.cacheReadTokens + usage.cacheWriteTokens (${cached}) exceed usage.inputTokens (${usage.inputTokens ?? 0}): cached tokens are counted in the input too`,
     );
@@ -101,18 +95,141 @@ export function validateUsage(usage: Usage): void {
  */
 export function costOfUsage(usage: Usage, price: ModelPrice): UsageCost {
   validateUsage(usage);
-  const reported = reportedQuantities(usage);
-  const byPriceKey: Partial<Record<PriceKey, Rational>> = {};
-  let totalUsd = ZERO;
+  return new CostOfUsage(usage, compile(price));
+}
+
+/**
+ * Every rate is an integer over the price's common denominator, so the sum needs no
+ * normalizing until the end: one gcd per call, not one per operation. The share of each key
+ * is built only when read (a usage event's snapshot), not on every quote.
+ */
+class CostOfUsage implements UsageCost {
+  readonly totalUsd: Rational;
+  #byPriceKey: Partial<Record<PriceKey, Rational>> | undefined;
+
+  constructor(
+    private readonly usage: Usage,
+    private readonly compiled: CompiledPrice,
+  ) {
+    const scale = quantityScale(usage);
+    let numerator = 0n;
+    for (const rate of compiled.rates)
+      numerator += leafQuantity(rate.key, usage, compiled, scale) * rateAt(rate, usage);
+    this.totalUsd = rational(numerator, compiled.denominator * scale);
+  }
+
+  get byPriceKey(): Partial<Record<PriceKey, Rational>> {
+    if (this.#byPriceKey) return this.#byPriceKey;
+    const { usage, compiled } = this;
+    const scale = quantityScale(usage);
+    const shares: Partial<Record<PriceKey, Rational>> = {};
+    for (const rate of compiled.rates) {
+      const share = leafQuantity(rate.key, usage, compiled, scale) * rateAt(rate, usage);
+      shares[rate.key] = rational(share, compiled.denominator * scale);
+    }
+    this.#byPriceKey = shares;
+    return shares;
+  }
+}
+
+/** A price parsed once: each key's rate per unit of quantity, over one common denominator. */
+interface CompiledPrice {
+  /** Whether each part has a price of its own (then it is taken out of its total). */
+  cacheReadPriced: boolean;
+  cacheWritePriced: boolean;
+  reasoningPriced: boolean;
+  denominator: bigint;
+  rates: ReadonlyArray<{ key: PriceKey; base: bigint; tiers: ReadonlyArray<{ start: number; rate: bigint }> }>;
+}
+
+const compiledPrices = new WeakMap<ModelPrice, CompiledPrice>();
+
+/**
+ * Parses a price's decimals once per price object: the price book hands out the same
+ * object for a model until its price changes, so a quote does no parsing.
+ */
+function compile(price: ModelPrice): CompiledPrice {
+  const cached = compiledPrices.get(price);
+  if (cached) return cached;
+  const entries: Array<{ key: PriceKey; base: Rational; tiers: Array<{ start: number; rate: Rational }> }> = [];
   for (const key of PRICE_KEYS) {
     const keyPrice = price[key];
     if (keyPrice === undefined) continue;
-    const unitPrice = multiplyRational(PER_QUANTITY[key], priceFor(keyPrice, reported.input_mtok));
-    const cost = multiplyRational(unitPrice, leafQuantity(key, reported, price));
-    byPriceKey[key] = cost;
-    totalUsd = addRational(totalUsd, cost);
+    const perUnit = (text: string) => multiplyRational(PER_QUANTITY[key], parseDecimal(text));
+    if (typeof keyPrice === "string") entries.push({ key, base: perUnit(keyPrice), tiers: [] });
+    else {
+      const tiers = [...keyPrice.tiers].sort((a, b) => a.start - b.start);
+      entries.push({
+        key,
+        base: perUnit(keyPrice.base),
+        tiers: tiers.map((tier) => ({ start: tier.start, rate: perUnit(tier.price) })),
+      });
+    }
   }
-  return { totalUsd, byPriceKey };
+  const all = entries.flatMap((entry) => [entry.base, ...entry.tiers.map((tier) => tier.rate)]);
+  const denominator = all.reduce(
+    (lcm, rate) => (lcm / greatestCommonDivisor(lcm, rate.denominator)) * rate.denominator,
+    1n,
+  );
+  const scaled = (rate: Rational) => rate.numerator * (denominator / rate.denominator);
+  const compiled: CompiledPrice = {
+    cacheReadPriced: price.cache_read_mtok !== undefined,
+    cacheWritePriced: price.cache_write_mtok !== undefined,
+    reasoningPriced: price.output_reasoning_mtok !== undefined,
+    denominator,
+    rates: entries.map((entry) => ({
+      key: entry.key,
+      base: scaled(entry.base),
+      tiers: entry.tiers.map((tier) => ({ start: tier.start, rate: scaled(tier.rate) })),
+    })),
+  };
+  compiledPrices.set(price, compiled);
+  return compiled;
+}
+
+/** The rate that applies: the last tier whose `start` the call's total input tokens exceed, else the base. */
+function rateAt(rate: CompiledPrice["rates"][number], usage: Usage): bigint {
+  let applies = rate.base;
+  const inputTokens = usage.inputTokens ?? 0;
+  for (const tier of rate.tiers) if (inputTokens > tier.start) applies = tier.rate;
+  return applies;
+}
+
+/**
+ * A key's quantity as an integer over `quantityScale(usage)` (1 unless audio seconds have
+ * decimals): a total less its parts that have a price of their own.
+ */
+function leafQuantity(key: PriceKey, usage: Usage, compiled: CompiledPrice, scale: bigint): bigint {
+  switch (key) {
+    case "input_mtok": {
+      let tokens = BigInt(usage.inputTokens ?? 0);
+      if (compiled.cacheReadPriced) tokens -= BigInt(usage.cacheReadTokens ?? 0);
+      if (compiled.cacheWritePriced) tokens -= BigInt(usage.cacheWriteTokens ?? 0);
+      return tokens * scale;
+    }
+    case "cache_read_mtok":
+      return BigInt(usage.cacheReadTokens ?? 0) * scale;
+    case "cache_write_mtok":
+      return BigInt(usage.cacheWriteTokens ?? 0) * scale;
+    case "output_mtok": {
+      let tokens = BigInt(usage.outputTokens ?? 0);
+      if (compiled.reasoningPriced) tokens -= BigInt(usage.reasoningTokens ?? 0);
+      return tokens * scale;
+    }
+    case "output_reasoning_mtok":
+      return BigInt(usage.reasoningTokens ?? 0) * scale;
+    case "images_count":
+      return BigInt(usage.images ?? 0) * scale;
+    case "audio_hours":
+      return usage.audioSeconds === undefined ? 0n : parseDecimal(usage.audioSeconds).numerator;
+    case "requests_kcount":
+      return BigInt(usage.requests ?? 1) * scale;
+  }
+}
+
+/** The denominator every quantity is over: that of the audio seconds (1 for whole numbers). */
+function quantityScale(usage: Usage): bigint {
+  return usage.audioSeconds === undefined ? 1n : parseDecimal(usage.audioSeconds).denominator;
 }
 
 /**
@@ -163,40 +280,6 @@ function validatePrice(name: string, value: unknown): void {
     nonNegativeDecimal(`${tierName}.price`, tier.price);
     previousStart = start;
   }
-}
-
-/** The price that applies: the last tier whose `start` the call's total input tokens exceed, else the base. */
-function priceFor(price: Price, inputTokens: Rational): Rational {
-  if (typeof price === "string") return parseDecimal(price);
-  let applies = price.base;
-  for (const tier of price.tiers) {
-    if (compareRational(inputTokens, rational(BigInt(tier.start))) > 0) applies = tier.price;
-  }
-  return parseDecimal(applies);
-}
-
-/** A key's quantity less its parts that have a price of their own (charged at that price instead). */
-function leafQuantity(key: PriceKey, reported: Record<PriceKey, Rational>, price: ModelPrice): Rational {
-  let quantity = reported[key];
-  for (const part of PRICE_KEYS) {
-    if (TOTAL_OF_PART[part] === key && price[part] !== undefined) quantity = subtractRational(quantity, reported[part]);
-  }
-  return quantity;
-}
-
-/** Each key's reported quantity, before parts are taken out of totals. */
-function reportedQuantities(usage: Usage): Record<PriceKey, Rational> {
-  const count = (value: number | undefined) => rational(BigInt(value ?? 0));
-  return {
-    input_mtok: count(usage.inputTokens),
-    cache_read_mtok: count(usage.cacheReadTokens),
-    cache_write_mtok: count(usage.cacheWriteTokens),
-    output_mtok: count(usage.outputTokens),
-    output_reasoning_mtok: count(usage.reasoningTokens),
-    images_count: count(usage.images),
-    audio_hours: usage.audioSeconds === undefined ? ZERO : parseDecimal(usage.audioSeconds),
-    requests_kcount: count(usage.requests ?? 1),
-  };
 }
 
 function nonNegativeDecimal(name: string, text: unknown): Rational {
