@@ -1,5 +1,5 @@
 import type { ModelPrice, Price } from "@tollgate/core";
-import type { Ledger } from "@tollgate/store";
+import { contentHash, type Ledger } from "@tollgate/store";
 import { BENCH_PRICING } from "./metering-runs.ts";
 import { BENCH_MODELS, benchModelPrices } from "./usage-mix.ts";
 
@@ -47,13 +47,18 @@ export async function loadUsageEvents(
     models.cacheWritePrices,
     models.outputPrices,
     models.reasoningPrices,
-    models.snapshots,
+    models.snapshots.map((snapshot) => snapshot.id),
     BENCH_PRICING.markup.default,
     BENCH_PRICING.creditsPerUsd,
     BENCH_PRICING.minimumChargeMinor.toString(),
     ledger.config.defaultUnit,
     models.cacheWrites,
   ];
+  await ledger.sql.query(
+    `insert into price_snapshots (price_snapshot_id, snapshot)
+     select * from unnest($1::text[], $2::jsonb[]) on conflict do nothing`,
+    [models.snapshots.map((snapshot) => snapshot.id), models.snapshots.map((snapshot) => snapshot.json)],
+  );
   const startedAt = performance.now();
   let next = 0;
   let loaded = 0;
@@ -93,7 +98,7 @@ function modelParameters(at: Date, unit: string) {
     outputPrices: BENCH_MODELS.map((model) => priceOf(model).output),
     reasoningPrices: BENCH_MODELS.map((model) => priceOf(model).reasoning),
     snapshots: BENCH_MODELS.map((model) =>
-      JSON.stringify({
+      snapshotRow({
         provider: model.provider,
         model: model.model,
         priceSource: "catalog",
@@ -107,6 +112,11 @@ function modelParameters(at: Date, unit: string) {
       }),
     ),
   };
+}
+
+/** A price snapshot as the meter stores it: named by the hash of its content. */
+function snapshotRow(snapshot: Record<string, unknown>): { id: string; json: string } {
+  return { id: contentHash(snapshot), json: JSON.stringify(snapshot) };
 }
 
 /**
@@ -181,7 +191,7 @@ with drawn as materialized (
 )
 insert into usage_events (account_id, usage_event_id, idempotency_key, transaction_id, provider, model,
   conversation_id, success, latency_ms, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
-  reasoning_tokens, provider_cost_usd, cost_source, unit, charged_minor, charged_usd, price_snapshot, created_at)
+  reasoning_tokens, provider_cost_usd, cost_source, unit, charged_minor, charged_usd, price_snapshot_id, created_at)
 select ($3::text[])[account],
   'use_' || lpad(to_hex(ms), 12, '0') || '7' || substr(hash, 1, 3)
     || substr('89ab', 1 + get_byte(decode(hash, 'hex'), 15) % 4, 1) || substr(hash, 4, 15),
@@ -192,6 +202,6 @@ select ($3::text[])[account],
   input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
   trim_scale(cost_usd), 'catalog', $20::text, charged_minor,
   case when success then trim_scale(charged_minor / $18::numeric) else 0 end,
-  ($16::jsonb[])[m],
+  ($16::text[])[m],
   timestamptz 'epoch' + ms * interval '1 millisecond'
 from charged`;

@@ -7,11 +7,12 @@ import {
   type Usage,
   validateUsage,
 } from "@tollgate/core";
-import type { Ledger, UsageEventDraft } from "@tollgate/store";
+import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/store";
 import { type AccountStats, accountStats } from "./account-stats.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
 import { PriceBook } from "./price-book.ts";
+import { priceSnapshot } from "./price-snapshot.ts";
 import { definePricingConfig, type PricingConfig } from "./pricing-config.ts";
 import { quoteModelCall, usdText } from "./quote.ts";
 import { conversationUsage, type UsageReportQuery, type UsageReportRow, usageReport } from "./usage-reports.ts";
@@ -165,12 +166,15 @@ export class Meter {
       usage: { requests: 1 },
       providerCostUsd: "0",
       costSource: "feature",
-      priceSnapshot: {
-        feature: cost.feature,
-        unit: cost.unit,
-        costMinor: cost.costMinor.toString(),
-        overridden: cost.overridden,
-      },
+      priceSnapshot: priceSnapshot(
+        ["feature", cost.feature, cost.unit, cost.costMinor, cost.overridden].join("\u0000"),
+        () => ({
+          feature: cost.feature,
+          unit: cost.unit,
+          costMinor: cost.costMinor.toString(),
+          overridden: cost.overridden,
+        }),
+      ),
     };
     return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n);
   }
@@ -251,7 +255,7 @@ export class Meter {
     chargeMinor: bigint,
   ): Promise<MeteringResult<UsageOutcome>> {
     const { idempotencyKey } = input;
-    const request = { ...input, metering: "usage" } as Record<string, unknown>;
+    const request = usageRequest(input);
     if (input.holdId) {
       const op =
         chargeMinor === 0n
@@ -296,6 +300,41 @@ function eventContext(
     latencyMs: input.latencyMs ?? null,
     metadata: input.metadata ?? null,
   };
+}
+
+/**
+ * What a usage key stands for: the caller's input in a fixed order (not the computed charge,
+ * so a retry after a price change replays). Cheaper than canonical JSON of the whole object.
+ */
+function usageRequest(input: Partial<ModelUsageInput> & CallContext & { feature?: string }): string {
+  const { usage } = input;
+  return JSON.stringify([
+    "usage/1",
+    "accountId" in input.account ? ["id", input.account.accountId] : [input.account.type, input.account.externalId],
+    input.member ?? null,
+    input.holdId ?? null,
+    input.provider ?? null,
+    input.model ?? null,
+    input.feature ?? null,
+    input.plan ?? null,
+    usage
+      ? [
+          usage.inputTokens ?? 0,
+          usage.cacheReadTokens ?? 0,
+          usage.cacheWriteTokens ?? 0,
+          usage.outputTokens ?? 0,
+          usage.reasoningTokens ?? 0,
+          usage.images ?? 0,
+          usage.audioSeconds ?? "0",
+          usage.requests ?? null,
+        ]
+      : null,
+    input.providerReportedCostUsd ?? null,
+    input.conversationId ?? null,
+    input.success ?? true,
+    input.latencyMs ?? null,
+    input.metadata === undefined ? null : canonicalJson(input.metadata),
+  ]);
 }
 
 function unknownModel(input: { provider: string; model: string }): MeteringFailure {

@@ -100,8 +100,9 @@ describe("quoting a model call", () => {
       price: gpt4o,
     });
     assert.equal(quote?.chargeMinor, 7500n);
-    assert.deepEqual(quote?.snapshot.costByPriceKey, { input_mtok: "0.0025", output_mtok: "0.005" });
-    assert.equal(quote?.snapshot.priceSource, "catalog");
+    assert.equal(quote?.snapshot.snapshot.priceSource, "catalog");
+    assert.deepEqual(quote?.snapshot.snapshot.prices, gpt4o.price);
+    assert.match(quote?.snapshot.id ?? "", /^[A-Za-z0-9_-]{43}$/, "named by the SHA-256 of its content");
   });
 
   test("a cost with no finite decimal is stored rounded at 18 places", () => {

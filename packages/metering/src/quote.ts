@@ -10,7 +10,9 @@ import {
   type Unit,
   type Usage,
 } from "@tollgate/core";
+import type { PriceSnapshot } from "@tollgate/store";
 import type { ResolvedPrice } from "./price-book.ts";
+import { priceSnapshot } from "./price-snapshot.ts";
 import { markupFor, type PricingConfig } from "./pricing-config.ts";
 
 /** What a model call costs the provider, and what it is charged, with the snapshot to explain it. */
@@ -21,7 +23,7 @@ export interface CallQuote {
   chargeMinor: bigint;
   /** The charge in USD at this quote's conversion: margin = chargedUsd - providerCostUsd. */
   chargedUsd: Rational;
-  snapshot: Record<string, unknown>;
+  snapshot: PriceSnapshot;
 }
 
 /**
@@ -62,21 +64,48 @@ export function quoteModelCall(input: {
     unit: unit.unit,
     chargeMinor,
     chargedUsd,
-    snapshot: {
-      provider: input.provider,
-      model: input.model,
-      priceSource: price?.source ?? null,
-      ...(price ? { prices: price.price } : {}),
-      ...(price?.effectiveFrom ? { effectiveFrom: price.effectiveFrom.toISOString() } : {}),
-      ...(cost ? { costByPriceKey: mapValues(cost.byPriceKey, usdText) } : {}),
-      markup,
-      creditsPerUsd: config.creditsPerUsd,
-      unit: unit.unit,
-      scale: unit.scale,
-      rounding: config.rounding,
-      minimumChargeMinor: config.minimumChargeMinor.toString(),
-    },
+    snapshot: snapshotOf({ config, unit, price, provider: input.provider, model: input.model, markup }),
   };
+}
+
+const priceIds = new WeakMap<object, number>();
+let lastPriceId = 0;
+
+/**
+ * What a quote was computed with: the prices, their source and start, and the rules. The
+ * cost per price key is not kept: it follows from the usage and the prices.
+ */
+function snapshotOf(input: {
+  config: PricingConfig;
+  unit: Unit;
+  price: ResolvedPrice | null;
+  provider: string;
+  model: string;
+  markup: string;
+}): PriceSnapshot {
+  const { config, unit, price, markup } = input;
+  let priceId = price ? priceIds.get(price.price) : 0;
+  if (price && priceId === undefined) {
+    priceId = ++lastPriceId;
+    priceIds.set(price.price, priceId);
+  }
+  const effectiveFrom = price?.effectiveFrom?.toISOString() ?? null;
+  const key = [priceId, input.provider, input.model, price?.source, effectiveFrom, markup, config.creditsPerUsd]
+    .concat([unit.unit, String(unit.scale), config.rounding, config.minimumChargeMinor.toString()])
+    .join("\u0000");
+  return priceSnapshot(key, () => ({
+    provider: input.provider,
+    model: input.model,
+    priceSource: price?.source ?? null,
+    ...(price ? { prices: price.price } : {}),
+    ...(effectiveFrom ? { effectiveFrom } : {}),
+    markup,
+    creditsPerUsd: config.creditsPerUsd,
+    unit: unit.unit,
+    scale: unit.scale,
+    rounding: config.rounding,
+    minimumChargeMinor: config.minimumChargeMinor.toString(),
+  }));
 }
 
 /**
@@ -89,8 +118,4 @@ export function usdText(value: Rational): string {
   } catch {
     return toDecimalString(value, 18, "half_even");
   }
-}
-
-function mapValues<T, U>(record: Readonly<Partial<Record<string, T>>>, map: (value: T) => U): Record<string, U> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as T)]));
 }

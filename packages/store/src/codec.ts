@@ -24,12 +24,19 @@ export function decodeJson<T>(text: string): T {
 }
 
 /** A stable fingerprint of an operation's payload (its key left out), to spot a reused key. */
-export function requestHash(payload: Record<string, unknown>): string {
+export function requestHash(payload: Record<string, unknown> | string): string {
+  if (typeof payload === "string") return createHash("sha256").update(payload).digest("base64url");
   const { idempotencyKey: _key, ...rest } = payload;
-  return createHash("sha256").update(canonicalJson(rest)).digest("base64url");
+  return contentHash(rest);
 }
 
-function canonicalJson(value: unknown): string {
+/** SHA-256 of a value's canonical JSON (keys sorted), base64url: equal content, equal hash. */
+export function contentHash(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("base64url");
+}
+
+/** JSON with object keys sorted, so equal content always prints the same. */
+export function canonicalJson(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

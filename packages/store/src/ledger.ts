@@ -108,7 +108,7 @@ export class Ledger {
    */
   async execute<K extends OperationKind>(
     op: Extract<Operation, { kind: K }>,
-    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> } = {},
+    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
     const resolved = await this.#resolve(op);
@@ -164,7 +164,7 @@ export class Ledger {
     idempotencyKey: string;
     usageEvent: UsageEventDraft;
     /** What the idempotency key stands for (see `execute`); the event itself when absent. */
-    request?: Record<string, unknown>;
+    request?: Record<string, unknown> | string;
   }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
     assertAppKey(input.idempotencyKey);
     const accountId = await this.accounts.ensureId(input.account);

@@ -1,7 +1,7 @@
 import type { LedgerWrites } from "@tollgate/core";
 import { encodeAllocations } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
-import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventValues } from "./usage-events.ts";
+import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventJson } from "./usage-events.ts";
 
 /** An idempotency record to insert with the batch's other writes. */
 export interface IdempotencyRecord {
@@ -34,15 +34,13 @@ export async function persistWrites(
   tx: SqlExecutor,
   batch: { writes: LedgerWrites; idempotency: IdempotencyRecord[]; usageEvents: UsageEventRow[]; now: Date },
 ): Promise<void> {
-  const tables = [
-    ...tableWrites(batch.writes, batch.idempotency, batch.now),
-    usageEventWrite(batch.usageEvents),
-  ].filter((write) => (write.values[0]?.length ?? 0) > 0);
-  if (tables.length === 0) return;
-  const params: unknown[][] = [];
+  const tables = tableWrites(batch.writes, batch.idempotency, batch.now).filter(
+    (write) => (write.values[0]?.length ?? 0) > 0,
+  );
+  const params: unknown[] = [];
   const parts = tables.map((write, index) => {
     const arrays = write.columns.map(([, type], column) => {
-      params.push(write.values[column] as unknown[]);
+      params.push(write.values[column]);
       return `$${params.length}::${type}[]`;
     });
     const columns = write.columns.map(([name]) => name).join(", ");
@@ -52,7 +50,31 @@ export async function persistWrites(
       select ${columns} from unnest(${arrays.join(", ")}) with ordinality as u(${columns}, ordinal)
       order by ordinal ${write.onConflict})`;
   });
+  parts.push(...usageEventParts(batch.usageEvents, params));
+  if (parts.length === 0) return;
   await tx.query(`with ${parts.join(",\n")} select 1`, params);
+}
+
+/**
+ * The usage events and the distinct price snapshots they name, each table's rows as one
+ * JSON parameter. A snapshot already stored is left as it is.
+ */
+function usageEventParts(events: UsageEventRow[], params: unknown[]): string[] {
+  if (events.length === 0) return [];
+  const snapshots = new Map(events.map((event) => [event.priceSnapshot.id, event.priceSnapshot.snapshot]));
+  params.push(JSON.stringify([...snapshots].map(([id, snapshot]) => ({ price_snapshot_id: id, snapshot }))));
+  const snapshotParam = params.length;
+  params.push(JSON.stringify(events.map(usageEventJson)));
+  const eventParam = params.length;
+  const columns = USAGE_EVENT_COLUMNS.map(([name]) => name).join(", ");
+  const record = USAGE_EVENT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ");
+  return [
+    `w_snapshots as (insert into price_snapshots (price_snapshot_id, snapshot)
+      select price_snapshot_id, snapshot from jsonb_to_recordset($${snapshotParam}::jsonb) as s(price_snapshot_id text, snapshot jsonb)
+      on conflict (price_snapshot_id) do nothing)`,
+    `w_usage as (insert into usage_events (${columns})
+      select ${columns} from jsonb_to_recordset($${eventParam}::jsonb) as u(${record}))`,
+  ];
 }
 
 function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now: Date): TableWrite[] {
@@ -247,14 +269,4 @@ function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now
       ],
     },
   ];
-}
-
-function usageEventWrite(events: UsageEventRow[]): TableWrite {
-  const rows = events.map(usageEventValues);
-  return {
-    table: "usage_events",
-    columns: USAGE_EVENT_COLUMNS,
-    onConflict: "",
-    values: USAGE_EVENT_COLUMNS.map((_, column) => rows.map((row) => row[column])),
-  };
 }

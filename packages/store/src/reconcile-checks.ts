@@ -245,7 +245,7 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
   {
     name: "usage_event_charges",
     description:
-      "Each usage event that charged points to a charge or settlement of its account and unit for exactly what it charged, and no transaction pays for two usage events.",
+      "Each usage event that charged points to a charge or settlement of its account and unit for exactly what it charged, no transaction pays for two usage events, and every event's price snapshot is stored.",
     sql: `
       select u.account_id, u.unit, u.transaction_id, 'usage_events.charged_minor = the transaction''s amount' as field,
         'amount' as measure, u.charged_minor::text as expected, coalesce(t.amount_minor::text, 'no such transaction') as actual
@@ -255,6 +255,10 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
       union all
       select account_id, unit, transaction_id, 'count(usage events paid by the transaction), at most', 'count', '1',
         count(*)::text
-      from usage_events where transaction_id is not null group by account_id, unit, transaction_id having count(*) > 1`,
+      from usage_events where transaction_id is not null group by account_id, unit, transaction_id having count(*) > 1
+      union all
+      select u.account_id, u.unit, u.transaction_id, 'usage_events.price_snapshot_id names a stored snapshot', 'id',
+        'a price_snapshots row', u.price_snapshot_id
+      from usage_events u where not exists (select 1 from price_snapshots s where s.price_snapshot_id = u.price_snapshot_id)`,
   },
 ];

@@ -190,12 +190,13 @@ for (const database of await testDatabases()) {
       const report = await reconcileTampered(ledger, (tx) =>
         tx.query(
           `insert into usage_events (account_id, usage_event_id, idempotency_key, transaction_id, success, cost_source,
-             unit, charged_minor, price_snapshot, created_at)
-           values ($1, 'use_forged', 'forged', $2, true, 'catalog', 'credits', 16, '{}', now())`,
+             unit, charged_minor, price_snapshot_id, created_at)
+           values ($1, 'use_forged', 'forged', $2, true, 'catalog', 'credits', 16, 'no-such-snapshot', now())`,
           [ids.alice, ids.charge],
         ),
       );
       assertReported(report, "usage_event_charges", { transactionId: ids.charge, expected: "16", actual: "15" });
+      assertReported(report, "usage_event_charges", { transactionId: ids.charge, actual: "no-such-snapshot" });
     });
 
     test("a refund returning more than its charge is reported", async () => {

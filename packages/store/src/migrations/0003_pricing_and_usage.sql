@@ -33,6 +33,16 @@ create table feature_cost_overrides (
   primary key (account_id, feature)
 );
 
+-- The prices and rules a charge was computed with, stored once and named by the SHA-256 of
+-- their canonical JSON: a usage event names its snapshot rather than repeating it.
+create table price_snapshots (
+  price_snapshot_id text primary key,
+  snapshot jsonb not null,
+  created_at timestamptz not null default now()
+);
+create trigger price_snapshots_append_only before update or delete on price_snapshots
+  for each row execute function forbid_change();
+
 -- What was consumed, written in the transaction that charged it (or alone, uncharged, for
 -- a failed call). Ids are time-ordered (UUIDv7), so the primary key also serves an
 -- account's usage by time: reports bound it by id, with no second index to maintain.
@@ -64,7 +74,7 @@ create table usage_events (
   charged_minor bigint not null default 0 check (charged_minor >= 0),
   -- The charge in USD at the snapshot's conversion, so margin = charged_usd - provider_cost_usd.
   charged_usd numeric check (charged_usd >= 0),
-  price_snapshot jsonb not null,
+  price_snapshot_id text not null,
   metadata jsonb,
   created_at timestamptz not null,
   primary key (account_id, usage_event_id),
