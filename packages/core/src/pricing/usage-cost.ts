@@ -9,7 +9,7 @@
  * // { totalUsd: 3/400 (= $0.0075), byPriceKey: { input_mtok: 1/400, output_mtok: 1/200 } }
  */
 
-import { greatestCommonDivisor, multiplyRational, parseDecimal, type Rational, rational, ZERO } from "./decimal.ts";
+import { greatestCommonDivisor, multiplyRational, parseDecimal, type Rational, rational } from "./decimal.ts";
 import { type ModelPrice, PRICE_KEYS, type PriceKey, type Usage } from "./usage.ts";
 
 /** A call's cost: the total and, for every key the price prices (zero included), its share. */
