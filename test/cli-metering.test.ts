@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Meter } from "@tollgate/metering";
 import { loadServerConfig, openLedger } from "@tollgate/server";
-import { openDatabase } from "@tollgate/store";
-import { testPostgres, uniqueSchema } from "@tollgate/store/testing";
+import { cliWorkspace, json, refused, tollgate } from "./cli-harness.ts";
 
 /**
  * End to end: the `pricing`, `features` and `usage` commands of the real `tollgate` binary in
  * child processes, on PGlite and (when reachable) PostgreSQL. Usage is recorded through the
  * library on the same store between commands, never while a command holds it.
  */
-const BIN = fileURLToPath(new URL("../packages/cli/bin/tollgate.js", import.meta.url));
 const CONFIG = {
   units: [
     { unit: "tokens", scale: 0 },
@@ -31,72 +24,7 @@ const CONFIG = {
 };
 const DAY_MS = 86_400_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tollgate(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const json = (run: Run) => {
-  assert.equal(run.code, 0, `exit ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout);
-};
-
-/** Exit 2 with a message naming what was wrong. */
-const refused = (run: Run, message: RegExp) => {
-  assert.equal(run.code, 2, `expected exit 2: ${run.stderr}${run.stdout}`);
-  assert.match(run.stderr, message);
-};
-
-interface Target {
-  name: string;
-  /** A fresh, empty store: a PGlite directory or a PostgreSQL schema. */
-  freshEnv(): Record<string, string>;
-  cleanup(): Promise<void>;
-}
-
-const workDir = mkdtempSync(join(tmpdir(), "tollgate-cli-metering-"));
-const configPath = join(workDir, "tollgate.json");
-writeFileSync(configPath, JSON.stringify(CONFIG));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-const targets: Target[] = [
-  {
-    name: "pglite",
-    freshEnv: () => ({ DATABASE_URL: "", TOLLGATE_DATA_DIR: mkdtempSync(join(workDir, "data-")) }),
-    cleanup: async () => {},
-  },
-];
-const postgres = await testPostgres();
-if (postgres?.databaseUrl) {
-  const databaseUrl = postgres.databaseUrl;
-  const schemas: string[] = [];
-  targets.push({
-    name: "postgres",
-    freshEnv: () => {
-      const schema = uniqueSchema("cli_metering");
-      schemas.push(schema);
-      return { DATABASE_URL: databaseUrl, TOLLGATE_SCHEMA: schema };
-    },
-    cleanup: async () => {
-      const sql = await openDatabase({ databaseUrl, poolSize: 1 });
-      for (const schema of schemas) await sql.query(`drop schema if exists "${schema}" cascade`);
-      await sql.close();
-    },
-  });
-}
+const { workDir, configPath, targets } = await cliWorkspace({ prefix: "cli-metering", config: CONFIG });
 
 for (const target of targets) {
   describe(`tollgate pricing, features and usage on ${target.name}`, () => {

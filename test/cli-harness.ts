@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+import { fileURLToPath } from "node:url";
+import { openDatabase } from "@tollgate/store";
+import { testPostgres, uniqueSchema } from "@tollgate/store/testing";
+
+/** The real `tollgate` binary, run in child processes by the end-to-end CLI suites. */
+export const BIN = fileURLToPath(new URL("../packages/cli/bin/tollgate.js", import.meta.url));
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function tollgate(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The run's stdout as JSON, after checking it exited 0. */
+export const json = (run: Run) => {
+  assert.equal(run.code, 0, `exit ${run.code}: ${run.stderr}${run.stdout}`);
+  return JSON.parse(run.stdout);
+};
+
+/** Exit 2 with a message naming what was wrong. */
+export const refused = (run: Run, message: RegExp) => {
+  assert.equal(run.code, 2, `expected exit 2: ${run.stderr}${run.stdout}`);
+  assert.match(run.stderr, message);
+};
+
+export interface CliTarget {
+  name: string;
+  /** A fresh, empty store each call: a PGlite directory or a PostgreSQL schema. */
+  freshEnv(): Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A work directory holding `config` as a file (removed after the suite), and the stores to
+ * run on: PGlite always, PostgreSQL when reachable, each schema dropped by `cleanup`.
+ */
+export async function cliWorkspace(options: { prefix: string; config: unknown }) {
+  const workDir = mkdtempSync(join(tmpdir(), `tollgate-${options.prefix}-`));
+  const configPath = join(workDir, "tollgate.json");
+  writeFileSync(configPath, JSON.stringify(options.config));
+  after(() => rmSync(workDir, { recursive: true, force: true }));
+  const targets: CliTarget[] = [
+    {
+      name: "pglite",
+      freshEnv: () => ({ DATABASE_URL: "", TOLLGATE_DATA_DIR: mkdtempSync(join(workDir, "data-")) }),
+      cleanup: async () => {},
+    },
+  ];
+  const postgres = await testPostgres();
+  if (postgres?.databaseUrl) {
+    const databaseUrl = postgres.databaseUrl;
+    const schemas: string[] = [];
+    targets.push({
+      name: "postgres",
+      freshEnv: () => {
+        const schema = uniqueSchema(options.prefix.replaceAll("-", "_"));
+        schemas.push(schema);
+        return { DATABASE_URL: databaseUrl, TOLLGATE_SCHEMA: schema };
+      },
+      cleanup: async () => {
+        const sql = await openDatabase({ databaseUrl, poolSize: 1 });
+        for (const schema of schemas) await sql.query(`drop schema if exists "${schema}" cascade`);
+        await sql.close();
+      },
+    });
+  }
+  return { workDir, configPath, targets };
+}
