@@ -30,7 +30,7 @@ for (const database of await testDatabases()) {
       assert.equal(response.status, 404);
       assert.equal(response.headers.get("x-request-id"), "req-123");
       assert.deepEqual(await response.json(), {
-        error: { code: "not_found", message: "No route for GET /nope.", requestId: "req-123" },
+        error: { code: "not_found", message: "No route for GET /nope.", details: {}, requestId: "req-123" },
       });
     });
 
@@ -44,9 +44,11 @@ for (const database of await testDatabases()) {
       });
       const response = await app.request("/poor");
       assert.equal(response.status, 402);
-      const body = (await response.json()) as { error: Record<string, unknown> };
+      const body = (await response.json()) as {
+        error: { code: string; details: Record<string, unknown>; requestId: unknown };
+      };
       assert.equal(body.error.code, "insufficient_credits");
-      assert.equal(body.error.requiredMinor, "50");
+      assert.equal(body.error.details.requiredMinor, "50");
       assert.equal(typeof body.error.requestId, "string");
     });
 

@@ -1,9 +1,12 @@
 import type { PricingConfig } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { Hono } from "hono";
-import { type RequestIdVariables, requestId } from "hono/request-id";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { apiRoutes } from "./http/v1/api-routes.ts";
+import type { KeyVerifier } from "./http/v1/auth.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 
 /** What the app is built from; tests pass a ledger on a throw-away database. */
@@ -12,9 +15,11 @@ export interface AppDependencies {
   logger?: Logger;
   /** How calls are priced (the configuration file's `pricing` section), for the metering routes. */
   pricing?: PricingConfig;
+  /** Verifies API keys; the `/v1` API, `/openapi.json` and `/docs` are served only with it. */
+  keys?: KeyVerifier;
 }
 
-export type AppEnv = { Variables: RequestIdVariables };
+export type { AppEnv } from "./app-env.ts";
 
 /**
  * The composition root: every route and middleware is wired here from `deps`, with no
@@ -31,5 +36,6 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.onError(errorHandler(logger));
   app.notFound(notFoundHandler);
   app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
+  if (deps.keys) app.route("/", apiRoutes({ ledger: deps.ledger, keys: deps.keys, clock: () => deps.ledger.now() }));
   return app;
 }

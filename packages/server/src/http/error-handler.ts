@@ -15,7 +15,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /**
- * The one error handler: `{ error: { code, message, requestId } }` for every failure. An
+ * The one error handler: `{ error: { code, message, details, requestId } }` for every failure. An
  * unexpected error is logged with its stack and answered with `internal` and nothing else,
  * so no query, path or secret ever reaches a client.
  */
@@ -35,7 +35,7 @@ export const notFoundHandler: NotFoundHandler = (c) =>
   respond(c, "not_found", 404, `No route for ${c.req.method} ${c.req.path}.`);
 
 function respond(c: Context, code: ErrorCode, status: number, message: string, details: Record<string, unknown> = {}) {
-  return c.json({ error: { code, message, requestId: requestIdOf(c), ...details } }, status as ContentfulStatusCode);
+  return c.json({ error: { code, message, details, requestId: requestIdOf(c) } }, status as ContentfulStatusCode);
 }
 
 function requestIdOf(c: Context): string | null {

@@ -1,0 +1,188 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount, parseDecimalToMinor } from "@tollgate/core";
+import type { Ledger } from "@tollgate/store";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../api-error.ts";
+import { parseAccountParam } from "./account-ref.ts";
+import { assertInScope, callerOf, requireSecret } from "./auth.ts";
+import { ledgerFailure } from "./ledger-failure.ts";
+import { Account, AccountParam, AccountType, Amount, Balance, ExternalId, errorResponses } from "./schemas.ts";
+
+const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+
+const createAccount = createRoute({
+  method: "post",
+  path: "/accounts",
+  summary: "Create an account, or return the existing one (upsert by type and externalId)",
+  request: {
+    body: { content: { "application/json": { schema: z.object({ type: AccountType, externalId: ExternalId }) } } },
+  },
+  responses: {
+    200: json(Account, "The account, with its signup grant if it was just created"),
+    ...errorResponses([400, 401, 403]),
+  },
+});
+
+const getAccount = createRoute({
+  method: "get",
+  path: "/accounts/{account}",
+  summary: "An account",
+  request: { params: AccountParam },
+  responses: { 200: json(Account, "The account"), ...errorResponses([400, 401, 404]) },
+});
+
+const getBalances = createRoute({
+  method: "get",
+  path: "/accounts/{account}/balances",
+  summary: "Balances per unit: balance, held, available, debt and live lots with their expiry",
+  request: { params: AccountParam, query: z.object({ unit: z.string().max(64).optional() }) },
+  responses: { 200: json(z.object({ data: z.array(Balance) }), "The balances"), ...errorResponses([400, 401, 404]) },
+});
+
+const GrantBody = z.object({
+  amount: Amount,
+  unit: z.string().max(64).optional(),
+  source: z.enum(GRANT_SOURCES as unknown as [string, ...string[]]).openapi({ example: "promo" }),
+  priority: z.number().int().min(0).max(1_000_000).optional(),
+  expiresAt: z.string().datetime({ offset: true }).optional(),
+  reason: z.string().min(1).max(500).optional(),
+});
+
+const createGrant = createRoute({
+  method: "post",
+  path: "/accounts/{account}/grants",
+  summary: "Grant credits: a lot with a source, priority and optional expiry",
+  request: { params: AccountParam, body: { content: { "application/json": { schema: GrantBody } } } },
+  responses: {
+    200: json(
+      z
+        .object({
+          transactionId: z.string(),
+          lotId: z.string(),
+          unit: z.string(),
+          amount: Amount,
+          balance: Amount,
+          available: z.string(),
+        })
+        .openapi("Grant"),
+      "The grant and the balance after it",
+    ),
+    ...errorResponses([400, 401, 403, 404, 409, 422]),
+  },
+});
+
+/** Accounts, their balances and grants, under `/v1`. */
+export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }): void {
+  const { ledger } = deps;
+  const scaleOf = (unit: string) => {
+    const found = ledger.units.get(unit);
+    if (!found)
+      throw new ApiError("invalid_request", `unit: no unit "${unit}"`, {
+        fields: [{ field: "unit", message: "unknown unit" }],
+      });
+    return found.scale;
+  };
+  const findInScope = async (c: Parameters<typeof callerOf>[0], param: string): Promise<LedgerAccount> => {
+    const account = await ledger.accounts.find(parseAccountParam(param));
+    assertInScope(callerOf(c), account?.accountId ?? null);
+    if (!account) throw new ApiError("not_found", "No such account.");
+    return account;
+  };
+
+  app.openapi(createAccount, async (c) => {
+    requireSecret(callerOf(c));
+    const body = c.req.valid("json");
+    return c.json(toAccount(await ledger.ensureAccount(body)), 200);
+  });
+
+  app.openapi(getAccount, async (c) => c.json(toAccount(await findInScope(c, c.req.valid("param").account)), 200));
+
+  app.openapi(getBalances, async (c) => {
+    const account = await findInScope(c, c.req.valid("param").account);
+    const { unit } = c.req.valid("query");
+    if (unit !== undefined) scaleOf(unit);
+    const views = (await ledger.getBalances({ accountId: account.accountId }, unit ? { unit } : {})) ?? [];
+    return c.json(
+      {
+        data: views.map((view) => {
+          const format = (minor: bigint) => formatMinor(minor, scaleOf(view.unit));
+          return {
+            unit: view.unit,
+            balance: format(view.balanceMinor),
+            held: format(view.heldMinor),
+            available: format(view.availableMinor),
+            debt: format(view.debtMinor),
+            lots: view.lots.map((lot) => ({
+              id: lot.lotId,
+              source: lot.source,
+              remaining: format(lot.remainingMinor),
+              expiresAt: lot.expiresAt?.toISOString() ?? null,
+            })),
+          };
+        }),
+      },
+      200,
+    );
+  });
+
+  app.openapi(createGrant, async (c) => {
+    requireSecret(callerOf(c));
+    const body = c.req.valid("json");
+    const unit = body.unit ?? ledger.config.defaultUnit;
+    const scale = scaleOf(unit);
+    const format = (minor: bigint) => formatMinor(minor, scale);
+    const result = await ledger.grant({
+      account: parseAccountParam(c.req.valid("param").account),
+      unit,
+      amountMinor: parseAmount(body.amount, scale),
+      source: body.source as (typeof GRANT_SOURCES)[number],
+      ...(body.priority === undefined ? {} : { priority: body.priority }),
+      ...(body.expiresAt === undefined ? {} : { expiresAt: new Date(body.expiresAt) }),
+      ...(body.reason === undefined ? {} : { reason: body.reason }),
+      idempotencyKey: idempotencyKeyOf(c.req.header("idempotency-key")),
+    });
+    if (!result.ok) throw ledgerFailure(result, format);
+    const grant = result.value;
+    return c.json(
+      {
+        transactionId: grant.transactionId,
+        lotId: grant.lotId,
+        unit: grant.unit,
+        amount: format(grant.amountMinor),
+        balance: format(grant.balanceMinor),
+        available: format(grant.availableMinor),
+      },
+      200,
+    );
+  });
+}
+
+function toAccount(account: LedgerAccount) {
+  return {
+    id: account.accountId,
+    type: account.type as "user" | "organization" | "guest",
+    externalId: account.externalId ?? "",
+    createdAt: account.createdAt.toISOString(),
+  };
+}
+
+/** A decimal amount in the unit's scale, or 400 naming the field. */
+function parseAmount(text: string, scale: number): bigint {
+  try {
+    return parseDecimalToMinor(text, scale);
+  } catch (error) {
+    throw new ApiError("invalid_request", `amount: ${(error as Error).message}`, {
+      fields: [{ field: "amount", message: (error as Error).message }],
+    });
+  }
+}
+
+/** The ledger's idempotency key for a POST: the request's `Idempotency-Key`, required. */
+function idempotencyKeyOf(header: string | undefined): string {
+  if (!header || header.length > 255 || header.startsWith("tollgate:")) {
+    throw new ApiError("invalid_request", "Idempotency-Key: every POST needs one (1–255 characters)", {
+      fields: [{ field: "Idempotency-Key", message: "required" }],
+    });
+  }
+  return header;
+}

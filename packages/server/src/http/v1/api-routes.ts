@@ -1,0 +1,42 @@
+import type { Ledger } from "@tollgate/store";
+import type { Hono } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { accountRoutes } from "./account-routes.ts";
+import { authenticate, type KeyVerifier } from "./auth.ts";
+import { openApiApp } from "./openapi-app.ts";
+import { referencePage } from "./reference-page.ts";
+
+export const API_VERSION = "0.1.0";
+
+/**
+ * The HTTP API: `/v1/…` behind authentication, its OpenAPI 3.1 document at `/openapi.json`
+ * (generated from the same schemas that validate every request) and a rendered reference at
+ * `/docs`.
+ */
+export function apiRoutes(deps: { ledger: Ledger; keys: KeyVerifier; clock: () => Date }): Hono<AppEnv> {
+  const v1 = openApiApp();
+  v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
+  accountRoutes(v1, deps);
+
+  const root = openApiApp();
+  root.route("/v1", v1);
+  root.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A secret key (tg_sk_…) for the app's backend, or a customer token (tg_ct_…) scoped to one account.",
+  });
+  const document = () =>
+    root.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Tollgate API",
+        version: API_VERSION,
+        description:
+          "Credits, metering and billing for AI applications. Amounts are decimal strings in their unit's scale.",
+      },
+      security: [{ bearer: [] }],
+    });
+  root.get("/openapi.json", (c) => c.json(document()));
+  root.get("/docs", (c) => c.html(referencePage(document())));
+  return root as unknown as Hono<AppEnv>;
+}

@@ -1,0 +1,58 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../api-error.ts";
+
+/** Who is calling: a secret key (the app's backend) or a customer token scoped to one account. */
+export interface Caller {
+  keyId: string;
+  kind: "secret" | "customer";
+  /** The one account a customer token may act on; null for a secret key. */
+  accountId: string | null;
+}
+
+/** What authentication needs from the key store. */
+export interface KeyVerifier {
+  verify(token: string, now: Date): Promise<Caller | null>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
+
+/**
+ * `Authorization: Bearer tg_sk_…` (secret key) or `tg_ct_…` (customer token). No key, or a
+ * key that is unknown, revoked or expired, is 401 `unauthenticated`; which of these it was
+ * is not said, so a probe learns nothing.
+ */
+export function authenticate(options: { keys: KeyVerifier; clock: () => Date }): MiddlewareHandler<AppEnv> {
+  return async function authenticateRequest(c, next) {
+    const header = c.req.header("authorization");
+    const token = header ? BEARER.exec(header)?.[1] : undefined;
+    const caller = token ? await options.keys.verify(token, options.clock()) : null;
+    if (!caller) {
+      throw new ApiError(
+        "unauthenticated",
+        "Send a valid key: Authorization: Bearer tg_sk_… (or a customer token tg_ct_…).",
+      );
+    }
+    c.set("caller" as never, caller as never);
+    await next();
+  };
+}
+
+/** The authenticated caller (after `authenticate`). */
+export function callerOf(c: { get(key: never): unknown }): Caller {
+  return c.get("caller" as never) as Caller;
+}
+
+/** Secret keys only: 403 for a customer token. */
+export function requireSecret(caller: Caller): void {
+  if (caller.kind !== "secret")
+    throw new ApiError("forbidden", "This needs a secret key; a customer token may only read its own account.");
+}
+
+/**
+ * A customer token acts on its own account only: any other is answered 404, exactly as an
+ * account that does not exist, so a token cannot discover other accounts.
+ */
+export function assertInScope(caller: Caller, accountId: string | null): void {
+  if (caller.kind === "customer" && accountId !== caller.accountId) throw new ApiError("not_found", "No such account.");
+}

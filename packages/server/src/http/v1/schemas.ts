@@ -1,0 +1,79 @@
+import { z } from "@hono/zod-openapi";
+
+/** An amount in a unit's minor units, as a decimal string in that unit's scale ("12.50"). */
+export const Amount = z
+  .string()
+  .regex(/^\d{1,19}(\.\d{1,18})?$/, 'a non-negative decimal string, e.g. "12.50"')
+  .openapi({ example: "100" });
+
+export const AccountType = z.enum(["user", "organization", "guest"]).openapi({ example: "user" });
+
+export const ExternalId = z.string().min(1).max(256).openapi({ example: "user_2f9a" });
+
+/** `acct_…`, or `{type}:{externalId}` to name an account by the app's own id. */
+export const AccountParam = z.object({
+  account: z
+    .string()
+    .min(1)
+    .max(300)
+    .openapi({ param: { name: "account", in: "path" }, example: "user:user_2f9a" }),
+});
+
+export const Account = z
+  .object({
+    id: z.string().openapi({ example: "acct_019a…" }),
+    type: AccountType,
+    externalId: ExternalId,
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Account");
+
+export const Lot = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    remaining: Amount,
+    expiresAt: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("Lot");
+
+export const Balance = z
+  .object({
+    unit: z.string().openapi({ example: "credits" }),
+    balance: Amount,
+    held: Amount,
+    available: z.string().openapi({ description: "balance − held; negative only within an overdraft", example: "88" }),
+    debt: Amount,
+    lots: z.array(Lot),
+  })
+  .openapi("Balance");
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string().nullable(),
+    }),
+  })
+  .openapi("Error");
+
+/** The error responses every route may give, for the document. */
+export const errorResponses = (statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status] ?? "An error", content: { "application/json": { schema: ErrorBody } } },
+    ]),
+  );
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "invalid_request: a field is missing or malformed (details.fields names each)",
+  401: "unauthenticated: no valid key",
+  402: "insufficient_credits: with required and available",
+  403: "forbidden: the key may not do this",
+  404: "not_found: no such account (or not in the key's scope)",
+  409: "idempotency_in_progress: the same key is still being processed",
+  422: "idempotency_conflict or unknown_model_price",
+};
