@@ -1,4 +1,4 @@
-import type { PricingConfig } from "@tollgate/metering";
+import type { Meter, PricingConfig } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -15,8 +15,10 @@ export interface AppDependencies {
   logger?: Logger;
   /** How calls are priced (the configuration file's `pricing` section), for the metering routes. */
   pricing?: PricingConfig;
-  /** Verifies API keys; the `/v1` API, `/openapi.json` and `/docs` are served only with it. */
+  /** Verifies API keys; the `/v1` API, `/openapi.json` and `/docs` are served only with it and a meter. */
   keys?: KeyVerifier;
+  /** Prices and records usage; the `/v1` charges go through it. */
+  meter?: Meter;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -36,6 +38,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.onError(errorHandler(logger));
   app.notFound(notFoundHandler);
   app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
-  if (deps.keys) app.route("/", apiRoutes({ ledger: deps.ledger, keys: deps.keys, clock: () => deps.ledger.now() }));
+  if (deps.keys && deps.meter) {
+    app.route(
+      "/",
+      apiRoutes({ ledger: deps.ledger, meter: deps.meter, keys: deps.keys, clock: () => deps.ledger.now() }),
+    );
+  }
   return app;
 }

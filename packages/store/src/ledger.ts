@@ -185,6 +185,15 @@ export class Ledger {
     return result as never;
   }
 
+  /** A hold's account, unit and status; null when there is no such hold. */
+  async findHold(holdId: string): Promise<{ holdId: string; accountId: string; unit: string; status: string } | null> {
+    const [row] = await this.sql.query<{ account_id: string; unit: string; status: string }>(
+      "select account_id, unit, status from holds where hold_id = $1",
+      [holdId],
+    );
+    return row ? { holdId, accountId: row.account_id, unit: row.unit, status: row.status } : null;
+  }
+
   /** The ledger's clock: what every operation takes as now. */
   now(): Date {
     return this.clock();

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { assertInScope, callerOf, requireSecret } from "./auth.ts";
+import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { Account, AccountParam, AccountType, Amount, Balance, ExternalId, errorResponses } from "./schemas.ts";
 
@@ -139,7 +140,7 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
       ...(body.priority === undefined ? {} : { priority: body.priority }),
       ...(body.expiresAt === undefined ? {} : { expiresAt: new Date(body.expiresAt) }),
       ...(body.reason === undefined ? {} : { reason: body.reason }),
-      idempotencyKey: idempotencyKeyOf(c.req.header("idempotency-key")),
+      idempotencyKey: idempotencyKeyOf(c),
     });
     if (!result.ok) throw ledgerFailure(result, format);
     const grant = result.value;
@@ -175,14 +176,4 @@ function parseAmount(text: string, scale: number): bigint {
       fields: [{ field: "amount", message: (error as Error).message }],
     });
   }
-}
-
-/** The ledger's idempotency key for a POST: the request's `Idempotency-Key`, required. */
-function idempotencyKeyOf(header: string | undefined): string {
-  if (!header || header.length > 255 || header.startsWith("tollgate:")) {
-    throw new ApiError("invalid_request", "Idempotency-Key: every POST needs one (1–255 characters)", {
-      fields: [{ field: "Idempotency-Key", message: "required" }],
-    });
-  }
-  return header;
 }

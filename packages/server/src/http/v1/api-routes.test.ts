@@ -1,17 +1,23 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Meter } from "@tollgate/metering";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
 for (const database of await testDatabases()) {
   describe(`the /v1 API's document and authentication on ${database.name}`, () => {
     let ledger: Awaited<ReturnType<typeof openTestLedger>>;
+    let meter: Meter;
     before(async () => {
       ledger = await openTestLedger(database);
+      meter = await Meter.open({ ledger });
     });
-    after(() => ledger.dispose());
+    after(async () => {
+      await meter.close();
+      await ledger.dispose();
+    });
     // No key is valid: what every unauthenticated request meets.
-    const app = () => createApp({ ledger, keys: { verify: async () => null } });
+    const app = () => createApp({ ledger, meter, keys: { verify: async () => null } });
 
     test("/openapi.json is an OpenAPI 3.1 document of every /v1 route, from the validating schemas", async () => {
       const response = await app().request("/openapi.json");
@@ -27,6 +33,10 @@ for (const database of await testDatabases()) {
         "/v1/accounts/{account}",
         "/v1/accounts/{account}/balances",
         "/v1/accounts/{account}/grants",
+        "/v1/charges",
+        "/v1/holds",
+        "/v1/holds/{hold}/release",
+        "/v1/holds/{hold}/settle",
       ]);
       assert.ok(
         document.components.schemas.Account && document.components.schemas.Balance && document.components.schemas.Error,

@@ -1,8 +1,10 @@
+import type { Meter } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { authenticate, type KeyVerifier } from "./auth.ts";
+import { chargeRoutes } from "./charge-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
 
@@ -13,10 +15,11 @@ export const API_VERSION = "0.1.0";
  * (generated from the same schemas that validate every request) and a rendered reference at
  * `/docs`.
  */
-export function apiRoutes(deps: { ledger: Ledger; keys: KeyVerifier; clock: () => Date }): Hono<AppEnv> {
+export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifier; clock: () => Date }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
   accountRoutes(v1, deps);
+  chargeRoutes(v1, deps);
 
   const root = openApiApp();
   root.route("/v1", v1);
