@@ -7,6 +7,7 @@ import { registerDeduct } from "./commands/deduct.ts";
 import { registerFeatures } from "./commands/features.ts";
 import { registerGrant } from "./commands/grant.ts";
 import { registerHistory } from "./commands/history.ts";
+import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
@@ -44,6 +45,7 @@ export function createProgram(): Command {
     registerPricing,
     registerFeatures,
     registerUsage,
+    registerKeys,
   ]) {
     register(program);
   }

@@ -8,6 +8,8 @@ export const ID_PREFIXES = {
   lot: "lot",
   hold: "hold",
   transaction: "txn",
+  /** An API key's public id, safe in lists and logs; never the token. */
+  apiKey: "key",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,10 +1,12 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import type { Ledger } from "@tollgate/store";
+import { Meter } from "@tollgate/metering";
+import { ApiKeys, type Ledger } from "@tollgate/store";
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
+import { keyVerifier } from "./http/v1/auth.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
 
@@ -45,12 +47,23 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     waitMs: options.storageWaitMs,
     onWait: (holder) => logger.warn("waiting for the data directory", { holder }),
   });
-  const server = createAdaptorServer({
-    fetch: createApp({ ledger: opened.ledger, logger, pricing: config.pricing }).fetch,
-  }) as Server;
+  // The API's collaborators: the meter (prices, usage) and the key store, each listening
+  // for changes other instances make.
+  let meter: Meter | undefined;
+  let keys: ApiKeys | undefined;
+  const closeCollaborators = async () => {
+    await keys?.close();
+    await meter?.close();
+  };
+  let server: Server;
   try {
+    meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
+    keys = await ApiKeys.open(opened.ledger.sql, { clock: () => opened.ledger.now() });
+    const app = createApp({ ledger: opened.ledger, logger, pricing: config.pricing, meter, keys: keyVerifier(keys) });
+    server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, config.port, config.host);
   } catch (error) {
+    await closeCollaborators();
     await opened.close();
     throw error;
   }
@@ -77,6 +90,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       try {
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
+        await closeCollaborators();
         await opened.close();
         logger.info("stopped");
       } finally {

@@ -1,9 +1,10 @@
 import type { Meter } from "@tollgate/metering";
-import type { Ledger } from "@tollgate/store";
+import { HttpIdempotencyStore, type Ledger } from "@tollgate/store";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app-env.ts";
+import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
-import { authenticate, type KeyVerifier } from "./auth.ts";
+import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
@@ -18,6 +19,15 @@ export const API_VERSION = "0.1.0";
 export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifier; clock: () => Date }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
+  // After authentication: a key is scoped by who sent it.
+  v1.use(
+    "*",
+    idempotency({
+      store: new HttpIdempotencyStore(deps.ledger.sql),
+      clock: deps.clock,
+      scopeOf: (c) => callerOf(c).keyId,
+    }),
+  );
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
 

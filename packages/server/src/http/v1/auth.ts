@@ -1,3 +1,4 @@
+import type { ApiKeyInfo } from "@tollgate/store";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
@@ -55,4 +56,14 @@ export function requireSecret(caller: Caller): void {
  */
 export function assertInScope(caller: Caller, accountId: string | null): void {
   if (caller.kind === "customer" && accountId !== caller.accountId) throw new ApiError("not_found", "No such account.");
+}
+
+/** The key store as authentication sees it: who the caller is, or null. */
+export function keyVerifier(keys: { verify(token: string, now: Date): Promise<ApiKeyInfo | null> }): KeyVerifier {
+  return {
+    async verify(token, now) {
+      const key = await keys.verify(token, now);
+      return key && { keyId: key.keyId, kind: key.kind, accountId: key.account?.accountId ?? null };
+    },
+  };
 }

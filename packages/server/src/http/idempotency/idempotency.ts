@@ -1,0 +1,251 @@
+import { createHash } from "node:crypto";
+import {
+  HTTP_IDEMPOTENCY_KEY_LENGTH_MAX,
+  HTTP_REQUEST_TARGET_LENGTH_MAX,
+  HTTP_RESPONSE_BODY_BYTES_MAX,
+  type HttpIdempotencyReservation,
+  type HttpIdempotencyStore,
+  type HttpRequestFingerprint,
+  type StoredHttpResponse,
+} from "@tollgate/store";
+import type { Context, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError } from "../api-error.ts";
+
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** Visible ASCII, no spaces: the same keys the v1 routes accept as ledger keys (v1/idempotency-key.ts). */
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotencyOptions {
+  store: Pick<HttpIdempotencyStore, "reserve" | "complete" | "release">;
+  /** The middleware's clock for locks and retention; tests move it. Default: the system clock. */
+  clock?: () => Date;
+  /**
+   * Whose key this is, as the auth layer set it on the context (e.g. the API key id): keys
+   * are per caller. Default "anonymous", for an app with no auth in front.
+   */
+  scopeOf?: (c: Context) => string;
+  /** How long a request holds its key before another may take it over. Default 60 s. */
+  lockMs?: number;
+  /** How long a stored response is replayed. Default 24 h. */
+  retentionMs?: number;
+  /** The largest request body hashed; larger is answered 413. Default 1 MiB. */
+  requestBodyBytesMax?: number;
+  /** The largest response body stored; at most the schema's 1 MiB. Default 1 MiB. */
+  responseBodyBytesMax?: number;
+  /** Response headers stored and replayed with the body. Default `["content-type"]`. */
+  storedHeaderNames?: readonly string[];
+}
+
+/**
+ * Makes every POST answer once per `Idempotency-Key` (Stripe's semantics; see
+ * docs/reference/http-idempotency.md). The first request with a key runs and its answer is
+ * stored; a retry with the same method, path and body gets that answer byte for byte, with
+ * `Idempotent-Replayed: true`. Other methods pass through untouched. Mount it after the
+ * auth middleware that sets the scope, and before the routes.
+ *
+ * @example
+ * app.use(idempotency({ store: new HttpIdempotencyStore(ledger.sql), scopeOf: (c) => c.get("apiKeyId") }));
+ */
+export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
+  const { store } = options;
+  const clock = options.clock ?? (() => new Date());
+  const scopeOf = options.scopeOf ?? (() => "anonymous");
+  const lockMs = positiveInteger(options.lockMs ?? 60_000, "lockMs");
+  const retentionMs = positiveInteger(options.retentionMs ?? 86_400_000, "retentionMs");
+  const requestBodyBytesMax = positiveInteger(options.requestBodyBytesMax ?? 1_048_576, "requestBodyBytesMax");
+  const responseBodyBytesMax = positiveInteger(
+    options.responseBodyBytesMax ?? HTTP_RESPONSE_BODY_BYTES_MAX,
+    "responseBodyBytesMax",
+  );
+  if (retentionMs < lockMs) throw new RangeError("retentionMs must be at least lockMs");
+  if (responseBodyBytesMax > HTTP_RESPONSE_BODY_BYTES_MAX) {
+    throw new RangeError(`responseBodyBytesMax is at most ${HTTP_RESPONSE_BODY_BYTES_MAX}, the schema's limit`);
+  }
+  const storedHeaderNames = (options.storedHeaderNames ?? ["content-type"]).map((name) => name.toLowerCase());
+
+  return async function idempotency(c, next) {
+    if (c.req.method !== "POST") return next();
+    const key = idempotencyKeyOf(c);
+    const scope = scopeOf(c);
+    const request = await fingerprintOf(c, requestBodyBytesMax);
+    const now = clock();
+    const reservation = await store.reserve({
+      scope,
+      key,
+      request,
+      now,
+      lockedUntil: new Date(now.getTime() + lockMs),
+      expiresAt: new Date(now.getTime() + retentionMs),
+    });
+    if (reservation.outcome === "replay") return replayResponse(reservation.response);
+    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target);
+
+    const held = { scope, key, lockToken: reservation.lockToken };
+    try {
+      await next();
+    } catch (error) {
+      // Only without an onError does the handler's error reach us; no answer was given, so
+      // none is kept. The handler's error is the one to report: if the release fails too,
+      // the lock's expiry frees the key.
+      await store.release(held).catch(() => {});
+      throw error;
+    }
+    const response = c.res;
+    const responseBody = await readStream(response.body, responseBodyBytesMax);
+    if (responseBody === null) {
+      await store.release(held);
+      throw new Error(
+        `The response to ${c.req.method} ${c.req.path} is over ${responseBodyBytesMax} bytes, too large to store for Idempotency-Key replays; raise responseBodyBytesMax or answer with less.`,
+      );
+    }
+    if (!isFinalAnswer(response.status, responseBody)) {
+      await store.release(held);
+    } else {
+      const doneAt = clock();
+      // False when this request outlived its lock and another took the key over: the
+      // client still gets this answer; the other request's answer is the one replayed.
+      await store.complete({
+        ...held,
+        response: {
+          status: response.status,
+          headers: pickHeaders(response.headers, storedHeaderNames),
+          body: responseBody,
+        },
+        now: doneAt,
+        expiresAt: new Date(doneAt.getTime() + retentionMs),
+      });
+    }
+    // The body stream was read to store it; give the client the same bytes.
+    c.res = new Response(nullIfEmpty(responseBody), { status: response.status, headers: response.headers });
+  };
+}
+
+function idempotencyKeyOf(c: Context): string {
+  const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
+  if (key === undefined || !KEY_PATTERN.test(key)) {
+    throw new ApiError(
+      "invalid_request",
+      `${key === undefined ? "Missing" : "Malformed"} ${IDEMPOTENCY_KEY_HEADER} header: every POST needs one, 1 to ${HTTP_IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without spaces, unique per operation (a UUID works). Send the same key only to retry the same request.`,
+      { fields: [{ field: IDEMPOTENCY_KEY_HEADER, message: key === undefined ? "required" : "malformed" }] },
+    );
+  }
+  return key;
+}
+
+/** Method, path with query string, and the SHA-256 of the raw body: what the key stands for. */
+async function fingerprintOf(c: Context, bodyBytesMax: number): Promise<HttpRequestFingerprint> {
+  const url = new URL(c.req.url);
+  const target = url.pathname + url.search;
+  if (target.length > HTTP_REQUEST_TARGET_LENGTH_MAX) {
+    throw new ApiError(
+      "invalid_request",
+      `The path and query string are over ${HTTP_REQUEST_TARGET_LENGTH_MAX} characters.`,
+    );
+  }
+  const body = await readRequestBody(c, bodyBytesMax);
+  return { method: "POST", target, bodySha256: createHash("sha256").update(body).digest("hex") };
+}
+
+/** Answers a request that may not run: its key stands for another request, or is still running. */
+function refuse(
+  c: Context,
+  reservation: Extract<HttpIdempotencyReservation, { outcome: "conflict" | "in_progress" }>,
+  target: string,
+): never {
+  if (reservation.outcome === "conflict") {
+    const first = reservation.firstRequest;
+    throw new ApiError(
+      "idempotency_conflict",
+      `This Idempotency-Key was already used for ${first.method} ${first.target} with ${first.target === target ? "a different body" : "another path"}. A key stands for one request: send a new key for a new request.`,
+    );
+  }
+  // The first request usually finishes within a second; the header is what clients back off on.
+  c.header("Retry-After", "1");
+  throw new ApiError(
+    "idempotency_in_progress",
+    "A request with this Idempotency-Key is still being processed. Retry after it finishes to get its response.",
+  );
+}
+
+/**
+ * The raw body, read once under the limit and put back for the handler (Hono caches it, and
+ * `c.req.raw` gets the same bytes), so `c.req.json()` still works downstream.
+ */
+async function readRequestBody(c: Context, bytesMax: number): Promise<Uint8Array> {
+  const declared = c.req.header("content-length");
+  const tooLarge = () =>
+    new HTTPException(413, {
+      message: `The request body is over ${bytesMax} bytes, the most a request with an Idempotency-Key may carry.`,
+    });
+  if (declared !== undefined && Number(declared) > bytesMax) throw tooLarge();
+  const bytes = await readStream(c.req.raw.body, bytesMax);
+  if (bytes === null) throw tooLarge();
+  c.req.raw = new Request(c.req.raw, { body: nullIfEmpty(bytes) });
+  return bytes;
+}
+
+/** A body's bytes, or null when over the limit (the stream is then cancelled). */
+async function readStream(stream: ReadableStream<Uint8Array> | null, bytesMax: number): Promise<Uint8Array | null> {
+  if (stream === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > bytesMax) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * What is kept and replayed: every answer below 500 except "try again later" (409
+ * `idempotency_in_progress` from a nested call, and 429). A 5xx is not an answer to keep:
+ * the key is released so the client's retry runs again.
+ */
+function isFinalAnswer(status: number, body: Uint8Array): boolean {
+  if (status >= 500 || status === 429) return false;
+  if (status === 409) return errorCodeOf(body) !== "idempotency_in_progress";
+  return true;
+}
+
+function errorCodeOf(body: Uint8Array): unknown {
+  try {
+    return (JSON.parse(new TextDecoder().decode(body)) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+function replayResponse(stored: StoredHttpResponse): Response {
+  const headers = new Headers(stored.headers);
+  headers.set(IDEMPOTENT_REPLAYED_HEADER, "true");
+  return new Response(nullIfEmpty(stored.body), { status: stored.status, headers });
+}
+
+function pickHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) picked[name] = value;
+  }
+  return picked;
+}
+
+// A Response may not have a body with 204 or 304, even an empty one; no body reads the same.
+function nullIfEmpty(bytes: Uint8Array): Uint8Array | null {
+  return bytes.byteLength === 0 ? null : bytes;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}

@@ -1,0 +1,190 @@
+// Every /v1 endpoint × every kind of caller: a secret key, a customer token of the account,
+// a customer token of another account, and no key. Real keys, real ledger, both databases.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { defineLedgerConfig } from "@tollgate/core";
+import { definePricingConfig, Meter } from "@tollgate/metering";
+import { ApiKeys } from "@tollgate/store";
+import { openTestLedger, testDatabases } from "@tollgate/store/testing";
+import { createApp } from "../../create-app.ts";
+import { keyVerifier } from "./auth.ts";
+
+type Caller = "secret" | "owner" | "other" | "none";
+const CALLERS: Caller[] = ["secret", "owner", "other", "none"];
+
+for (const database of await testDatabases()) {
+  describe(`the /v1 authorization matrix on ${database.name}`, () => {
+    let ledger: Awaited<ReturnType<typeof openTestLedger>>;
+    let meter: Meter;
+    let keys: ApiKeys;
+    const tokens: Record<Caller, string | null> = { secret: null, owner: null, other: null, none: null };
+    let app: ReturnType<typeof createApp>;
+    let sequence = 0;
+
+    before(async () => {
+      ledger = await openTestLedger(database, {
+        config: defineLedgerConfig({
+          signupGrants: {
+            user: [{ unit: "credits", amountMinor: 100n, expiresInMs: null }],
+            organization: [],
+            guest: [],
+          },
+        }),
+      });
+      meter = await Meter.open({
+        ledger,
+        pricing: definePricingConfig({ features: { summarize: { unit: "credits", costMinor: 3n } } }),
+      });
+      keys = await ApiKeys.open(ledger.sql);
+      const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
+      const bob = await ledger.ensureAccount({ type: "user", externalId: "bob" });
+      tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
+      tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
+      tokens.other = (await keys.create({ kind: "customer", accountId: bob.accountId })).token;
+      app = createApp({ ledger, meter, keys: keyVerifier(keys) });
+    });
+    after(async () => {
+      await keys.close();
+      await meter.close();
+      await ledger.dispose();
+    });
+
+    const call = (caller: Caller, method: "GET" | "POST", path: string, body?: unknown) =>
+      app.request(path, {
+        method,
+        headers: {
+          ...(tokens[caller] ? { authorization: `Bearer ${tokens[caller]}` } : {}),
+          ...(method === "POST" ? { "content-type": "application/json", "idempotency-key": `k-${++sequence}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    /** A fresh hold of alice's, for the routes that act on one. */
+    const newHold = async () => {
+      const response = await call("secret", "POST", "/v1/holds", { account: "user:alice", amount: "1" });
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { holdId: string }).holdId;
+    };
+
+    const matrix: Array<{
+      name: string;
+      expected: Record<Caller, number>;
+      run: (caller: Caller) => Response | Promise<Response>;
+    }> = [
+      {
+        name: "POST /v1/accounts",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts", { type: "user", externalId: "carol" }),
+      },
+      {
+        name: "GET /v1/accounts/{account}",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice"),
+      },
+      {
+        name: "GET /v1/accounts/{account}/balances",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/balances"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/grants",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/grants", { amount: "5", source: "promo" }),
+      },
+      {
+        name: "POST /v1/charges",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/charges", { account: "user:alice", feature: "summarize" }),
+      },
+      {
+        name: "POST /v1/holds",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/holds", { account: "user:alice", amount: "1" }),
+      },
+      {
+        name: "POST /v1/holds/{hold}/settle",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/holds/${await newHold()}/settle`, { amount: "1" }),
+      },
+      {
+        name: "POST /v1/holds/{hold}/release",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/holds/${await newHold()}/release`),
+      },
+    ];
+
+    for (const row of matrix) {
+      test(row.name, async () => {
+        for (const caller of CALLERS) {
+          const response = await row.run(caller);
+          assert.equal(
+            response.status,
+            row.expected[caller],
+            `${row.name} as ${caller}: ${await response.clone().text()}`,
+          );
+        }
+      });
+    }
+
+    test("every route of the OpenAPI document is in the matrix", async () => {
+      const document = (await (await app.request("/openapi.json")).json()) as { paths: Record<string, object> };
+      const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      assert.deepEqual(routes.sort(), matrix.map((row) => row.name).sort());
+    });
+
+    test("a charge beyond the balance is 402 with what was required and available; a replay returns the first answer", async () => {
+      const poor = await call("secret", "POST", "/v1/charges", { account: "user:bob", amount: "1000" });
+      assert.equal(poor.status, 402);
+      const body = (await poor.json()) as { error: { code: string; details: Record<string, string> } };
+      assert.equal(body.error.code, "insufficient_credits");
+      assert.deepEqual(body.error.details, { reason: "insufficient_credits", required: "1000", available: "100" });
+
+      const request = {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${tokens.secret}`,
+          "content-type": "application/json",
+          "idempotency-key": "same",
+        },
+        body: JSON.stringify({ account: "user:bob", amount: "7" }),
+      };
+      const firstResponse = await app.request("/v1/charges", request);
+      const firstBytes = await firstResponse.text();
+      const againResponse = await app.request("/v1/charges", request);
+      assert.equal(await againResponse.text(), firstBytes, "the stored response, byte for byte");
+      assert.equal(againResponse.headers.get("idempotent-replayed"), "true");
+      assert.equal((JSON.parse(firstBytes) as { balance: string }).balance, "93");
+      const other = await app.request("/v1/charges", {
+        ...request,
+        body: JSON.stringify({ account: "user:bob", amount: "8" }),
+      });
+      assert.equal(other.status, 422);
+      assert.equal(((await other.json()) as { error: { code: string } }).error.code, "idempotency_conflict");
+    });
+
+    test("bad input is 400 naming the field, and changes nothing", async () => {
+      const before = await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text();
+      for (const body of [
+        { account: "user:bob" },
+        { account: "user:bob", amount: "-1" },
+        { account: "user:bob", amount: "1.5" },
+        { account: "nobody", amount: "1" },
+      ]) {
+        const response = await call("secret", "POST", "/v1/charges", body);
+        assert.equal(response.status, 400, JSON.stringify(body));
+        const error = ((await response.json()) as { error: { code: string; details: { fields?: unknown[] } } }).error;
+        assert.equal(error.code, "invalid_request");
+        assert.ok(error.details.fields?.length, "names the field");
+      }
+      const noKey = await app.request("/v1/charges", {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ account: "user:bob", amount: "1" }),
+      });
+      assert.equal(noKey.status, 400);
+      assert.equal(await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text(), before);
+    });
+  });
+}

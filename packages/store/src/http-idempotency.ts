@@ -1,0 +1,312 @@
+import { randomUUID } from "node:crypto";
+import type { SqlClient } from "./sql-client.ts";
+
+/** The longest `Idempotency-Key` and the longest scope, in characters. */
+export const HTTP_IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+export const HTTP_IDEMPOTENCY_SCOPE_LENGTH_MAX = 255;
+/** The longest request target (path and query string) a key can stand for. */
+export const HTTP_REQUEST_TARGET_LENGTH_MAX = 8192;
+/** The largest response body stored for replay: the schema's hard limit (1 MiB). */
+export const HTTP_RESPONSE_BODY_BYTES_MAX = 1_048_576;
+/** The most rows one `purgeExpired` call deletes, so one call is one short statement. */
+export const HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX = 10_000;
+/** The most stored response headers; the middleware keeps only the few that matter. */
+const RESPONSE_HEADERS_MAX = 16;
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** What a key stands for: a second request with the key must match all three. */
+export interface HttpRequestFingerprint {
+  method: string;
+  /** Path and query string, e.g. `/v1/charges?dry_run=true`. */
+  target: string;
+  /** SHA-256 of the raw body bytes, lowercase hex. */
+  bodySha256: string;
+}
+
+/** A response as stored and replayed. */
+export interface StoredHttpResponse {
+  status: number;
+  /** Lowercase header names; only those the middleware chose to keep. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/**
+ * What `reserve` found, one of four. `reserved`: this request owns the key and must end with
+ * `complete` or `release` (`takenOver` when it took the key from a holder whose lock had
+ * expired). `conflict`: the key stands for another request. `replay`: the stored answer.
+ * `in_progress`: the first request holds the key until `lockedUntil`.
+ */
+export type HttpIdempotencyReservation =
+  | { outcome: "reserved"; lockToken: string; takenOver: boolean }
+  | { outcome: "conflict"; firstRequest: { method: string; target: string } }
+  | { outcome: "replay"; response: StoredHttpResponse }
+  | { outcome: "in_progress"; lockedUntil: Date };
+
+export interface HttpIdempotencyKeyRef {
+  scope: string;
+  key: string;
+}
+
+interface KeyRow {
+  request_method: string;
+  request_target: string;
+  request_body_sha256: string;
+  state: "in_progress" | "done";
+  lock_token: string | null;
+  locked_until: Date | null;
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: Uint8Array | null;
+  expires_at: Date;
+}
+
+/** Reads and takeovers a reserve may lose to a concurrent request before it gives up. */
+const RESERVE_ATTEMPTS_MAX = 4;
+
+/**
+ * The rows behind the HTTP `Idempotency-Key` (table `http_idempotency_keys`). Every method is
+ * one short statement (or a few, each atomic on its own): no transaction is held while the
+ * request's handler runs. Times come from the caller, so a test clock moves them.
+ *
+ * @example
+ * const store = new HttpIdempotencyStore(ledger.sql);
+ * const now = new Date();
+ * const reservation = await store.reserve({ scope: "key_1", key: "k1", request, now,
+ *   lockedUntil: new Date(now.getTime() + 60_000), expiresAt: new Date(now.getTime() + 86_400_000) });
+ * if (reservation.outcome === "reserved") {
+ *   await store.complete({ scope: "key_1", key: "k1", lockToken: reservation.lockToken, response, now, expiresAt });
+ * }
+ */
+export class HttpIdempotencyStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  /**
+   * Claims `(scope, key)` for `request`, or says why not. A row past `expiresAt` counts as
+   * absent, whether or not it has been purged yet, so the outcome never depends on when the
+   * purge job last ran. Conflict comes before in-progress: retrying would not help.
+   */
+  async reserve(
+    input: HttpIdempotencyKeyRef & {
+      request: HttpRequestFingerprint;
+      now: Date;
+      /** When another request may take the key over if this one has not finished. */
+      lockedUntil: Date;
+      /** When the reservation (and, unless `complete` moves it, the key) expires. */
+      expiresAt: Date;
+    },
+  ): Promise<HttpIdempotencyReservation> {
+    assertKeyRef(input);
+    assertFingerprint(input.request);
+    if (!(input.lockedUntil > input.now && input.expiresAt >= input.lockedUntil)) {
+      throw new RangeError("reserve needs now < lockedUntil <= expiresAt");
+    }
+    const { scope, key, request, now } = input;
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
+      const lockToken = randomUUID();
+      const inserted = await this.sql.query(
+        `insert into http_idempotency_keys (scope, idempotency_key, request_method, request_target,
+           request_body_sha256, state, lock_token, locked_until, created_at, expires_at)
+         values ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8, $9)
+         on conflict do nothing returning 1`,
+        [
+          scope,
+          key,
+          request.method,
+          request.target,
+          request.bodySha256,
+          lockToken,
+          input.lockedUntil,
+          now,
+          input.expiresAt,
+        ],
+      );
+      if (inserted.length === 1) return { outcome: "reserved", lockToken, takenOver: false };
+
+      const [row] = await this.sql.query<KeyRow>(
+        `select request_method, request_target, request_body_sha256, state, lock_token, locked_until,
+           response_status, response_headers, response_body, expires_at
+         from http_idempotency_keys where scope = $1 and idempotency_key = $2`,
+        [scope, key],
+      );
+      if (row === undefined) continue; // released or purged since the insert: try again
+      if (isExpired(row, now)) {
+        // Retention is over: the key is free, for this or any other request.
+        if (await this.#replace(input, lockToken)) return { outcome: "reserved", lockToken, takenOver: false };
+        continue;
+      }
+      if (!sameRequest(row, request)) {
+        return { outcome: "conflict", firstRequest: { method: row.request_method, target: row.request_target } };
+      }
+      if (row.state === "done") return { outcome: "replay", response: storedResponse(row) };
+      const lockedUntil = row.locked_until as Date;
+      if (lockedUntil > now) return { outcome: "in_progress", lockedUntil };
+      // The holder did not finish in time (its process likely died): take over, unless
+      // another request got there first; the old token is the compare-and-set.
+      const taken = await this.sql.query(
+        `update http_idempotency_keys set lock_token = $3, locked_until = $4, expires_at = $5
+         where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $6
+         returning 1`,
+        [scope, key, lockToken, input.lockedUntil, input.expiresAt, row.lock_token],
+      );
+      if (taken.length === 1) return { outcome: "reserved", lockToken, takenOver: true };
+    }
+    // Lost every race: someone else keeps claiming the key, so it is, in effect, in progress.
+    return { outcome: "in_progress", lockedUntil: input.lockedUntil };
+  }
+
+  /**
+   * Stores the final answer. False when `lockToken` no longer holds the key (it expired and
+   * another request took over): nothing is written, and the caller's answer is not replayed.
+   */
+  async complete(
+    input: HttpIdempotencyKeyRef & {
+      lockToken: string;
+      response: StoredHttpResponse;
+      now: Date;
+      /** Until when the response is replayed. */
+      expiresAt: Date;
+    },
+  ): Promise<boolean> {
+    assertKeyRef(input);
+    const { response } = input;
+    if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
+      throw new RangeError(`response status ${response.status} is not an HTTP status`);
+    }
+    if (response.body.byteLength > HTTP_RESPONSE_BODY_BYTES_MAX) {
+      throw new RangeError(`a stored response body is at most ${HTTP_RESPONSE_BODY_BYTES_MAX} bytes`);
+    }
+    if (Object.keys(response.headers).length > RESPONSE_HEADERS_MAX) {
+      throw new RangeError(`a stored response keeps at most ${RESPONSE_HEADERS_MAX} headers`);
+    }
+    if (!(input.expiresAt > input.now)) throw new RangeError("complete needs expiresAt after now");
+    const updated = await this.sql.query(
+      `update http_idempotency_keys set state = 'done', lock_token = null, locked_until = null,
+         response_status = $4, response_headers = $5, response_body = $6, completed_at = $7, expires_at = $8
+       where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $3
+       returning 1`,
+      [
+        input.scope,
+        input.key,
+        input.lockToken,
+        response.status,
+        JSON.stringify(response.headers),
+        Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength),
+        input.now,
+        input.expiresAt,
+      ],
+    );
+    return updated.length === 1;
+  }
+
+  /**
+   * Gives the key back, as if the request had never come: a retry with the key runs again.
+   * False when `lockToken` no longer holds it.
+   */
+  async release(input: HttpIdempotencyKeyRef & { lockToken: string }): Promise<boolean> {
+    assertKeyRef(input);
+    const deleted = await this.sql.query(
+      `delete from http_idempotency_keys
+       where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $3
+       returning 1`,
+      [input.scope, input.key, input.lockToken],
+    );
+    return deleted.length === 1;
+  }
+
+  /**
+   * Deletes up to `limit` expired rows, oldest first, and returns how many; a background job
+   * calls it until it returns less than `limit`. A reservation still within its lock is kept
+   * even past its expiry, so a request running that long can still finish.
+   *
+   * @example
+   * while ((await store.purgeExpired(new Date(), 1000)) === 1000) {}
+   */
+  async purgeExpired(now: Date, limit: number): Promise<number> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX) {
+      throw new RangeError(`limit must be an integer from 1 to ${HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX}`);
+    }
+    const deleted = await this.sql.query(
+      `delete from http_idempotency_keys where (scope, idempotency_key) in (
+         select scope, idempotency_key from http_idempotency_keys
+         where expires_at <= $1 and (state = 'done' or locked_until <= $1)
+         order by expires_at limit $2)
+       returning 1`,
+      [now, limit],
+    );
+    return deleted.length;
+  }
+
+  /**
+   * Reuses an expired row for a new request; false if another request reused it first (its
+   * update, committed first, leaves a row that is no longer expired).
+   */
+  async #replace(
+    input: HttpIdempotencyKeyRef & { request: HttpRequestFingerprint; now: Date; lockedUntil: Date; expiresAt: Date },
+    lockToken: string,
+  ): Promise<boolean> {
+    const { request } = input;
+    const replaced = await this.sql.query(
+      `update http_idempotency_keys set request_method = $3, request_target = $4, request_body_sha256 = $5,
+         state = 'in_progress', lock_token = $6, locked_until = $7, response_status = null,
+         response_headers = null, response_body = null, created_at = $8, completed_at = null, expires_at = $9
+       where scope = $1 and idempotency_key = $2 and expires_at <= $8
+         and (state = 'done' or locked_until <= $8)
+       returning 1`,
+      [
+        input.scope,
+        input.key,
+        request.method,
+        request.target,
+        request.bodySha256,
+        lockToken,
+        input.lockedUntil,
+        input.now,
+        input.expiresAt,
+      ],
+    );
+    return replaced.length === 1;
+  }
+}
+
+/** Past its retention, and not held by a live lock (which `reserve` never lets outlast it). */
+function isExpired(row: KeyRow, now: Date): boolean {
+  return row.expires_at <= now && (row.state === "done" || (row.locked_until as Date) <= now);
+}
+
+function sameRequest(row: KeyRow, request: HttpRequestFingerprint): boolean {
+  return (
+    row.request_method === request.method &&
+    row.request_target === request.target &&
+    row.request_body_sha256 === request.bodySha256
+  );
+}
+
+function storedResponse(row: KeyRow): StoredHttpResponse {
+  return {
+    status: row.response_status as number,
+    headers: row.response_headers ?? {},
+    body: new Uint8Array(row.response_body ?? new Uint8Array(0)),
+  };
+}
+
+// Programmer errors: the middleware validates what the client sent before it gets here.
+function assertKeyRef(ref: HttpIdempotencyKeyRef): void {
+  if (typeof ref.scope !== "string" || ref.scope.length < 1 || ref.scope.length > HTTP_IDEMPOTENCY_SCOPE_LENGTH_MAX) {
+    throw new RangeError(`scope must be a string of 1 to ${HTTP_IDEMPOTENCY_SCOPE_LENGTH_MAX} characters`);
+  }
+  if (typeof ref.key !== "string" || !KEY_PATTERN.test(ref.key)) {
+    throw new RangeError(
+      `key must be 1 to ${HTTP_IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without spaces`,
+    );
+  }
+}
+
+function assertFingerprint(request: HttpRequestFingerprint): void {
+  if (!/^[A-Z]{1,16}$/.test(request.method)) throw new RangeError(`"${request.method}" is not an HTTP method`);
+  if (request.target.length < 1 || request.target.length > HTTP_REQUEST_TARGET_LENGTH_MAX) {
+    throw new RangeError(`request target must be 1 to ${HTTP_REQUEST_TARGET_LENGTH_MAX} characters`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(request.bodySha256)) throw new RangeError("bodySha256 must be 64 lowercase hex digits");
+}
