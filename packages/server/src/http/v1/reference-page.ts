@@ -35,7 +35,7 @@ ${operations.map(
 <p>${operation.summary ?? ""}</p>
 ${
   operation.parameters?.length
-    ? html`<p>Parameters: ${raw(operation.parameters.map((p) => `<code>${escape(p.name)}</code> (${escape(p.in)}${p.required ? ", required" : ""})`).join(", "))}</p>`
+    ? html`<p>Parameters: ${raw(operation.parameters.map((p) => `<code>${escapeHtml(p.name)}</code> (${escapeHtml(p.in)}${p.required ? ", required" : ""})`).join(", "))}</p>`
     : ""
 }
 ${
@@ -48,6 +48,6 @@ ${
 </body></html>`;
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
