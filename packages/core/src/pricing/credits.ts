@@ -10,7 +10,7 @@
  */
 
 import { divideRounding, maxBigint, type RoundingDirection } from "../money.ts";
-import { compareRational, parseDecimal, type Rational, ZERO } from "./decimal.ts";
+import { compareRational, parseNonNegativeDecimal, type Rational, ZERO } from "./decimal.ts";
 
 /** Largest `unitScale`: a unit with more decimal places than this is surely a mistake. */
 export const UNIT_SCALE_MAX = 18;
@@ -88,19 +88,8 @@ const PARSED_OPTIONS_MAX = 1000;
 function decimalOption(name: string, text: string): Rational {
   const cached = parsedOptions.get(text);
   if (cached) return cached;
-  const value = parseOption(name, text);
+  const value = parseNonNegativeDecimal(name, text);
   if (parsedOptions.size >= PARSED_OPTIONS_MAX) parsedOptions.clear();
   parsedOptions.set(text, value);
-  return value;
-}
-
-function parseOption(name: string, text: string): Rational {
-  let value: Rational;
-  try {
-    value = parseDecimal(text);
-  } catch (error) {
-    throw new RangeError(`${name}: ${(error as Error).message}`);
-  }
-  if (value.numerator < 0n) throw new RangeError(`${name} must not be negative, got "${text}"`);
   return value;
 }

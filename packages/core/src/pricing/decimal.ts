@@ -144,3 +144,22 @@ export function greatestCommonDivisor(a: bigint, b: bigint): bigint {
   while (y !== 0n) [x, y] = [y, x % y];
   return x === 0n ? 1n : x;
 }
+
+/**
+ * A named decimal ≥ 0 (a price, a markup, a duration): a RangeError naming the field for
+ * anything else.
+ *
+ * @example
+ * parseNonNegativeDecimal("markup", "1.5") // 3/2
+ */
+export function parseNonNegativeDecimal(name: string, text: unknown): Rational {
+  if (typeof text !== "string") throw new RangeError(`${name} must be a decimal string, got ${typeof text}`);
+  let value: Rational;
+  try {
+    value = parseDecimal(text);
+  } catch (error) {
+    throw new RangeError(`${name}: ${(error as Error).message}`);
+  }
+  if (value.numerator < 0n) throw new RangeError(`${name} must not be negative, got "${text}"`);
+  return value;
+}

@@ -9,7 +9,14 @@
  * // { totalUsd: 3/400 (= $0.0075), byPriceKey: { input_mtok: 1/400, output_mtok: 1/200 } }
  */
 
-import { greatestCommonDivisor, multiplyRational, parseDecimal, type Rational, rational } from "./decimal.ts";
+import {
+  greatestCommonDivisor,
+  multiplyRational,
+  parseDecimal,
+  parseNonNegativeDecimal,
+  type Rational,
+  rational,
+} from "./decimal.ts";
 import { type ModelPrice, PRICE_KEYS, type PriceKey, type Usage } from "./usage.ts";
 
 /** A call's cost: the total and, for every key the price prices (zero included), its share. */
@@ -66,7 +73,7 @@ export function validateUsage(usage: Usage): void {
       throw new RangeError(`usage.${field} must be a whole number ≥ 0, got ${String(value)}`);
     }
   }
-  if (usage.audioSeconds !== undefined) nonNegativeDecimal("usage.audioSeconds", usage.audioSeconds);
+  if (usage.audioSeconds !== undefined) parseNonNegativeDecimal("usage.audioSeconds", usage.audioSeconds);
   // Two safe integers may sum past 2^53, where a number comparison is unreliable: then in bigint.
   const cachedNumber = (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
   const cached = Number.isSafeInteger(cachedNumber)
@@ -258,13 +265,13 @@ export function validateModelPrice(price: unknown): ModelPrice {
 
 function validatePrice(name: string, value: unknown): void {
   if (typeof value === "string") {
-    nonNegativeDecimal(name, value);
+    parseNonNegativeDecimal(name, value);
     return;
   }
   if (!isRecord(value) || Object.keys(value).some((key) => key !== "base" && key !== "tiers")) {
     throw new RangeError(`${name} must be a decimal string or { base, tiers }, got ${describe(value)}`);
   }
-  nonNegativeDecimal(`${name}.base`, value.base);
+  parseNonNegativeDecimal(`${name}.base`, value.base);
   const tiers = value.tiers;
   if (!Array.isArray(tiers) || tiers.length === 0 || tiers.length > PRICE_TIERS_MAX) {
     throw new RangeError(`${name}.tiers must be an array of 1 to ${PRICE_TIERS_MAX} tiers`);
@@ -277,21 +284,9 @@ function validatePrice(name: string, value: unknown): void {
     }
     const start = tier.start as number;
     if (start <= previousStart) throw new RangeError(`${tierName}.start must be ≥ 0 and above the previous tier's`);
-    nonNegativeDecimal(`${tierName}.price`, tier.price);
+    parseNonNegativeDecimal(`${tierName}.price`, tier.price);
     previousStart = start;
   }
-}
-
-function nonNegativeDecimal(name: string, text: unknown): Rational {
-  if (typeof text !== "string") throw new RangeError(`${name} must be a decimal string, got ${describe(text)}`);
-  let value: Rational;
-  try {
-    value = parseDecimal(text);
-  } catch (error) {
-    throw new RangeError(`${name}: ${(error as Error).message}`);
-  }
-  if (value.numerator < 0n) throw new RangeError(`${name} must not be negative, got "${text}"`);
-  return value;
 }
 
 function isPriceKey(key: string): key is PriceKey {

@@ -8,6 +8,7 @@ import { assertInScope, callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { Account, AccountParam, AccountType, Amount, Balance, ExternalId, errorResponses } from "./schemas.ts";
+import { unitScale } from "./unit-scale.ts";
 
 const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 
@@ -75,14 +76,7 @@ const createGrant = createRoute({
 /** Accounts, their balances and grants, under `/v1`. */
 export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }): void {
   const { ledger } = deps;
-  const scaleOf = (unit: string) => {
-    const found = ledger.units.get(unit);
-    if (!found)
-      throw new ApiError("invalid_request", `unit: no unit "${unit}"`, {
-        fields: [{ field: "unit", message: "unknown unit" }],
-      });
-    return found.scale;
-  };
+  const scaleOf = (unit: string) => unitScale(ledger, unit);
   const findInScope = async (c: Parameters<typeof callerOf>[0], param: string): Promise<LedgerAccount> => {
     const account = await ledger.accounts.find(parseAccountParam(param));
     assertInScope(callerOf(c), account?.accountId ?? null);

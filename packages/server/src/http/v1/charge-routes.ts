@@ -8,6 +8,7 @@ import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { Amount, errorResponses } from "./schemas.ts";
+import { unitScale } from "./unit-scale.ts";
 
 const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
@@ -106,14 +107,7 @@ const releaseHold = createRoute({
 /** Charges and holds, under `/v1`: the hot path of an app's backend (secret keys only). */
 export function chargeRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
   const { ledger } = deps.meter;
-  const scaleOf = (unit: string) => {
-    const found = ledger.units.get(unit);
-    if (!found)
-      throw new ApiError("invalid_request", `unit: no unit "${unit}"`, {
-        fields: [{ field: "unit", message: "unknown unit" }],
-      });
-    return found.scale;
-  };
+  const scaleOf = (unit: string) => unitScale(ledger, unit);
   const amountOf = (text: string, unit: string) => {
     try {
       return parseDecimalToMinor(text, scaleOf(unit));
