@@ -33,10 +33,13 @@ for (const database of await testDatabases()) {
         "/v1/accounts/{account}",
         "/v1/accounts/{account}/balances",
         "/v1/accounts/{account}/grants",
+        "/v1/accounts/{account}/transactions",
+        "/v1/accounts/{account}/usage",
         "/v1/charges",
         "/v1/holds",
         "/v1/holds/{hold}/release",
         "/v1/holds/{hold}/settle",
+        "/v1/usage-events",
       ]);
       assert.ok(
         document.components.schemas.Account && document.components.schemas.Balance && document.components.schemas.Error,

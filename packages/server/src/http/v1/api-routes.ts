@@ -8,6 +8,7 @@ import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
+import { usageRoutes } from "./usage-routes.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -30,6 +31,7 @@ export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifie
   );
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
+  usageRoutes(v1, deps);
 
   const root = openApiApp();
   root.route("/v1", v1);

@@ -111,6 +111,28 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: async (caller) => call(caller, "POST", `/v1/holds/${await newHold()}/release`),
       },
+      {
+        name: "POST /v1/usage-events",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/usage-events", {
+            account: "user:alice",
+            provider: "openai",
+            model: "gpt-4o-mini",
+            usage: { inputTokens: 1000, outputTokens: 100 },
+            conversationId: "chat-1",
+          }),
+      },
+      {
+        name: "GET /v1/accounts/{account}/usage",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/usage?groupBy=model"),
+      },
+      {
+        name: "GET /v1/accounts/{account}/transactions",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/transactions?limit=5"),
+      },
     ];
 
     for (const row of matrix) {
@@ -162,6 +184,56 @@ for (const database of await testDatabases()) {
       });
       assert.equal(other.status, 422);
       assert.equal(((await other.json()) as { error: { code: string } }).error.code, "idempotency_conflict");
+    });
+
+    test("a usage event is priced, charged and reported; its history pages", async () => {
+      const recorded = await call("secret", "POST", "/v1/usage-events", {
+        account: "user:bob",
+        provider: "openai",
+        model: "gpt-4o",
+        usage: { inputTokens: 1000, outputTokens: 500 },
+      });
+      assert.equal(recorded.status, 200);
+      // $0.0075 at the default 1 USD = 1,000 credits, rounded up: 8.
+      const event = (await recorded.json()) as { usageEventId: string; amount: string };
+      assert.match(event.usageEventId, /^use_/);
+      assert.equal(event.amount, "8");
+      const report = (await (await call("secret", "GET", "/v1/accounts/user:bob/usage?groupBy=model")).json()) as {
+        data: Array<{ key: string; providerCostUsd: string; charged: string }>;
+      };
+      assert.deepEqual(
+        report.data.map((row) => [row.key, row.providerCostUsd, row.charged]),
+        [["openai/gpt-4o", "0.0075", "8"]],
+      );
+      const unknown = await call("secret", "POST", "/v1/usage-events", {
+        account: "user:bob",
+        provider: "openai",
+        model: "no-such-model",
+        usage: { inputTokens: 1 },
+      });
+      assert.equal(unknown.status, 422);
+      assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, "unknown_model_price");
+      const bad = await call("secret", "POST", "/v1/usage-events", {
+        account: "user:bob",
+        provider: "openai",
+        model: "gpt-4o",
+        usage: { inputTokens: 1, cacheReadTokens: 5 },
+      });
+      assert.equal(bad.status, 400);
+      const first = (await (await call("secret", "GET", "/v1/accounts/user:bob/transactions?limit=1")).json()) as {
+        data: unknown[];
+        nextCursor: string;
+      };
+      assert.equal(first.data.length, 1);
+      const second = (await (
+        await call(
+          "secret",
+          "GET",
+          `/v1/accounts/user:bob/transactions?limit=1&before=${encodeURIComponent(first.nextCursor)}`,
+        )
+      ).json()) as { data: unknown[] };
+      assert.equal(second.data.length, 1);
+      assert.notDeepEqual(second.data, first.data);
     });
 
     test("bad input is 400 naming the field, and changes nothing", async () => {

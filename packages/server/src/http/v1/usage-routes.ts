@@ -1,0 +1,262 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type AccountRef, formatMinor } from "@tollgate/core";
+import { type Meter, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
+import { HISTORY_LIMIT_MAX } from "@tollgate/store";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../api-error.ts";
+import { parseAccountParam } from "./account-ref.ts";
+import { assertInScope, callerOf, requireSecret } from "./auth.ts";
+import { idempotencyKeyOf } from "./idempotency-key.ts";
+import { ledgerFailure } from "./ledger-failure.ts";
+import { AccountParam, Amount, errorResponses } from "./schemas.ts";
+import { unitScale } from "./unit-scale.ts";
+
+const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
+
+const UsageBody = z.object({
+  account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
+  provider: z.string().min(1).max(64).openapi({ example: "openai" }),
+  model: z.string().min(1).max(200).openapi({ example: "gpt-4o-mini" }),
+  usage: z
+    .object({
+      inputTokens: Count.optional(),
+      cacheReadTokens: Count.optional(),
+      cacheWriteTokens: Count.optional(),
+      outputTokens: Count.optional(),
+      reasoningTokens: Count.optional(),
+      images: Count.optional(),
+      audioSeconds: Decimal.optional(),
+      requests: Count.optional(),
+    })
+    .strict(),
+  holdId: z.string().min(1).max(100).optional().openapi({ description: "Settle this hold instead of charging afresh" }),
+  providerReportedCostUsd: Decimal.optional().openapi({
+    description: "The provider's own cost (OpenRouter's usage.cost)",
+  }),
+  success: z.boolean().optional(),
+  latencyMs: Count.optional(),
+  conversationId: z.string().min(1).max(200).optional(),
+  feature: z.string().min(1).max(64).optional(),
+  member: z.string().min(1).max(256).optional(),
+  plan: z.string().min(1).max(200).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const recordUsage = createRoute({
+  method: "post",
+  path: "/usage-events",
+  summary: "Record a model call's usage: priced, charged (or its hold settled) and recorded in one transaction",
+  request: { body: { content: { "application/json": { schema: UsageBody } }, required: true } },
+  responses: {
+    200: json(
+      z
+        .object({
+          usageEventId: z.string(),
+          transactionId: z.string().nullable(),
+          unit: z.string(),
+          amount: Amount,
+          balance: Amount,
+          available: z.string(),
+        })
+        .openapi("UsageEvent"),
+      "The usage event and what it charged",
+    ),
+    ...errorResponses([400, 401, 402, 403, 404, 409, 422]),
+  },
+});
+
+const usageReport = createRoute({
+  method: "get",
+  path: "/accounts/{account}/usage",
+  summary: "Usage grouped by model, provider, feature, conversation, member, day, week or month",
+  request: {
+    params: AccountParam,
+    query: z.object({
+      groupBy: z.enum(USAGE_GROUPINGS as [UsageGrouping, ...UsageGrouping[]]).default("model"),
+      from: z.string().datetime({ offset: true }).optional(),
+      to: z.string().datetime({ offset: true }).optional(),
+      unit: z.string().max(64).optional(),
+      timeZone: z.string().max(64).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        data: z.array(
+          z.object({
+            key: z.string().nullable(),
+            unit: z.string(),
+            calls: z.number(),
+            failedCalls: z.number(),
+            inputTokens: z.string(),
+            outputTokens: z.string(),
+            providerCostUsd: z.string(),
+            charged: Amount,
+            chargedUsd: z.string().nullable(),
+            marginUsd: z.string().nullable(),
+          }),
+        ),
+      }),
+      "The groups, largest charge first (periods in time order)",
+    ),
+    ...errorResponses([400, 401, 404]),
+  },
+});
+
+const transactions = createRoute({
+  method: "get",
+  path: "/accounts/{account}/transactions",
+  summary: "The account's entries, newest first, a page at a time (cursor: `before`)",
+  request: {
+    params: AccountParam,
+    query: z.object({
+      unit: z.string().max(64).optional(),
+      limit: z.coerce.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
+      before: z.string().max(200).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        data: z.array(
+          z.object({
+            transactionId: z.string(),
+            kind: z.string(),
+            unit: z.string(),
+            amount: z.string(),
+            balanceBefore: z.string(),
+            balanceAfter: z.string(),
+            reason: z.string().nullable(),
+            createdAt: z.string(),
+          }),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
+      "A page of entries",
+    ),
+    ...errorResponses([400, 401, 404]),
+  },
+});
+
+/** Usage events, usage reports and transaction history, under `/v1`. */
+export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
+  const { meter } = deps;
+  const { ledger } = meter;
+  const format = (unit: string) => (minor: bigint) => formatMinor(minor, unitScale(ledger, unit));
+  /** The account a read names, checked against the caller's scope (404 either way). */
+  const readable = async (
+    c: Parameters<typeof callerOf>[0],
+    param: string,
+  ): Promise<AccountRef & { accountId: string }> => {
+    const accountId = await ledger.accounts.findId(parseAccountParam(param));
+    assertInScope(callerOf(c), accountId);
+    if (!accountId) throw new ApiError("not_found", "No such account.");
+    return { accountId };
+  };
+
+  app.openapi(recordUsage, async (c) => {
+    requireSecret(callerOf(c));
+    const { account, ...input } = c.req.valid("json");
+    let result: Awaited<ReturnType<Meter["recordUsage"]>>;
+    try {
+      result = await meter.recordUsage({
+        ...input,
+        account: parseAccountParam(account),
+        idempotencyKey: idempotencyKeyOf(c),
+      });
+    } catch (error) {
+      if (error instanceof RangeError)
+        throw new ApiError("invalid_request", error.message, { fields: [{ field: "usage", message: error.message }] });
+      throw error;
+    }
+    if (!result.ok) throw ledgerFailure(result, format(meter.unit.unit));
+    const value = result.value;
+    const toUnit = format(value.unit);
+    return c.json(
+      {
+        usageEventId: value.usageEventId,
+        transactionId: value.transactionId || null,
+        unit: value.unit,
+        amount: toUnit(value.amountMinor),
+        balance: toUnit(value.balanceMinor),
+        available: toUnit(value.availableMinor),
+      },
+      200,
+    );
+  });
+
+  app.openapi(usageReport, async (c) => {
+    const account = await readable(c, c.req.valid("param").account);
+    const query = c.req.valid("query");
+    let rows: Awaited<ReturnType<Meter["usageReport"]>>;
+    try {
+      rows = await meter.usageReport({
+        account,
+        groupBy: query.groupBy,
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+        ...(query.unit ? { unit: query.unit } : {}),
+        ...(query.timeZone ? { timeZone: query.timeZone } : {}),
+        ...(query.limit ? { limit: query.limit } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
+      throw error;
+    }
+    return c.json(
+      {
+        data: (rows ?? []).map((row) => ({
+          key: row.key,
+          unit: row.unit,
+          calls: row.calls,
+          failedCalls: row.failedCalls,
+          inputTokens: row.inputTokens.toString(),
+          outputTokens: row.outputTokens.toString(),
+          providerCostUsd: row.providerCostUsd,
+          charged: format(row.unit)(row.chargedMinor),
+          chargedUsd: row.chargedUsd,
+          marginUsd: row.marginUsd,
+        })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(transactions, async (c) => {
+    const account = await readable(c, c.req.valid("param").account);
+    const query = c.req.valid("query");
+    let page: Awaited<ReturnType<typeof ledger.history>>;
+    try {
+      page = await ledger.history(account, {
+        ...(query.unit ? { unit: query.unit } : {}),
+        ...(query.limit ? { limit: query.limit } : {}),
+        ...(query.before ? { before: query.before } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
+      throw error;
+    }
+    return c.json(
+      {
+        data: (page?.lines ?? []).map((line) => {
+          const toUnit = format(line.unit);
+          return {
+            transactionId: line.transactionId,
+            kind: line.kind,
+            unit: line.unit,
+            amount: toUnit(line.amountMinor),
+            balanceBefore: toUnit(line.balanceBeforeMinor),
+            balanceAfter: toUnit(line.balanceAfterMinor),
+            reason: line.reason,
+            createdAt: line.createdAt.toISOString(),
+          };
+        }),
+        nextCursor: page?.nextCursor ?? null,
+      },
+      200,
+    );
+  });
+}
