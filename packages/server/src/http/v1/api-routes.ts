@@ -6,6 +6,7 @@ import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
 import { chargeRoutes } from "./charge-routes.ts";
+import { checkRoutes } from "./check-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
 import { usageRoutes } from "./usage-routes.ts";
@@ -32,6 +33,7 @@ export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifie
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
   usageRoutes(v1, deps);
+  checkRoutes(v1, deps);
 
   const root = openApiApp();
   root.route("/v1", v1);

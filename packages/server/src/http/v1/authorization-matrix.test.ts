@@ -133,6 +133,16 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 200, other: 404, none: 401 },
         run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/transactions?limit=5"),
       },
+      {
+        name: "GET /v1/accounts/{account}/stats",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/stats"),
+      },
+      {
+        name: "POST /v1/check",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/check", { account: "user:alice", feature: "summarize" }),
+      },
     ];
 
     for (const row of matrix) {
@@ -234,6 +244,42 @@ for (const database of await testDatabases()) {
       ).json()) as { data: unknown[] };
       assert.equal(second.data.length, 1);
       assert.notDeepEqual(second.data, first.data);
+    });
+
+    test("check: a feature or a model call, allowed or refused with why; nothing is reserved", async () => {
+      const check = async (body: object) =>
+        (await (await call("secret", "POST", "/v1/check", { account: "user:bob", ...body })).json()) as Record<
+          string,
+          unknown
+        >;
+      const before = await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text();
+      assert.deepEqual(await check({ feature: "summarize" }), {
+        allowed: true,
+        reason: null,
+        unit: "credits",
+        required: "3",
+        available: (JSON.parse(before) as { data: Array<{ available: string }> }).data[0]?.available,
+      });
+      assert.deepEqual(await check({ feature: "nope" }), {
+        allowed: false,
+        reason: "feature_not_found",
+        unit: null,
+        required: null,
+        available: null,
+      });
+      const big = await check({
+        provider: "openai",
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "hi" }],
+        maxTokens: 1_000_000,
+      });
+      assert.equal(big.allowed, false);
+      assert.equal(big.reason, "insufficient_credits");
+      // max_tokens 1,000,000 is capped by gpt-4o's 128,000-token context window: ~128k × $10/M ≈ $1.28.
+      assert.equal(big.required, "1280");
+      const unknown = await check({ provider: "openai", model: "nope-9", messages: [] });
+      assert.equal(unknown.reason, "unknown_model_price");
+      assert.equal(await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text(), before);
     });
 
     test("bad input is 400 naming the field, and changes nothing", async () => {
