@@ -38,9 +38,12 @@ for (const database of await testDatabases()) {
         "/v1/accounts/{account}/usage",
         "/v1/charges",
         "/v1/check",
+        "/v1/features",
+        "/v1/features/{feature}",
         "/v1/holds",
         "/v1/holds/{hold}/release",
         "/v1/holds/{hold}/settle",
+        "/v1/prices/{provider}/{model}",
         "/v1/usage-events",
       ]);
       assert.ok(

@@ -4,6 +4,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
+import { adminRoutes } from "./admin-routes.ts";
 import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
@@ -34,6 +35,7 @@ export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifie
   chargeRoutes(v1, deps);
   usageRoutes(v1, deps);
   checkRoutes(v1, deps);
+  adminRoutes(v1, deps);
 
   const root = openApiApp();
   root.route("/v1", v1);

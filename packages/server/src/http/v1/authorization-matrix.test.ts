@@ -143,6 +143,27 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 200, other: 404, none: 401 },
         run: (caller) => call(caller, "POST", "/v1/check", { account: "user:alice", feature: "summarize" }),
       },
+      {
+        name: "GET /v1/features",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/features"),
+      },
+      {
+        name: "POST /v1/features/{feature}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/features/translate", { unit: "credits", cost: "2" }),
+      },
+      {
+        name: "GET /v1/prices/{provider}/{model}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", `/v1/prices/openrouter/${encodeURIComponent("openai/gpt-4o-mini")}`),
+      },
+      {
+        name: "POST /v1/prices/{provider}/{model}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/prices/acme/acme-large", { prices: { input_mtok: "1", output_mtok: "2" } }),
+      },
     ];
 
     for (const row of matrix) {
@@ -280,6 +301,34 @@ for (const database of await testDatabases()) {
       const unknown = await check({ provider: "openai", model: "nope-9", messages: [] });
       assert.equal(unknown.reason, "unknown_model_price");
       assert.equal(await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text(), before);
+    });
+
+    test("prices: the catalog's, then an override; a bad price is 400 and changes nothing", async () => {
+      const catalog = (await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as {
+        source: string;
+        prices: Record<string, string>;
+      };
+      assert.equal(catalog.source, "catalog");
+      assert.equal(catalog.prices.input_mtok, "2.5");
+      const bad = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { prices: { input_mtok: "-1" } });
+      assert.equal(bad.status, 400);
+      const unknownKey = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { prices: { web_searches: "1" } });
+      assert.equal(unknownKey.status, 400);
+      assert.equal(
+        ((await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as { source: string }).source,
+        "catalog",
+      );
+      const set = await call("secret", "POST", "/v1/prices/openai/gpt-4o", {
+        prices: { input_mtok: "2", output_mtok: "8" },
+        reason: "deal",
+      });
+      assert.equal(set.status, 200);
+      const now = (await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as {
+        source: string;
+        prices: Record<string, string>;
+      };
+      assert.deepEqual([now.source, now.prices], ["override", { input_mtok: "2", output_mtok: "8" }]);
+      assert.equal((await call("secret", "GET", "/v1/prices/openai/no-such-model")).status, 404);
     });
 
     test("bad input is 400 naming the field, and changes nothing", async () => {
