@@ -1,5 +1,5 @@
 import type { Meter, PricingConfig } from "@tollgate/metering";
-import type { Ledger } from "@tollgate/store";
+import type { BalanceEvents, Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
@@ -19,6 +19,8 @@ export interface AppDependencies {
   keys?: KeyVerifier;
   /** Prices and records usage; the `/v1` charges go through it. */
   meter?: Meter;
+  /** Live balance changes, for `/v1/accounts/{account}/events` (served only with it). */
+  balanceEvents?: BalanceEvents;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -41,7 +43,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.keys && deps.meter) {
     app.route(
       "/",
-      apiRoutes({ ledger: deps.ledger, meter: deps.meter, keys: deps.keys, clock: () => deps.ledger.now() }),
+      apiRoutes({
+        ledger: deps.ledger,
+        meter: deps.meter,
+        keys: deps.keys,
+        clock: () => deps.ledger.now(),
+        ...(deps.balanceEvents ? { balanceEvents: deps.balanceEvents } : {}),
+      }),
     );
   }
   return app;

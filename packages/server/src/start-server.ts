@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { Meter } from "@tollgate/metering";
-import { ApiKeys, type Ledger } from "@tollgate/store";
+import { ApiKeys, BalanceEvents, type Ledger } from "@tollgate/store";
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
@@ -51,7 +51,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   // for changes other instances make.
   let meter: Meter | undefined;
   let keys: ApiKeys | undefined;
+  const balanceEvents = new BalanceEvents(opened.ledger.sql);
   const closeCollaborators = async () => {
+    await balanceEvents.close();
     await keys?.close();
     await meter?.close();
   };
@@ -59,7 +61,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   try {
     meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
     keys = await ApiKeys.open(opened.ledger.sql, { clock: () => opened.ledger.now() });
-    const app = createApp({ ledger: opened.ledger, logger, pricing: config.pricing, meter, keys: keyVerifier(keys) });
+    const app = createApp({
+      ledger: opened.ledger,
+      logger,
+      pricing: config.pricing,
+      meter,
+      keys: keyVerifier(keys),
+      balanceEvents,
+    });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, config.port, config.host);
   } catch (error) {

@@ -52,8 +52,17 @@ export async function persistWrites(
   });
   parts.push(...usageEventParts(batch.usageEvents, params));
   if (parts.length === 0) return;
-  await tx.query(`with ${parts.join(",\n")} select 1`, params);
+  // Every account whose balance changed is announced on the schema's `balances` channel; a
+  // notification is delivered at commit, and never if the batch rolls back.
+  const changed = [...new Set([...batch.writes.balances.values()].map((balance) => balance.accountId))];
+  params.push(changed);
+  const announce = `(select count(pg_notify(current_schema() || '__${BALANCES_CHANNEL}', account_id))
+    from unnest($${params.length}::text[]) as a(account_id))`;
+  await tx.query(`with ${parts.join(",\n")} select ${announce}`, params);
 }
+
+/** The channel that carries the id of every account whose balance changed (see `Ledger.onBalanceChange`). */
+export const BALANCES_CHANNEL = "balances";
 
 /**
  * The usage events and the distinct price snapshots they name, each table's rows as one

@@ -1,11 +1,12 @@
 import type { Meter } from "@tollgate/metering";
-import { HttpIdempotencyStore, type Ledger } from "@tollgate/store";
+import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate/store";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
+import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
@@ -19,7 +20,13 @@ export const API_VERSION = "0.1.0";
  * (generated from the same schemas that validate every request) and a rendered reference at
  * `/docs`.
  */
-export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifier; clock: () => Date }): Hono<AppEnv> {
+export function apiRoutes(deps: {
+  ledger: Ledger;
+  meter: Meter;
+  keys: KeyVerifier;
+  clock: () => Date;
+  balanceEvents?: BalanceEvents;
+}): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
   // After authentication: a key is scoped by who sent it.
@@ -36,6 +43,7 @@ export function apiRoutes(deps: { ledger: Ledger; meter: Meter; keys: KeyVerifie
   usageRoutes(v1, deps);
   checkRoutes(v1, deps);
   adminRoutes(v1, deps);
+  if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();
   root.route("/v1", v1);

@@ -1,0 +1,94 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { formatMinor } from "@tollgate/core";
+import type { BalanceEvents, Ledger } from "@tollgate/store";
+import { streamSSE } from "hono/streaming";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../api-error.ts";
+import { parseAccountParam } from "./account-ref.ts";
+import { assertInScope, callerOf } from "./auth.ts";
+import { AccountParam, errorResponses } from "./schemas.ts";
+import { unitScale } from "./unit-scale.ts";
+
+/** A comment line this often keeps proxies from closing an idle stream. */
+export const HEARTBEAT_MS = 15_000;
+/** A stream ends after this long; the client reconnects (EventSource does so by itself). */
+export const STREAM_DURATION_MS_MAX = 60 * 60_000;
+
+const events = createRoute({
+  method: "get",
+  path: "/accounts/{account}/events",
+  summary:
+    "Live balances as Server-Sent Events: a `balance` event now, and one after every change, made through any instance",
+  request: { params: AccountParam },
+  responses: {
+    200: {
+      description: "`event: balance`, `data:` the account's balances per unit (as GET …/balances)",
+      content: { "text/event-stream": { schema: { type: "string" } } },
+    },
+    ...errorResponses([400, 401, 404]),
+  },
+});
+
+/** `/v1/accounts/{account}/events`: replaces polling a balance every few seconds. */
+export function balanceStreamRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: { ledger: Ledger; balanceEvents: BalanceEvents },
+): void {
+  const { ledger, balanceEvents } = deps;
+  const balancesOf = async (accountId: string) =>
+    ((await ledger.getBalances({ accountId })) ?? []).map((view) => {
+      const format = (minor: bigint) => formatMinor(minor, unitScale(ledger, view.unit));
+      return {
+        unit: view.unit,
+        balance: format(view.balanceMinor),
+        held: format(view.heldMinor),
+        available: format(view.availableMinor),
+        debt: format(view.debtMinor),
+      };
+    });
+
+  app.openapi(events, async (c) => {
+    const accountId = await ledger.accounts.findId(parseAccountParam(c.req.valid("param").account));
+    assertInScope(callerOf(c), accountId);
+    if (!accountId) throw new ApiError("not_found", "No such account.");
+    return streamSSE(c, async (stream) => {
+      let sequence = 0;
+      let reading: Promise<void> | null = null;
+      let again = false;
+      // Changes that arrive while a read is in flight are coalesced into one more read.
+      const push = () => {
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = (async () => {
+          do {
+            again = false;
+            await stream.writeSSE({
+              event: "balance",
+              id: String(++sequence),
+              data: JSON.stringify(await balancesOf(accountId)),
+            });
+          } while (again);
+        })().finally(() => {
+          reading = null;
+        });
+      };
+      const stop = await balanceEvents.subscribe(accountId, push);
+      const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
+      try {
+        push();
+        await new Promise<void>((resolve) => {
+          const ended = setTimeout(resolve, STREAM_DURATION_MS_MAX);
+          stream.onAbort(() => {
+            clearTimeout(ended);
+            resolve();
+          });
+        });
+      } finally {
+        clearInterval(heartbeat);
+        stop();
+      }
+    }) as never;
+  });
+}
