@@ -33,6 +33,7 @@ for (const database of await testDatabases()) {
         "/v1/accounts/{account}",
         "/v1/accounts/{account}/balances",
         "/v1/accounts/{account}/grants",
+        "/v1/accounts/{account}/members",
         "/v1/accounts/{account}/stats",
         "/v1/accounts/{account}/transactions",
         "/v1/accounts/{account}/usage",

@@ -9,6 +9,7 @@ import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
 import { usageRoutes } from "./usage-routes.ts";
@@ -43,6 +44,7 @@ export function apiRoutes(deps: {
   usageRoutes(v1, deps);
   checkRoutes(v1, deps);
   adminRoutes(v1, deps);
+  memberRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();

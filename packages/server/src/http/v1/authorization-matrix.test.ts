@@ -37,6 +37,7 @@ for (const database of await testDatabases()) {
       });
       keys = await ApiKeys.open(ledger.sql);
       const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
+      await ledger.ensureAccount({ type: "organization", externalId: "acme" });
       const bob = await ledger.ensureAccount({ type: "user", externalId: "bob" });
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
@@ -163,6 +164,12 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) =>
           call(caller, "POST", "/v1/prices/acme/acme-large", { prices: { input_mtok: "1", output_mtok: "2" } }),
+      },
+      {
+        name: "POST /v1/accounts/{account}/members",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/accounts/organization:acme/members", { member: "alice", caps: { credits: "10" } }),
       },
     ];
 
@@ -329,6 +336,38 @@ for (const database of await testDatabases()) {
       };
       assert.deepEqual([now.source, now.prices], ["override", { input_mtok: "2", output_mtok: "8" }]);
       assert.equal((await call("secret", "GET", "/v1/prices/openai/no-such-model")).status, 404);
+    });
+
+    test("members: an organization's member draws within a cap; a user has no members", async () => {
+      await call("secret", "POST", "/v1/accounts/organization:acme/grants", { amount: "100", source: "purchase" });
+      const added = await call("secret", "POST", "/v1/accounts/organization:acme/members", {
+        member: "dave",
+        caps: { credits: "5" },
+      });
+      assert.equal(added.status, 200);
+      const within = await call("secret", "POST", "/v1/charges", {
+        account: "organization:acme",
+        member: "dave",
+        amount: "5",
+      });
+      assert.equal(within.status, 200);
+      const beyond = await call("secret", "POST", "/v1/charges", {
+        account: "organization:acme",
+        member: "dave",
+        amount: "1",
+      });
+      assert.equal(beyond.status, 403);
+      assert.equal(
+        ((await beyond.json()) as { error: { details: { reason: string } } }).error.details.reason,
+        "member_cap_exceeded",
+      );
+      const notOrganization = await call("secret", "POST", "/v1/accounts/user:alice/members", { member: "dave" });
+      assert.equal(notOrganization.status, 400);
+      const badCap = await call("secret", "POST", "/v1/accounts/organization:acme/members", {
+        member: "erin",
+        caps: { credits: "0.5" },
+      });
+      assert.equal(badCap.status, 400);
     });
 
     test("bad input is 400 naming the field, and changes nothing", async () => {
