@@ -1,5 +1,6 @@
 import type { ModelPrice, Usage } from "@tollgate/core";
 import { catalogPrice } from "@tollgate/metering";
+import { seededRandom } from "../packages/core/src/testing/seeded-random.ts";
 
 /** A catalog model the metering benchmarks call, and how its calls tend to look. */
 export interface BenchModel {
@@ -77,16 +78,4 @@ export function buildUsageMix(count: number, at = new Date()): BenchCall[] {
     if (model.reasoning) usage.reasoningTokens = Math.floor(outputTokens * (0.3 + random() * 0.4));
     return { provider: model.provider, model: model.model, price: prices.get(model) as ModelPrice, usage };
   });
-}
-
-/** mulberry32: a small seeded generator, so every run prices the same calls. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { type AccountRef, defineLedgerConfig } from "@tollgate/core";
 import { Ledger } from "@tollgate/store";
 import { type TestDatabase, testDatabases, uniqueSchema } from "@tollgate/store/testing";
+import { seededRandom } from "../packages/core/src/testing/seeded-random.ts";
 import { expectLedgerInvariants } from "./ledger-invariants.ts";
 
 const config = defineLedgerConfig({});
@@ -160,16 +161,4 @@ for (const database of await testDatabases()) {
       await expectLedgerInvariants(sql);
     });
   });
-}
-
-/** Deterministic, so a failure can be replayed (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

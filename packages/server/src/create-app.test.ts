@@ -34,6 +34,18 @@ for (const database of await testDatabases()) {
       });
     });
 
+    test("the domain's bad input (a RangeError) is 400 invalid_request with its message", async () => {
+      const app = createApp({ ledger });
+      app.get("/bad", () => {
+        throw new RangeError("usage.reasoningTokens (5) exceed usage.outputTokens (1)");
+      });
+      const response = await app.request("/bad");
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, "invalid_request");
+      assert.match(body.error.message, /reasoningTokens/);
+    });
+
     test("an ApiError keeps its code, status and public details", async () => {
       const app = createApp({ ledger });
       app.get("/poor", () => {

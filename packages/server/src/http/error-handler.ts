@@ -22,6 +22,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return respond(c, error.code, error.status, error.message, error.details);
+    // The domain's bad input (a usage part larger than its total, an unknown time zone, a
+    // reserved key prefix) is a RangeError naming the field: the caller's mistake, not ours.
+    if (error instanceof RangeError) return respond(c, "invalid_request", 400, error.message);
     if (error instanceof HTTPException && error.status < 500) {
       const code = CODE_BY_STATUS[error.status] ?? "invalid_request";
       return respond(c, code, error.status, error.message || "The request is not valid.");

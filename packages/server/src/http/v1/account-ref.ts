@@ -1,5 +1,7 @@
-import type { AccountRef, AccountType } from "@tollgate/core";
+import type { Account, AccountRef, AccountType } from "@tollgate/core";
+import type { Ledger } from "@tollgate/store";
 import { ApiError } from "../api-error.ts";
+import { assertInScope, callerOf } from "./auth.ts";
 
 const ACCOUNT_TYPES: readonly AccountType[] = ["user", "organization", "guest"];
 
@@ -23,4 +25,19 @@ export function parseAccountParam(text: string): AccountRef {
     );
   }
   return { type, externalId };
+}
+
+/**
+ * The account an `{account}` names, as the caller may see it: a customer token asking for
+ * any other account gets the same 404 as for one that does not exist.
+ */
+export async function findAccountInScope(
+  ledger: Pick<Ledger, "accounts">,
+  c: Parameters<typeof callerOf>[0],
+  param: string,
+): Promise<Account> {
+  const account = await ledger.accounts.find(parseAccountParam(param));
+  assertInScope(callerOf(c), account?.accountId ?? null);
+  if (!account) throw new ApiError("not_found", "No such account.");
+  return account;
 }

@@ -3,14 +3,22 @@ import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount, parseDecimal
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
-import { parseAccountParam } from "./account-ref.ts";
-import { assertInScope, callerOf, requireSecret } from "./auth.ts";
+import { findAccountInScope, parseAccountParam } from "./account-ref.ts";
+import { callerOf, requireSecret } from "./auth.ts";
+import { balanceJson } from "./balance-json.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
-import { Account, AccountParam, AccountType, Amount, Balance, ExternalId, errorResponses } from "./schemas.ts";
+import {
+  Account,
+  AccountParam,
+  AccountType,
+  Amount,
+  Balance,
+  ExternalId,
+  errorResponses,
+  jsonContent,
+} from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
-
-const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 
 const createAccount = createRoute({
   method: "post",
@@ -20,7 +28,7 @@ const createAccount = createRoute({
     body: { content: { "application/json": { schema: z.object({ type: AccountType, externalId: ExternalId }) } } },
   },
   responses: {
-    200: json(Account, "The account, with its signup grant if it was just created"),
+    200: jsonContent(Account, "The account, with its signup grant if it was just created"),
     ...errorResponses([400, 401, 403]),
   },
 });
@@ -30,7 +38,7 @@ const getAccount = createRoute({
   path: "/accounts/{account}",
   summary: "An account",
   request: { params: AccountParam },
-  responses: { 200: json(Account, "The account"), ...errorResponses([400, 401, 404]) },
+  responses: { 200: jsonContent(Account, "The account"), ...errorResponses([400, 401, 404]) },
 });
 
 const getBalances = createRoute({
@@ -38,7 +46,10 @@ const getBalances = createRoute({
   path: "/accounts/{account}/balances",
   summary: "Balances per unit: balance, held, available, debt and live lots with their expiry",
   request: { params: AccountParam, query: z.object({ unit: z.string().max(64).optional() }) },
-  responses: { 200: json(z.object({ data: z.array(Balance) }), "The balances"), ...errorResponses([400, 401, 404]) },
+  responses: {
+    200: jsonContent(z.object({ data: z.array(Balance) }), "The balances"),
+    ...errorResponses([400, 401, 404]),
+  },
 });
 
 const GrantBody = z.object({
@@ -56,7 +67,7 @@ const createGrant = createRoute({
   summary: "Grant credits: a lot with a source, priority and optional expiry",
   request: { params: AccountParam, body: { content: { "application/json": { schema: GrantBody } } } },
   responses: {
-    200: json(
+    200: jsonContent(
       z
         .object({
           transactionId: z.string(),
@@ -77,12 +88,8 @@ const createGrant = createRoute({
 export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }): void {
   const { ledger } = deps;
   const scaleOf = (unit: string) => unitScale(ledger, unit);
-  const findInScope = async (c: Parameters<typeof callerOf>[0], param: string): Promise<LedgerAccount> => {
-    const account = await ledger.accounts.find(parseAccountParam(param));
-    assertInScope(callerOf(c), account?.accountId ?? null);
-    if (!account) throw new ApiError("not_found", "No such account.");
-    return account;
-  };
+  const findInScope = (c: Parameters<typeof findAccountInScope>[1], param: string) =>
+    findAccountInScope(ledger, c, param);
 
   app.openapi(createAccount, async (c) => {
     requireSecret(callerOf(c));
@@ -99,22 +106,15 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
     const views = (await ledger.getBalances({ accountId: account.accountId }, unit ? { unit } : {})) ?? [];
     return c.json(
       {
-        data: views.map((view) => {
-          const format = (minor: bigint) => formatMinor(minor, scaleOf(view.unit));
-          return {
-            unit: view.unit,
-            balance: format(view.balanceMinor),
-            held: format(view.heldMinor),
-            available: format(view.availableMinor),
-            debt: format(view.debtMinor),
-            lots: view.lots.map((lot) => ({
-              id: lot.lotId,
-              source: lot.source,
-              remaining: format(lot.remainingMinor),
-              expiresAt: lot.expiresAt?.toISOString() ?? null,
-            })),
-          };
-        }),
+        data: views.map((view) => ({
+          ...balanceJson(ledger, view),
+          lots: view.lots.map((lot) => ({
+            id: lot.lotId,
+            source: lot.source,
+            remaining: formatMinor(lot.remainingMinor, scaleOf(view.unit)),
+            expiresAt: lot.expiresAt?.toISOString() ?? null,
+          })),
+        })),
       },
       200,
     );

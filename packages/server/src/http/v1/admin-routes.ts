@@ -4,10 +4,9 @@ import type { Meter } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { Amount, errorResponses } from "./schemas.ts";
+import { Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
-const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 const Feature = z
@@ -50,7 +49,7 @@ const listFeatures = createRoute({
   method: "get",
   path: "/features",
   summary: "Features with a fixed cost in a unit",
-  responses: { 200: json(z.object({ data: z.array(Feature) }), "Every feature"), ...errorResponses([401, 403]) },
+  responses: { 200: jsonContent(z.object({ data: z.array(Feature) }), "Every feature"), ...errorResponses([401, 403]) },
 });
 
 const putFeature = createRoute({
@@ -61,7 +60,7 @@ const putFeature = createRoute({
     params: FeatureParam,
     ...body(z.object({ unit: z.string().min(1).max(64), cost: Amount, description: z.string().max(500).optional() })),
   },
-  responses: { 200: json(Feature, "The feature"), ...errorResponses([400, 401, 403, 409, 422]) },
+  responses: { 200: jsonContent(Feature, "The feature"), ...errorResponses([400, 401, 403, 409, 422]) },
 });
 
 const getPrice = createRoute({
@@ -70,7 +69,7 @@ const getPrice = createRoute({
   summary: "The price of a model now: the deployment's override, else the catalog, else the fallback",
   request: { params: PriceParams },
   responses: {
-    200: json(
+    200: jsonContent(
       z
         .object({
           provider: z.string(),
@@ -101,7 +100,7 @@ const setPrice = createRoute({
     ),
   },
   responses: {
-    200: json(
+    200: jsonContent(
       z.object({ provider: z.string(), model: z.string(), effectiveFrom: z.string(), prices: ModelPriceSchema }),
       "The new price",
     ),
@@ -113,14 +112,6 @@ const setPrice = createRoute({
 export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
   const { meter } = deps;
   const { ledger } = meter;
-  const rangeErrorsAre400 = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
-      throw error;
-    }
-  };
 
   app.openapi(listFeatures, async (c) => {
     requireSecret(callerOf(c));
@@ -143,13 +134,11 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     const { feature } = c.req.valid("param");
     const input = c.req.valid("json");
     const scale = unitScale(ledger, input.unit);
-    const defined = await rangeErrorsAre400(() =>
-      meter.features.define(feature, {
-        unit: input.unit,
-        costMinor: parseDecimalToMinor(input.cost, scale),
-        ...(input.description === undefined ? {} : { description: input.description }),
-      }),
-    );
+    const defined = await meter.features.define(feature, {
+      unit: input.unit,
+      costMinor: parseDecimalToMinor(input.cost, scale),
+      ...(input.description === undefined ? {} : { description: input.description }),
+    });
     return c.json(
       {
         feature,
@@ -164,7 +153,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(getPrice, async (c) => {
     requireSecret(callerOf(c));
     const params = c.req.valid("param");
-    const price = await rangeErrorsAre400(() => meter.prices.priceOf({ ...params, at: ledger.now() }));
+    const price = await meter.prices.priceOf({ ...params, at: ledger.now() });
     if (!price)
       throw new ApiError("not_found", `No price for ${params.provider}/${params.model}.`, {
         reason: "unknown_model_price",
@@ -185,14 +174,12 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     requireSecret(callerOf(c));
     const params = c.req.valid("param");
     const input = c.req.valid("json");
-    const set = await rangeErrorsAre400(() =>
-      meter.prices.setPrice({
-        ...params,
-        price: input.prices as ModelPrice,
-        ...(input.effectiveFrom ? { effectiveFrom: new Date(input.effectiveFrom) } : {}),
-        ...(input.reason ? { reason: input.reason } : {}),
-      }),
-    );
+    const set = await meter.prices.setPrice({
+      ...params,
+      price: input.prices as ModelPrice,
+      ...(input.effectiveFrom ? { effectiveFrom: new Date(input.effectiveFrom) } : {}),
+      ...(input.reason ? { reason: input.reason } : {}),
+    });
     return c.json(
       {
         provider: set.provider,

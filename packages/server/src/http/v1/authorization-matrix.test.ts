@@ -390,6 +390,16 @@ for (const database of await testDatabases()) {
         body: JSON.stringify({ account: "user:bob", amount: "1" }),
       });
       assert.equal(noKey.status, 400);
+      const reserved = await app.request("/v1/charges", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${tokens.secret}`,
+          "content-type": "application/json",
+          "idempotency-key": "tollgate:signup:1",
+        },
+        body: JSON.stringify({ account: "user:bob", amount: "1" }),
+      });
+      assert.equal(reserved.status, 400, "the ledger's reserved key namespace is refused");
       assert.equal(await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text(), before);
     });
   });

@@ -1,13 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { formatMinor } from "@tollgate/core";
 import type { BalanceEvents, Ledger } from "@tollgate/store";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../app-env.ts";
-import { ApiError } from "../api-error.ts";
-import { parseAccountParam } from "./account-ref.ts";
-import { assertInScope, callerOf } from "./auth.ts";
+import { findAccountInScope } from "./account-ref.ts";
+import { balanceJson } from "./balance-json.ts";
 import { AccountParam, errorResponses } from "./schemas.ts";
-import { unitScale } from "./unit-scale.ts";
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -36,21 +33,10 @@ export function balanceStreamRoutes(
 ): void {
   const { ledger, balanceEvents } = deps;
   const balancesOf = async (accountId: string) =>
-    ((await ledger.getBalances({ accountId })) ?? []).map((view) => {
-      const format = (minor: bigint) => formatMinor(minor, unitScale(ledger, view.unit));
-      return {
-        unit: view.unit,
-        balance: format(view.balanceMinor),
-        held: format(view.heldMinor),
-        available: format(view.availableMinor),
-        debt: format(view.debtMinor),
-      };
-    });
+    ((await ledger.getBalances({ accountId })) ?? []).map((view) => balanceJson(ledger, view));
 
   app.openapi(events, async (c) => {
-    const accountId = await ledger.accounts.findId(parseAccountParam(c.req.valid("param").account));
-    assertInScope(callerOf(c), accountId);
-    if (!accountId) throw new ApiError("not_found", "No such account.");
+    const { accountId } = await findAccountInScope(ledger, c, c.req.valid("param").account);
     return streamSSE(c, async (stream) => {
       let sequence = 0;
       let reading: Promise<void> | null = null;

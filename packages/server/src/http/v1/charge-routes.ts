@@ -7,10 +7,9 @@ import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
-import { Amount, errorResponses } from "./schemas.ts";
+import { Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
-const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 const AccountName = z
@@ -56,7 +55,7 @@ const createCharge = createRoute({
       }),
   ),
   responses: {
-    200: json(Charged, "The charge and the balance after it"),
+    200: jsonContent(Charged, "The charge and the balance after it"),
     ...errorResponses([400, 401, 402, 403, 404, 409, 422]),
   },
 });
@@ -74,7 +73,7 @@ const createHold = createRoute({
       ttlSeconds: z.number().int().min(1).max(86_400).optional(),
     }),
   ),
-  responses: { 200: json(Hold, "The hold"), ...errorResponses([400, 401, 402, 403, 404, 409, 422]) },
+  responses: { 200: jsonContent(Hold, "The hold"), ...errorResponses([400, 401, 402, 403, 404, 409, 422]) },
 });
 
 const HoldParam = z.object({
@@ -91,7 +90,7 @@ const settleHold = createRoute({
   summary: "Capture what a call cost: less than held releases the rest; more draws the excess",
   request: { params: HoldParam, ...body(z.object({ amount: Amount, captureAvailable: z.boolean().optional() })) },
   responses: {
-    200: json(Charged.extend({ shortfall: Amount }), "The settlement"),
+    200: jsonContent(Charged.extend({ shortfall: Amount }), "The settlement"),
     ...errorResponses([400, 401, 402, 403, 404, 409, 422]),
   },
 });
@@ -101,7 +100,7 @@ const releaseHold = createRoute({
   path: "/holds/{hold}/release",
   summary: "Release a hold: nothing is charged",
   request: { params: HoldParam },
-  responses: { 200: json(Hold, "The released hold"), ...errorResponses([400, 401, 403, 404, 409, 422]) },
+  responses: { 200: jsonContent(Hold, "The released hold"), ...errorResponses([400, 401, 403, 404, 409, 422]) },
 });
 
 /** Charges and holds, under `/v1`: the hot path of an app's backend (secret keys only). */

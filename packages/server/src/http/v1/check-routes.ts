@@ -3,12 +3,9 @@ import { formatMinor } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
-import { parseAccountParam } from "./account-ref.ts";
-import { assertInScope, callerOf } from "./auth.ts";
-import { AccountParam, Amount, errorResponses } from "./schemas.ts";
+import { findAccountInScope } from "./account-ref.ts";
+import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
-
-const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 
 const CheckBody = z
   .object({
@@ -30,7 +27,7 @@ const check = createRoute({
   summary: "Can this account afford this feature or this model call, and why not (nothing is reserved)",
   request: { body: { content: { "application/json": { schema: CheckBody } }, required: true } },
   responses: {
-    200: json(
+    200: jsonContent(
       z
         .object({
           allowed: z.boolean(),
@@ -52,7 +49,7 @@ const stats = createRoute({
   summary: "Balance, used and allocated per unit and in total, and the next refresh date",
   request: { params: AccountParam },
   responses: {
-    200: json(
+    200: jsonContent(
       z
         .object({
           byUnit: z.array(
@@ -72,16 +69,10 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   const { meter } = deps;
   const { ledger } = meter;
   const format = (unit: string, minor: bigint) => formatMinor(minor, unitScale(ledger, unit));
-  const accountInScope = async (c: Parameters<typeof callerOf>[0], param: string) => {
-    const accountId = await ledger.accounts.findId(parseAccountParam(param));
-    assertInScope(callerOf(c), accountId);
-    if (!accountId) throw new ApiError("not_found", "No such account.");
-    return accountId;
-  };
 
   app.openapi(check, async (c) => {
     const input = c.req.valid("json");
-    const accountId = await accountInScope(c, input.account);
+    const { accountId } = await findAccountInScope(ledger, c, input.account);
     const refused = (reason: "feature_not_found" | "unknown_model_price") =>
       c.json({ allowed: false, reason, unit: null, required: null, available: null }, 200);
     let unit: string;
@@ -97,18 +88,12 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
           fields: [{ field: input.provider ? "messages" : "provider", message: "required with model" }],
         });
       }
-      let estimate: Awaited<ReturnType<Meter["estimateCall"]>>;
-      try {
-        estimate = await meter.estimateCall({
-          provider: input.provider,
-          model: input.model as string,
-          messages: input.messages,
-          ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
-        });
-      } catch (error) {
-        if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
-        throw error;
-      }
+      const estimate = await meter.estimateCall({
+        provider: input.provider,
+        model: input.model as string,
+        messages: input.messages,
+        ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+      });
       if (!estimate) return refused("unknown_model_price");
       unit = estimate.unit;
       const floor = meter.config.minimumAvailableMinor;
@@ -130,7 +115,7 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   });
 
   app.openapi(stats, async (c) => {
-    const accountId = await accountInScope(c, c.req.valid("param").account);
+    const { accountId } = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const found = await meter.accountStats({ account: { accountId } });
     if (!found) throw new ApiError("not_found", "No such account.");
     return c.json(

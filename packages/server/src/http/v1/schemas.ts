@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
 
+/** A JSON response of `schema`, for a route's `responses`. */
+export const jsonContent = <T>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
 /** An amount in a unit's minor units, as a decimal string in that unit's scale ("12.50"). */
 export const Amount = z
   .string()

@@ -1,17 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AccountRef, formatMinor } from "@tollgate/core";
+import { formatMinor } from "@tollgate/core";
 import { type Meter, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
 import { HISTORY_LIMIT_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
-import { ApiError } from "../api-error.ts";
-import { parseAccountParam } from "./account-ref.ts";
-import { assertInScope, callerOf, requireSecret } from "./auth.ts";
+import { findAccountInScope, parseAccountParam } from "./account-ref.ts";
+import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
-import { AccountParam, Amount, errorResponses } from "./schemas.ts";
+import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
-const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
 
@@ -50,7 +48,7 @@ const recordUsage = createRoute({
   summary: "Record a model call's usage: priced, charged (or its hold settled) and recorded in one transaction",
   request: { body: { content: { "application/json": { schema: UsageBody } }, required: true } },
   responses: {
-    200: json(
+    200: jsonContent(
       z
         .object({
           usageEventId: z.string(),
@@ -83,7 +81,7 @@ const usageReport = createRoute({
     }),
   },
   responses: {
-    200: json(
+    200: jsonContent(
       z.object({
         data: z.array(
           z.object({
@@ -119,7 +117,7 @@ const transactions = createRoute({
     }),
   },
   responses: {
-    200: json(
+    200: jsonContent(
       z.object({
         data: z.array(
           z.object({
@@ -146,32 +144,15 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   const { meter } = deps;
   const { ledger } = meter;
   const format = (unit: string) => (minor: bigint) => formatMinor(minor, unitScale(ledger, unit));
-  /** The account a read names, checked against the caller's scope (404 either way). */
-  const readable = async (
-    c: Parameters<typeof callerOf>[0],
-    param: string,
-  ): Promise<AccountRef & { accountId: string }> => {
-    const accountId = await ledger.accounts.findId(parseAccountParam(param));
-    assertInScope(callerOf(c), accountId);
-    if (!accountId) throw new ApiError("not_found", "No such account.");
-    return { accountId };
-  };
 
   app.openapi(recordUsage, async (c) => {
     requireSecret(callerOf(c));
     const { account, ...input } = c.req.valid("json");
-    let result: Awaited<ReturnType<Meter["recordUsage"]>>;
-    try {
-      result = await meter.recordUsage({
-        ...input,
-        account: parseAccountParam(account),
-        idempotencyKey: idempotencyKeyOf(c),
-      });
-    } catch (error) {
-      if (error instanceof RangeError)
-        throw new ApiError("invalid_request", error.message, { fields: [{ field: "usage", message: error.message }] });
-      throw error;
-    }
+    const result = await meter.recordUsage({
+      ...input,
+      account: parseAccountParam(account),
+      idempotencyKey: idempotencyKeyOf(c),
+    });
     if (!result.ok) throw ledgerFailure(result, format(meter.unit.unit));
     const value = result.value;
     const toUnit = format(value.unit);
@@ -189,23 +170,17 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   });
 
   app.openapi(usageReport, async (c) => {
-    const account = await readable(c, c.req.valid("param").account);
+    const account = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const query = c.req.valid("query");
-    let rows: Awaited<ReturnType<Meter["usageReport"]>>;
-    try {
-      rows = await meter.usageReport({
-        account,
-        groupBy: query.groupBy,
-        ...(query.from ? { from: new Date(query.from) } : {}),
-        ...(query.to ? { to: new Date(query.to) } : {}),
-        ...(query.unit ? { unit: query.unit } : {}),
-        ...(query.timeZone ? { timeZone: query.timeZone } : {}),
-        ...(query.limit ? { limit: query.limit } : {}),
-      });
-    } catch (error) {
-      if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
-      throw error;
-    }
+    const rows = await meter.usageReport({
+      account,
+      groupBy: query.groupBy,
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+      ...(query.unit ? { unit: query.unit } : {}),
+      ...(query.timeZone ? { timeZone: query.timeZone } : {}),
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
     return c.json(
       {
         data: (rows ?? []).map((row) => ({
@@ -226,19 +201,13 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   });
 
   app.openapi(transactions, async (c) => {
-    const account = await readable(c, c.req.valid("param").account);
+    const account = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const query = c.req.valid("query");
-    let page: Awaited<ReturnType<typeof ledger.history>>;
-    try {
-      page = await ledger.history(account, {
-        ...(query.unit ? { unit: query.unit } : {}),
-        ...(query.limit ? { limit: query.limit } : {}),
-        ...(query.before ? { before: query.before } : {}),
-      });
-    } catch (error) {
-      if (error instanceof RangeError) throw new ApiError("invalid_request", error.message);
-      throw error;
-    }
+    const page = await ledger.history(account, {
+      ...(query.unit ? { unit: query.unit } : {}),
+      ...(query.limit ? { limit: query.limit } : {}),
+      ...(query.before ? { before: query.before } : {}),
+    });
     return c.json(
       {
         data: (page?.lines ?? []).map((line) => {
