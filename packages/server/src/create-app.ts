@@ -6,7 +6,7 @@ import type { AppEnv } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
-import type { KeyVerifier } from "./http/v1/auth.ts";
+import type { KeyStore } from "./http/v1/auth.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 
 /** What the app is built from; tests pass a ledger on a throw-away database. */
@@ -16,7 +16,7 @@ export interface AppDependencies {
   /** How calls are priced (the configuration file's `pricing` section), for the metering routes. */
   pricing?: PricingConfig;
   /** Verifies API keys; the `/v1` API, `/openapi.json` and `/docs` are served only with it and a meter. */
-  keys?: KeyVerifier;
+  keys?: KeyStore;
   /** Prices and records usage; the `/v1` charges go through it. */
   meter?: Meter;
   /** Live balance changes, for `/v1/accounts/{account}/events` (served only with it). */

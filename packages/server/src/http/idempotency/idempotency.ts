@@ -14,6 +14,19 @@ import { ApiError } from "../api-error.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
+const REPLAY_BODY = "idempotencyReplayBody";
+
+/**
+ * For an answer that carries a secret shown once (a new key's token): what a replay of the
+ * request answers instead, so the secret is never stored. Call it from the route.
+ *
+ * @example
+ * replayAnswer(c, { ...created, token: null });
+ * return c.json({ ...created, token }, 200);
+ */
+export function replayAnswer(c: Context, body: unknown): void {
+  c.set(REPLAY_BODY as never, JSON.stringify(body) as never);
+}
 
 /** Visible ASCII, no spaces: the same keys the v1 routes accept as ledger keys (v1/idempotency-key.ts). */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -112,7 +125,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
         response: {
           status: response.status,
           headers: pickHeaders(response.headers, storedHeaderNames),
-          body: responseBody,
+          body: storedBodyOf(c, responseBody),
         },
         now: doneAt,
         expiresAt: new Date(doneAt.getTime() + retentionMs),
@@ -223,6 +236,11 @@ function errorCodeOf(body: Uint8Array): unknown {
   } catch {
     return undefined;
   }
+}
+
+function storedBodyOf(c: Context, body: Uint8Array): Uint8Array {
+  const replacement = c.get(REPLAY_BODY as never) as string | undefined;
+  return replacement === undefined ? body : new TextEncoder().encode(replacement);
 }
 
 function replayResponse(stored: StoredHttpResponse): Response {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Meter } from "@tollgate/metering";
+import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
@@ -8,16 +9,19 @@ for (const database of await testDatabases()) {
   describe(`the /v1 API's document and authentication on ${database.name}`, () => {
     let ledger: Awaited<ReturnType<typeof openTestLedger>>;
     let meter: Meter;
+    let keys: ApiKeys;
     before(async () => {
       ledger = await openTestLedger(database);
       meter = await Meter.open({ ledger });
+      keys = await ApiKeys.open(ledger.sql);
     });
     after(async () => {
+      await keys.close();
       await meter.close();
       await ledger.dispose();
     });
-    // No key is valid: what every unauthenticated request meets.
-    const app = () => createApp({ ledger, meter, keys: { verify: async () => null } });
+    // No key exists: what every unauthenticated request meets.
+    const app = () => createApp({ ledger, meter, keys });
 
     test("/openapi.json is an OpenAPI 3.1 document of every /v1 route, from the validating schemas", async () => {
       const response = await app().request("/openapi.json");
@@ -28,7 +32,9 @@ for (const database of await testDatabases()) {
         components: { schemas: Record<string, unknown> };
       };
       assert.equal(document.openapi, "3.1.0");
-      assert.deepEqual(Object.keys(document.paths).sort(), [
+      // At least these (the authorization matrix checks that every documented route is tested).
+      const paths = Object.keys(document.paths);
+      const missing = [
         "/v1/accounts",
         "/v1/accounts/{account}",
         "/v1/accounts/{account}/balances",
@@ -44,9 +50,14 @@ for (const database of await testDatabases()) {
         "/v1/holds",
         "/v1/holds/{hold}/release",
         "/v1/holds/{hold}/settle",
+        "/v1/keys",
+        "/v1/keys/{keyId}",
+        "/v1/keys/{keyId}/revoke",
         "/v1/prices/{provider}/{model}",
         "/v1/usage-events",
-      ]);
+        "/v1/usage-events/batch",
+      ].filter((path) => !paths.includes(path));
+      assert.deepEqual(missing, []);
       assert.ok(
         document.components.schemas.Account && document.components.schemas.Balance && document.components.schemas.Error,
       );

@@ -5,13 +5,15 @@ import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
-import { authenticate, callerOf, type KeyVerifier } from "./auth.ts";
+import { authenticate, callerOf, type KeyStore } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
+import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 
 export const API_VERSION = "0.1.0";
@@ -24,7 +26,7 @@ export const API_VERSION = "0.1.0";
 export function apiRoutes(deps: {
   ledger: Ledger;
   meter: Meter;
-  keys: KeyVerifier;
+  keys: KeyStore;
   clock: () => Date;
   balanceEvents?: BalanceEvents;
 }): Hono<AppEnv> {
@@ -42,9 +44,11 @@ export function apiRoutes(deps: {
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
   usageRoutes(v1, deps);
+  usageBatchRoutes(v1, deps);
   checkRoutes(v1, deps);
   adminRoutes(v1, deps);
   memberRoutes(v1, deps);
+  keyRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();

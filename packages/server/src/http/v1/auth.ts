@@ -1,4 +1,4 @@
-import type { ApiKeyInfo } from "@tollgate/store";
+import type { ApiKeys } from "@tollgate/store";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
@@ -11,10 +11,8 @@ export interface Caller {
   accountId: string | null;
 }
 
-/** What authentication needs from the key store. */
-export interface KeyVerifier {
-  verify(token: string, now: Date): Promise<Caller | null>;
-}
+/** The key store as the API uses it: authentication verifies, the `/v1/keys` routes manage. */
+export type KeyStore = Pick<ApiKeys, "verify" | "create" | "list" | "get" | "revoke">;
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 
@@ -23,17 +21,18 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
  * key that is unknown, revoked or expired, is 401 `unauthenticated`; which of these it was
  * is not said, so a probe learns nothing.
  */
-export function authenticate(options: { keys: KeyVerifier; clock: () => Date }): MiddlewareHandler<AppEnv> {
+export function authenticate(options: { keys: KeyStore; clock: () => Date }): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
     const header = c.req.header("authorization");
     const token = header ? BEARER.exec(header)?.[1] : undefined;
-    const caller = token ? await options.keys.verify(token, options.clock()) : null;
-    if (!caller) {
+    const key = token ? await options.keys.verify(token, options.clock()) : null;
+    if (!key) {
       throw new ApiError(
         "unauthenticated",
         "Send a valid key: Authorization: Bearer tg_sk_… (or a customer token tg_ct_…).",
       );
     }
+    const caller: Caller = { keyId: key.keyId, kind: key.kind, accountId: key.account?.accountId ?? null };
     c.set("caller" as never, caller as never);
     await next();
   };
@@ -58,12 +57,7 @@ export function assertInScope(caller: Caller, accountId: string | null): void {
   if (caller.kind === "customer" && accountId !== caller.accountId) throw new ApiError("not_found", "No such account.");
 }
 
-/** The key store as authentication sees it: who the caller is, or null. */
-export function keyVerifier(keys: { verify(token: string, now: Date): Promise<ApiKeyInfo | null> }): KeyVerifier {
-  return {
-    async verify(token, now) {
-      const key = await keys.verify(token, now);
-      return key && { keyId: key.keyId, kind: key.kind, accountId: key.account?.accountId ?? null };
-    },
-  };
+/** @deprecated pass the ApiKeys store itself as `keys`; kept while callers move. */
+export function keyVerifier(keys: KeyStore): KeyStore {
+  return keys;
 }

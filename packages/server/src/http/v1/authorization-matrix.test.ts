@@ -20,6 +20,7 @@ for (const database of await testDatabases()) {
     const tokens: Record<Caller, string | null> = { secret: null, owner: null, other: null, none: null };
     let app: ReturnType<typeof createApp>;
     let sequence = 0;
+    let aliceId = "";
 
     before(async () => {
       ledger = await openTestLedger(database, {
@@ -37,6 +38,7 @@ for (const database of await testDatabases()) {
       });
       keys = await ApiKeys.open(ledger.sql);
       const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
+      aliceId = alice.accountId;
       await ledger.ensureAccount({ type: "organization", externalId: "acme" });
       const bob = await ledger.ensureAccount({ type: "user", externalId: "bob" });
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
@@ -66,6 +68,9 @@ for (const database of await testDatabases()) {
       assert.equal(response.status, 200);
       return ((await response.json()) as { holdId: string }).holdId;
     };
+
+    /** A fresh customer token's id (never a caller's own key: the matrix revokes it). */
+    const newKeyId = async () => (await keys.create({ kind: "customer", accountId: aliceId })).key.keyId;
 
     const matrix: Array<{
       name: string;
@@ -123,6 +128,42 @@ for (const database of await testDatabases()) {
             usage: { inputTokens: 1000, outputTokens: 100 },
             conversationId: "chat-1",
           }),
+      },
+      {
+        name: "POST /v1/usage-events/batch",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/usage-events/batch", {
+            events: [
+              {
+                id: `batch-event-${++sequence}`,
+                account: "user:alice",
+                provider: "openai",
+                model: "gpt-4o-mini",
+                usage: { inputTokens: 1000, outputTokens: 100 },
+              },
+            ],
+          }),
+      },
+      {
+        name: "POST /v1/keys",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/keys", { account: "user:alice", name: "browser" }),
+      },
+      {
+        name: "GET /v1/keys",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/keys?kind=customer&limit=2"),
+      },
+      {
+        name: "GET /v1/keys/{keyId}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "GET", `/v1/keys/${await newKeyId()}`),
+      },
+      {
+        name: "POST /v1/keys/{keyId}/revoke",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/keys/${await newKeyId()}/revoke`),
       },
       {
         name: "GET /v1/accounts/{account}/usage",

@@ -3,44 +3,13 @@ import { formatMinor } from "@tollgate/core";
 import { type Meter, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
 import { HISTORY_LIMIT_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
-import { findAccountInScope, parseAccountParam } from "./account-ref.ts";
+import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
-
-const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
-
-const UsageBody = z.object({
-  account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
-  provider: z.string().min(1).max(64).openapi({ example: "openai" }),
-  model: z.string().min(1).max(200).openapi({ example: "gpt-4o-mini" }),
-  usage: z
-    .object({
-      inputTokens: Count.optional(),
-      cacheReadTokens: Count.optional(),
-      cacheWriteTokens: Count.optional(),
-      outputTokens: Count.optional(),
-      reasoningTokens: Count.optional(),
-      images: Count.optional(),
-      audioSeconds: Decimal.optional(),
-      requests: Count.optional(),
-    })
-    .strict(),
-  holdId: z.string().min(1).max(100).optional().openapi({ description: "Settle this hold instead of charging afresh" }),
-  providerReportedCostUsd: Decimal.optional().openapi({
-    description: "The provider's own cost (OpenRouter's usage.cost)",
-  }),
-  success: z.boolean().optional(),
-  latencyMs: Count.optional(),
-  conversationId: z.string().min(1).max(200).optional(),
-  feature: z.string().min(1).max(64).optional(),
-  member: z.string().min(1).max(256).optional(),
-  plan: z.string().min(1).max(200).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
+import { RecordedUsage, recordedUsageJson, toUsageInput, UsageBody } from "./usage-body.ts";
 
 const recordUsage = createRoute({
   method: "post",
@@ -48,19 +17,7 @@ const recordUsage = createRoute({
   summary: "Record a model call's usage: priced, charged (or its hold settled) and recorded in one transaction",
   request: { body: { content: { "application/json": { schema: UsageBody } }, required: true } },
   responses: {
-    200: jsonContent(
-      z
-        .object({
-          usageEventId: z.string(),
-          transactionId: z.string().nullable(),
-          unit: z.string(),
-          amount: Amount,
-          balance: Amount,
-          available: z.string(),
-        })
-        .openapi("UsageEvent"),
-      "The usage event and what it charged",
-    ),
+    200: jsonContent(RecordedUsage, "The usage event and what it charged"),
     ...errorResponses([400, 401, 402, 403, 404, 409, 422]),
   },
 });
@@ -147,26 +104,9 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
 
   app.openapi(recordUsage, async (c) => {
     requireSecret(callerOf(c));
-    const { account, ...input } = c.req.valid("json");
-    const result = await meter.recordUsage({
-      ...input,
-      account: parseAccountParam(account),
-      idempotencyKey: idempotencyKeyOf(c),
-    });
+    const result = await meter.recordUsage(toUsageInput(c.req.valid("json"), idempotencyKeyOf(c)));
     if (!result.ok) throw ledgerFailure(result, format(meter.unit.unit));
-    const value = result.value;
-    const toUnit = format(value.unit);
-    return c.json(
-      {
-        usageEventId: value.usageEventId,
-        transactionId: value.transactionId || null,
-        unit: value.unit,
-        amount: toUnit(value.amountMinor),
-        balance: toUnit(value.balanceMinor),
-        available: toUnit(value.availableMinor),
-      },
-      200,
-    );
+    return c.json(recordedUsageJson(ledger, result.value), 200);
   });
 
   app.openapi(usageReport, async (c) => {

@@ -1,0 +1,71 @@
+import { z } from "@hono/zod-openapi";
+import { formatMinor } from "@tollgate/core";
+import type { ModelUsageInput, UsageOutcome } from "@tollgate/metering";
+import type { Ledger } from "@tollgate/store";
+import { parseAccountParam } from "./account-ref.ts";
+import { Amount } from "./schemas.ts";
+import { unitScale } from "./unit-scale.ts";
+
+const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
+
+/** One model call's usage as the API takes it, alone (`POST /v1/usage-events`) or in a batch. */
+export const UsageBody = z.object({
+  account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
+  provider: z.string().min(1).max(64).openapi({ example: "openai" }),
+  model: z.string().min(1).max(200).openapi({ example: "gpt-4o-mini" }),
+  usage: z
+    .object({
+      inputTokens: Count.optional(),
+      cacheReadTokens: Count.optional(),
+      cacheWriteTokens: Count.optional(),
+      outputTokens: Count.optional(),
+      reasoningTokens: Count.optional(),
+      images: Count.optional(),
+      audioSeconds: Decimal.optional(),
+      requests: Count.optional(),
+    })
+    .strict(),
+  holdId: z.string().min(1).max(100).optional().openapi({ description: "Settle this hold instead of charging afresh" }),
+  providerReportedCostUsd: Decimal.optional().openapi({
+    description: "The provider's own cost (OpenRouter's usage.cost)",
+  }),
+  success: z.boolean().optional(),
+  latencyMs: Count.optional(),
+  conversationId: z.string().min(1).max(200).optional(),
+  feature: z.string().min(1).max(64).optional(),
+  member: z.string().min(1).max(256).optional(),
+  plan: z.string().min(1).max(200).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What a recorded usage event charged, as the API answers it. */
+export const RecordedUsage = z
+  .object({
+    usageEventId: z.string(),
+    transactionId: z.string().nullable(),
+    unit: z.string(),
+    amount: Amount,
+    balance: Amount,
+    available: z.string(),
+  })
+  .openapi("UsageEvent");
+
+/** The Meter's input for one usage body, charged under `idempotencyKey`. */
+export function toUsageInput(body: z.infer<typeof UsageBody>, idempotencyKey: string): ModelUsageInput {
+  const { account, ...input } = body;
+  return { ...input, account: parseAccountParam(account), idempotencyKey };
+}
+
+/** A recorded event's outcome in its unit's decimals. */
+export function recordedUsageJson(ledger: Pick<Ledger, "units">, outcome: UsageOutcome): z.infer<typeof RecordedUsage> {
+  const scale = unitScale(ledger, outcome.unit);
+  return {
+    usageEventId: outcome.usageEventId,
+    transactionId: outcome.transactionId || null,
+    unit: outcome.unit,
+    amount: formatMinor(outcome.amountMinor, scale),
+    balance: formatMinor(outcome.balanceMinor, scale),
+    available: formatMinor(outcome.availableMinor, scale),
+  };
+}
