@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { testDatabases } from "@tollgate/store/testing";
+import { testDatabases, testPostgres } from "@tollgate/store/testing";
 import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
+import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { formatFigure } from "./report.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
 
@@ -73,17 +74,59 @@ for (const database of await testDatabases()) {
       } finally {
         await bench.dispose();
       }
-      for (const line of lines) {
-        assert.match(line, LINE);
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(parsed).slice(0, 3), ["bench", "value", "unit"]);
-        assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) > 0, `${line}: a positive value`);
-      }
-      const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
-      assert.deepEqual(names, [
+      assertFigures(lines, [
         ...PROCESS_FIGURES,
         ...figures(database.databaseUrl !== undefined).map((figure) => `${database.name}.${figure}`),
       ]);
     });
   });
+}
+
+/** The HTTP part's figures (PostgreSQL only), in order. */
+const HTTP_FIGURES = [
+  "hello_world_per_s",
+  "charges_per_s",
+  "charges_p50_ms",
+  "charges_p99_ms",
+  "charges.vs_hello_world",
+  "balance_read_rate",
+  "balance_read_p50_ms",
+  "balance_read_p99_ms",
+  "batch_events_per_s",
+];
+
+/** Two server processes, a few hundred requests each way, 10-event batches. */
+const HTTP_SMOKE: HttpSettings = {
+  accounts: 20,
+  connections: 4,
+  timing: { warmupMs: 100, durationMs: 300 },
+  balanceReads: { ratePerSecond: 200, connectionsMax: 4, timing: { warmupMs: 100, durationMs: 300 } },
+  batch: { connections: 2, size: 10, timing: { warmupMs: 100, durationMs: 300 } },
+};
+
+const postgres = await testPostgres();
+describe("npm run bench, the HTTP part", () => {
+  test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
+    const lines: string[] = [];
+    await runHttpSuite(HTTP_SMOKE, {
+      databaseUrl: postgres?.databaseUrl as string,
+      sink: (figure) => lines.push(formatFigure(figure)),
+      log() {},
+    });
+    assertFigures(
+      lines,
+      HTTP_FIGURES.map((figure) => `http.${figure}`),
+    );
+  });
+});
+
+function assertFigures(lines: string[], expected: string[]): void {
+  for (const line of lines) {
+    assert.match(line, LINE);
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(parsed).slice(0, 3), ["bench", "value", "unit"]);
+    assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) > 0, `${line}: a positive value`);
+  }
+  const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
+  assert.deepEqual(names, expected);
 }

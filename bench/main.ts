@@ -5,7 +5,7 @@
  *
  * Environment: TOLLGATE_BENCH_DATABASE_URL (default the local PostgreSQL),
  * TOLLGATE_BENCH_SECONDS (measured seconds per figure, default 4),
- * TOLLGATE_BENCH_ONLY=postgres|pglite, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
+ * TOLLGATE_BENCH_ONLY=postgres|pglite|http, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
  * TOLLGATE_BENCH_USAGE_EVENTS (usage events stored for the report figures, default
  * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them).
  */
@@ -17,6 +17,7 @@ import {
   postgresReachable,
 } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
+import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { formatFigure, progress } from "./report.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
 
@@ -30,6 +31,18 @@ const settings: SuiteSettings = {
   timing: { warmupMs: 1000, durationMs: seconds * 1000 },
   usageEvents: usageEvents > 0 ? usageEvents : null,
   reportQueries: 200,
+};
+/** The HTTP API (http-suite.ts): balance reads run 10 s at least, for a p99 of 50,000 reads. */
+const httpSettings: HttpSettings = {
+  accounts: 1000,
+  connections: 64,
+  timing: { warmupMs: 1000, durationMs: seconds * 1000 },
+  balanceReads: {
+    ratePerSecond: 5000,
+    connectionsMax: 64,
+    timing: { warmupMs: 2000, durationMs: Math.max(seconds, 10) * 1000 },
+  },
+  batch: { connections: 4, size: 1000, timing: { warmupMs: 2000, durationMs: Math.max(seconds, 10) * 1000 } },
 };
 const only = process.env.TOLLGATE_BENCH_ONLY;
 const sink = (figure: Parameters<typeof formatFigure>[0]) => process.stdout.write(`${formatFigure(figure)}\n`);
@@ -67,4 +80,12 @@ if (!only || only === "pglite") {
   }
   const pgliteSettings = usageEventsSet === undefined ? { ...settings, usageEvents: null } : settings;
   await measure(() => openPgliteBench({ storage }), pgliteSettings);
+}
+if (!only || only === "http") {
+  const databaseUrl = process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES;
+  if (await postgresReachable(databaseUrl)) {
+    await runHttpSuite(httpSettings, { databaseUrl, sink });
+  } else {
+    progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the HTTP figures`);
+  }
 }

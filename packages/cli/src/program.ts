@@ -13,6 +13,7 @@ import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerUsage } from "./commands/usage.ts";
+import { registerWebhooks } from "./commands/webhooks.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -46,6 +47,7 @@ export function createProgram(): Command {
     registerFeatures,
     registerUsage,
     registerKeys,
+    registerWebhooks,
   ]) {
     register(program);
   }

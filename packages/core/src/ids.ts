@@ -10,6 +10,12 @@ export const ID_PREFIXES = {
   transaction: "txn",
   /** An API key's public id, safe in lists and logs; never the token. */
   apiKey: "key",
+  /** An outgoing webhook event (the outbox row), what the app receives as `id`. */
+  webhookEvent: "evt",
+  /** A URL outgoing webhooks are sent to. */
+  webhookEndpoint: "we",
+  /** One event sent to one endpoint, with its attempts. */
+  webhookDelivery: "wd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -28,7 +28,7 @@ export async function accountStats(
   sql: SqlClient,
   query: { accountId: string; units: ReadonlyMap<string, { scale: number }>; now: Date },
 ): Promise<AccountStats> {
-  const balances = await readBalances(sql, query.accountId, { now: query.now });
+  const balances = (await readBalances(sql, query.accountId, { now: query.now })) ?? [];
   const flows = await sql.query<{ unit: string; used_minor: bigint; allocated_minor: bigint }>(
     `select e.unit,
        coalesce(-sum(e.amount_minor) filter (where t.kind in ('charge', 'settle', 'refund')), 0) as used_minor,

@@ -54,3 +54,62 @@ test("bad variables are named", () => {
     );
   }
 });
+
+test("operations: generous defaults; metrics and access logs on", () => {
+  const { operations } = loadServerConfig({}, cwd);
+  assert.deepEqual(operations, {
+    metrics: true,
+    accessLog: true,
+    rateLimits: { secret: { ratePerSecond: 100, burst: 200 }, customer: { ratePerSecond: 20, burst: 40 } },
+    bodyBytesMax: 1_048_576,
+    batchBodyBytesMax: 4_194_304,
+  });
+});
+
+test("operations variables: switches, rate limits (with or without a burst, or off) and body limits", () => {
+  const { operations } = loadServerConfig(
+    {
+      TOLLGATE_METRICS: "off",
+      TOLLGATE_ACCESS_LOG: "false",
+      TOLLGATE_RATE_LIMIT_SECRET: "1000, 5000",
+      TOLLGATE_RATE_LIMIT_CUSTOMER: "off",
+      TOLLGATE_BODY_LIMIT_BYTES: "65536",
+      TOLLGATE_BATCH_BODY_LIMIT_BYTES: "8388608",
+    },
+    cwd,
+  );
+  assert.deepEqual(operations, {
+    metrics: false,
+    accessLog: false,
+    rateLimits: { secret: { ratePerSecond: 1000, burst: 5000 }, customer: null },
+    bodyBytesMax: 65_536,
+    batchBodyBytesMax: 8_388_608,
+  });
+  // Without a burst, twice the rate (at least 1).
+  const halfPerSecond = loadServerConfig({ TOLLGATE_RATE_LIMIT_CUSTOMER: "0.5" }, cwd).operations.rateLimits;
+  assert.deepEqual(halfPerSecond.customer, { ratePerSecond: 0.5, burst: 1 });
+});
+
+test("bad operations variables are named", () => {
+  for (const [env, name] of [
+    [{ TOLLGATE_METRICS: "maybe" }, "TOLLGATE_METRICS"],
+    [{ TOLLGATE_ACCESS_LOG: "verbose" }, "TOLLGATE_ACCESS_LOG"],
+    [{ TOLLGATE_RATE_LIMIT_SECRET: "0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
+    [{ TOLLGATE_RATE_LIMIT_SECRET: "100,0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
+    [{ TOLLGATE_RATE_LIMIT_CUSTOMER: "fast" }, "TOLLGATE_RATE_LIMIT_CUSTOMER"],
+    [{ TOLLGATE_RATE_LIMIT_CUSTOMER: "-5" }, "TOLLGATE_RATE_LIMIT_CUSTOMER"],
+    [{ TOLLGATE_BODY_LIMIT_BYTES: "1MB" }, "TOLLGATE_BODY_LIMIT_BYTES"],
+    [{ TOLLGATE_BODY_LIMIT_BYTES: "10" }, "TOLLGATE_BODY_LIMIT_BYTES"],
+    [{ TOLLGATE_BATCH_BODY_LIMIT_BYTES: "999999999999" }, "TOLLGATE_BATCH_BODY_LIMIT_BYTES"],
+    [
+      { TOLLGATE_BODY_LIMIT_BYTES: "2097152", TOLLGATE_BATCH_BODY_LIMIT_BYTES: "1048576" },
+      "TOLLGATE_BATCH_BODY_LIMIT_BYTES",
+    ],
+  ] as const) {
+    assert.throws(
+      () => loadServerConfig(env, cwd),
+      (error: unknown) => error instanceof ConfigError && error.where === name,
+      JSON.stringify(env),
+    );
+  }
+});

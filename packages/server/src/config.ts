@@ -5,6 +5,8 @@ import { DEFAULT_PRICING_CONFIG, type PricingConfig } from "@tollgate/metering";
 import { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type LedgerOptions } from "@tollgate/store";
 import { ConfigError } from "./config-error.ts";
 import { readDeploymentConfig } from "./ledger-config-file.ts";
+import { loadOperationsConfig, type OperationsConfig } from "./operations-config.ts";
+import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./webhooks/webhook-config.ts";
 
 /** Where the ledger lives: the embedded PGlite in a directory, or a PostgreSQL server. */
 export type StorageConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; databaseUrl: string };
@@ -20,6 +22,10 @@ export interface ServerConfig {
   pricing: PricingConfig;
   /** The ledger configuration file that was read, or null for the built-in defaults. */
   configFile: string | null;
+  /** Metrics, access logs, rate limits and body limits (docs/operating/operations.md). */
+  operations: OperationsConfig;
+  /** Outgoing webhooks: the file's `webhooks` section, or the defaults. */
+  webhooks: WebhookConfig;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -29,8 +35,9 @@ export const DEFAULT_CONFIG_FILE = "tollgate.config.json";
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG.
- * Relative paths resolve against `cwd`. Throws a `ConfigError` naming the bad variable or field.
+ * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG, and
+ * the operations variables (`loadOperationsConfig`). Relative paths resolve against `cwd`.
+ * Throws a `ConfigError` naming the bad variable or field.
  *
  * @example
  * const config = loadServerConfig(process.env, process.cwd());
@@ -46,15 +53,18 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
     ledger: deployment?.ledger ?? DEFAULT_LEDGER_CONFIG,
     pricing: deployment?.pricing ?? DEFAULT_PRICING_CONFIG,
     configFile,
+    operations: loadOperationsConfig(env),
+    webhooks: deployment?.webhooks ?? DEFAULT_WEBHOOK_CONFIG,
   };
 }
 
 /** The options `Ledger.open` takes for this configuration. */
 export function ledgerOptionsOf(config: ServerConfig): LedgerOptions {
   const { storage } = config;
+  const lowBalanceThresholdsDefault = config.webhooks?.lowBalanceThresholdsMinor;
   return storage.kind === "postgres"
-    ? { databaseUrl: storage.databaseUrl, schema: config.schema, config: config.ledger }
-    : { dataDir: storage.dataDir, schema: config.schema, config: config.ledger };
+    ? { databaseUrl: storage.databaseUrl, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault }
+    : { dataDir: storage.dataDir, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault };
 }
 
 /** Where the data is, safe to log: a PostgreSQL URL loses its password and query string. */

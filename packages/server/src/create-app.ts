@@ -3,11 +3,19 @@ import type { BalanceEvents, Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
+import { accessLog } from "./http/access-log/access-log.ts";
+import { requestBodyLimit } from "./http/body-limit/body-limit.ts";
+import { jsonContentType } from "./http/body-limit/json-content-type.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { httpMetrics } from "./http/metrics/http-metrics.ts";
+import { metricsEndpoint } from "./http/metrics/metrics-endpoint.ts";
+import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
+import { rateLimit } from "./http/rate-limit/rate-limit.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
-import type { KeyStore } from "./http/v1/auth.ts";
+import type { Caller, KeyStore } from "./http/v1/auth.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
+import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
 
 /** What the app is built from; tests pass a ledger on a throw-away database. */
 export interface AppDependencies {
@@ -21,6 +29,18 @@ export interface AppDependencies {
   meter?: Meter;
   /** Live balance changes, for `/v1/accounts/{account}/events` (served only with it). */
   balanceEvents?: BalanceEvents;
+  /**
+   * Metrics, access logs, rate limits and body limits; each setting left out keeps its
+   * default (`DEFAULT_OPERATIONS_CONFIG`). `tollgate serve` passes the environment's.
+   */
+  operations?: Partial<OperationsConfig>;
+  /**
+   * Add prom-client's process metrics (CPU, memory, event loop, GC) to `/metrics`. They start
+   * samplers that live as long as the process, so only a served app turns them on. Default false.
+   */
+  processMetrics?: boolean;
+  /** A monotonic clock in milliseconds for durations and rate limits; tests move it. */
+  nowMs?: () => number;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -35,12 +55,31 @@ export type { AppEnv } from "./app-env.ts";
  */
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const logger = deps.logger ?? SILENT_LOGGER;
+  const operations = { ...DEFAULT_OPERATIONS_CONFIG, ...deps.operations };
+  const nowMs = deps.nowMs ?? (() => performance.now());
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.onError(errorHandler(logger));
   app.notFound(notFoundHandler);
+  // Outermost, so they time and see every answer, errors and rate-limit refusals included.
+  if (operations.metrics) {
+    const registry = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
+    app.use(httpMetrics({ registry, nowMs }));
+    app.get("/metrics", metricsEndpoint({ registry }));
+  }
+  if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
   app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
   if (deps.keys && deps.meter) {
+    // Before authentication: an oversized or non-JSON body is refused before any work.
+    app.use("/v1/*", jsonContentType());
+    app.use(
+      "/v1/*",
+      requestBodyLimit({
+        bytesMax: operations.bodyBytesMax,
+        routes: [{ method: "POST", path: "/v1/usage-events/batch", bytesMax: operations.batchBodyBytesMax }],
+      }),
+    );
+    const { rateLimits } = operations;
     app.route(
       "/",
       apiRoutes({
@@ -49,8 +88,26 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         keys: deps.keys,
         clock: () => deps.ledger.now(),
         ...(deps.balanceEvents ? { balanceEvents: deps.balanceEvents } : {}),
+        ...(rateLimits.secret || rateLimits.customer
+          ? {
+              rateLimit: rateLimit({
+                nowMs,
+                bucketOf: (c) => {
+                  const caller = callerIn(c);
+                  const limit = caller && rateLimits[caller.kind];
+                  return limit ? { key: caller.keyId, limit } : null;
+                },
+              }),
+            }
+          : {}),
+        requestBodyBytesMax: Math.max(operations.bodyBytesMax, operations.batchBodyBytesMax),
       }),
     );
   }
   return app;
+}
+
+/** The authenticated caller, if the request got that far (`authenticate` sets it). */
+function callerIn(c: { get(key: never): unknown }): Caller | undefined {
+  return c.get("caller" as never) as Caller | undefined;
 }

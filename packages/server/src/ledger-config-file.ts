@@ -16,6 +16,7 @@ import type { PricingConfig } from "@tollgate/metering";
 import { ConfigError } from "./config-error.ts";
 import { parseDuration } from "./duration.ts";
 import { parsePricingConfig } from "./pricing-config-file.ts";
+import { parseWebhookConfig, type WebhookConfig } from "./webhooks/webhook-config.ts";
 
 const TOP_LEVEL_KEYS = [
   "$schema",
@@ -27,6 +28,7 @@ const TOP_LEVEL_KEYS = [
   "holdTtlMax",
   "overdraftLimitMinor",
   "pricing",
+  "webhooks",
 ];
 const UNIT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -34,6 +36,8 @@ const UNIT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 export interface DeploymentConfig {
   ledger: LedgerConfig;
   pricing: PricingConfig;
+  /** Outgoing webhooks: default low-balance thresholds, retries, timeout (docs/concepts/webhooks.md). */
+  webhooks: WebhookConfig;
 }
 
 /**
@@ -68,7 +72,8 @@ export function readDeploymentConfig(path: string): DeploymentConfig {
 export function parseDeploymentConfig(json: unknown, source: string): DeploymentConfig {
   const ledger = parseLedgerConfig(json, source);
   const pricing = parsePricingConfig((json as Record<string, unknown>).pricing, { source, ledger });
-  return { ledger, pricing };
+  const webhooks = parseWebhookConfig((json as Record<string, unknown>).webhooks, { source, ledger });
+  return { ledger, pricing, webhooks };
 }
 
 /** Reads and validates a configuration file (JSON), and returns its ledger settings. */

@@ -1,6 +1,8 @@
+import { isSecretFieldName, REDACTED, redactText } from "./log-redaction.ts";
+
 /**
- * One JSON object per line, so log shippers parse it without rules. Callers pass what they
- * mean to log and nothing more: never a key, a token, a secret or a database password.
+ * One JSON object per line, so log shippers parse it without rules. Every line is redacted
+ * on the way out (see `createJsonLogger`), but callers still pass only what they mean to log.
  *
  * @example
  * const logger = createJsonLogger();
@@ -12,12 +14,24 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * A logger writing one JSON line per call. Redaction is the logger's job, not each caller's:
+ * a field whose name looks secret (`authorization`, `cookie`, `token`, `secret`, `password`,
+ * `apiKey`, …) is written as `[redacted]`, and every string, at any depth and inside Error
+ * messages and stacks, has its tokens (`tg_sk_…`, `tg_ct_…`, `whsec_…`), bearer credentials
+ * and URL passwords masked.
+ *
+ * @example
+ * const logger = createJsonLogger({ write: (line) => lines.push(line) });
+ * logger.warn("upstream refused", { authorization: "Bearer tg_sk_…" }); // "authorization":"[redacted]"
+ */
 export function createJsonLogger(
   stream: { write(line: string): unknown } = process.stdout,
   clock: () => Date = () => new Date(),
 ): Logger {
   const write = (level: string, message: string, fields: Record<string, unknown> = {}) => {
-    stream.write(`${JSON.stringify({ time: clock().toISOString(), level, message, ...fields }, replacer)}\n`);
+    const entry = { time: clock().toISOString(), level, message, ...fields };
+    stream.write(`${serialize(entry)}\n`);
   };
   return {
     info: (message, fields) => write("info", message, fields),
@@ -29,9 +43,39 @@ export function createJsonLogger(
 /** A logger that drops everything, for callers that want silence. */
 export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} };
 
-/** Errors keep their name, message and stack (in the log only); bigints become strings. */
-function replacer(_key: string, value: unknown): unknown {
+/** A line that cannot be serialized (a cycle) still says what happened, never throwing at the caller. */
+function serialize(entry: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(entry, replacer);
+  } catch (error) {
+    return JSON.stringify(
+      {
+        time: entry.time,
+        level: entry.level,
+        message: entry.message,
+        logError: `the fields could not be written: ${String(error)}`,
+      },
+      replacer,
+    );
+  }
+}
+
+/**
+ * Secret-looking fields are dropped, strings masked; errors keep their name, message, stack
+ * and cause (in the log only); bigints become strings. JSON.stringify calls this for every
+ * key at every depth, so redaction is recursive by construction.
+ */
+function replacer(key: string, value: unknown): unknown {
+  if (key !== "" && value !== null && value !== undefined && isSecretFieldName(key)) return REDACTED;
+  if (typeof value === "string") return redactText(value);
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) {
+    return {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(value.cause === undefined ? {} : { cause: value.cause }),
+    };
+  }
   return value;
 }

@@ -2,13 +2,15 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { Meter } from "@tollgate/metering";
-import { ApiKeys, BalanceEvents, type Ledger } from "@tollgate/store";
+import { ApiKeys, BalanceEvents, HttpIdempotencyStore, type Ledger, Webhooks } from "@tollgate/store";
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
-import { keyVerifier } from "./http/v1/auth.ts";
+import { startIdempotencyPurger } from "./idempotency-purger.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
+import { stopAccepting } from "./stop-accepting.ts";
+import { startWebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 
 export interface StartServerOptions {
   logger?: Logger;
@@ -16,6 +18,10 @@ export interface StartServerOptions {
   handleSignals?: boolean;
   /** How often expired holds and lots are swept (default 1 s). */
   sweepIntervalMs?: number;
+  /** How often due outgoing webhooks are looked for (default 1 s). */
+  webhookIntervalMs?: number;
+  /** How long the purge of expired Idempotency-Key rows waits once none is left (default 60 s). */
+  idempotencyPurgeIntervalMs?: number;
   /** How long in-flight requests may take to finish on shutdown before their sockets close (default 10 s). */
   drainTimeoutMs?: number;
   /** How long to wait for another process holding the embedded data directory (default 30 s). */
@@ -66,8 +72,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       logger,
       pricing: config.pricing,
       meter,
-      keys: keyVerifier(keys),
+      keys,
       balanceEvents,
+      operations: config.operations,
+      processMetrics: true,
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, config.port, config.host);
@@ -78,6 +86,16 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${(server.address() as AddressInfo).port}`;
   const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
+  const dispatcher = startWebhookDispatcher(Webhooks.of(opened.ledger, { retryPolicy: config.webhooks.retryPolicy }), {
+    logger,
+    intervalMs: options.webhookIntervalMs,
+    timeoutMs: config.webhooks.timeoutMs,
+  });
+  const purger = startIdempotencyPurger(new HttpIdempotencyStore(opened.ledger.sql), {
+    logger,
+    intervalMs: options.idempotencyPurgeIntervalMs,
+    clock: () => opened.ledger.now(),
+  });
   logger.info("listening", { url, ...describeStorage(config), configFile: config.configFile });
 
   let closing: Promise<void> | undefined;
@@ -99,6 +117,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       try {
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
+        await dispatcher.stop();
+        await purger.stop();
         await closeCollaborators();
         await opened.close();
         logger.info("stopped");
@@ -119,18 +139,5 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       server.off("error", reject);
       resolve();
     });
-  });
-}
-
-/** Refuses new connections, lets in-flight requests finish, then cuts whatever is left. */
-function stopAccepting(server: Server, drainTimeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
   });
 }

@@ -17,6 +17,10 @@ function counting(sql: SqlClient): { client: SqlClient; queries: () => number } 
       queries++;
       return sql.query(text, params);
     },
+    queryUnflushed: (text, params) => {
+      queries++;
+      return sql.queryUnflushed(text, params);
+    },
     exec: (script) => sql.exec(script),
     transaction: (work) =>
       sql.transaction((tx) =>

@@ -68,7 +68,10 @@ const RESERVE_ATTEMPTS_MAX = 4;
 /**
  * The rows behind the HTTP `Idempotency-Key` (table `http_idempotency_keys`). Every method is
  * one short statement (or a few, each atomic on its own): no transaction is held while the
- * request's handler runs. Times come from the caller, so a test clock moves them.
+ * request's handler runs. Times come from the caller, so a test clock moves them. Writes
+ * skip the fsync (`queryUnflushed`): a database crash may lose the last moments of rows,
+ * and a retry then runs the route again, where the ledger's own copy of the key (written
+ * durably with the operation) replays the first result.
  *
  * @example
  * const store = new HttpIdempotencyStore(ledger.sql);
@@ -105,7 +108,7 @@ export class HttpIdempotencyStore {
     const { scope, key, request, now } = input;
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const lockToken = randomUUID();
-      const inserted = await this.sql.query(
+      const inserted = await this.sql.queryUnflushed(
         `insert into http_idempotency_keys (scope, idempotency_key, request_method, request_target,
            request_body_sha256, state, lock_token, locked_until, created_at, expires_at)
          values ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8, $9)
@@ -144,7 +147,7 @@ export class HttpIdempotencyStore {
       if (lockedUntil > now) return { outcome: "in_progress", lockedUntil };
       // The holder did not finish in time (its process likely died): take over, unless
       // another request got there first; the old token is the compare-and-set.
-      const taken = await this.sql.query(
+      const taken = await this.sql.queryUnflushed(
         `update http_idempotency_keys set lock_token = $3, locked_until = $4, expires_at = $5
          where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $6
          returning 1`,
@@ -181,7 +184,7 @@ export class HttpIdempotencyStore {
       throw new RangeError(`a stored response keeps at most ${RESPONSE_HEADERS_MAX} headers`);
     }
     if (!(input.expiresAt > input.now)) throw new RangeError("complete needs expiresAt after now");
-    const updated = await this.sql.query(
+    const updated = await this.sql.queryUnflushed(
       `update http_idempotency_keys set state = 'done', lock_token = null, locked_until = null,
          response_status = $4, response_headers = $5, response_body = $6, completed_at = $7, expires_at = $8
        where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $3
@@ -206,7 +209,7 @@ export class HttpIdempotencyStore {
    */
   async release(input: HttpIdempotencyKeyRef & { lockToken: string }): Promise<boolean> {
     assertKeyRef(input);
-    const deleted = await this.sql.query(
+    const deleted = await this.sql.queryUnflushed(
       `delete from http_idempotency_keys
        where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $3
        returning 1`,
@@ -227,11 +230,14 @@ export class HttpIdempotencyStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX) {
       throw new RangeError(`limit must be an integer from 1 to ${HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX}`);
     }
-    const deleted = await this.sql.query(
+    const deleted = await this.sql.queryUnflushed(
       `delete from http_idempotency_keys where (scope, idempotency_key) in (
          select scope, idempotency_key from http_idempotency_keys
          where expires_at <= $1 and (state = 'done' or locked_until <= $1)
          order by expires_at limit $2)
+         -- Checked again on the row itself: a key renewed by a new request since the subquery
+         -- read it (reserve reuses expired rows) is re-evaluated here and kept.
+         and expires_at <= $1 and (state = 'done' or locked_until <= $1)
        returning 1`,
       [now, limit],
     );
@@ -247,7 +253,7 @@ export class HttpIdempotencyStore {
     lockToken: string,
   ): Promise<boolean> {
     const { request } = input;
-    const replaced = await this.sql.query(
+    const replaced = await this.sql.queryUnflushed(
       `update http_idempotency_keys set request_method = $3, request_target = $4, request_body_sha256 = $5,
          state = 'in_progress', lock_token = $6, locked_until = $7, response_status = null,
          response_headers = null, response_body = null, created_at = $8, completed_at = null, expires_at = $9

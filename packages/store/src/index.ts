@@ -14,3 +14,4 @@ export * from "./reads.ts";
 export * from "./reconcile.ts";
 export * from "./sql-client.ts";
 export * from "./usage-events.ts";
+export * from "./webhooks/index.ts";

@@ -42,6 +42,11 @@ export interface LedgerOptions extends DatabaseOptions {
   clock?: () => Date;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
+  /**
+   * The `balance.low` webhook threshold per unit for accounts that set none (minor units;
+   * none or 0: no such events). See docs/concepts/webhooks.md.
+   */
+  lowBalanceThresholdsDefault?: Readonly<Record<string, bigint>>;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -61,6 +66,8 @@ export class Ledger {
   readonly #lanes: BatchLane[];
   readonly #holdAccounts = new Map<string, string>();
   readonly accounts: AccountDirectory;
+  /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
+  readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
 
   private constructor(
     readonly sql: SqlClient,
@@ -68,9 +75,11 @@ export class Ledger {
     readonly units: ReadonlyMap<string, Unit>,
     readonly schema: string,
     private readonly clock: () => Date,
-    options: { lanes: number; batchSizeMax: number },
+    options: { lanes: number; batchSizeMax: number; lowBalanceThresholdsDefault: ReadonlyMap<string, bigint> },
   ) {
-    const env = () => ({ config, units, newId, now: clock() });
+    const { lowBalanceThresholdsDefault } = options;
+    this.lowBalanceThresholdsDefault = lowBalanceThresholdsDefault;
+    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
     this.#lanes = Array.from(
       { length: options.lanes },
       () => new CommitLane((items) => sql.transaction((tx) => processBatch(tx, env(), items)), options.batchSizeMax),
@@ -92,6 +101,7 @@ export class Ledger {
       return new Ledger(sql, config, units, schema, options.clock ?? (() => new Date()), {
         lanes,
         batchSizeMax: options.batchSizeMax ?? 512,
+        lowBalanceThresholdsDefault: thresholdsOf(options.lowBalanceThresholdsDefault ?? {}, units),
       });
     } catch (error) {
       await sql.close();
@@ -224,9 +234,10 @@ export class Ledger {
 
   /** Balances per unit (or one unit) as of now; null if the account does not exist. */
   async getBalances(ref: AccountRef, options: { unit?: string } = {}): Promise<BalanceView[] | null> {
-    const account = await this.accounts.find(ref);
-    if (!account) return null;
-    const views = await readBalances(this.sql, account.accountId, { ...options, now: this.clock() });
+    // The id alone (cached once seen): the read itself says whether the account exists.
+    const accountId = await this.accounts.findId(ref);
+    const views = accountId && (await readBalances(this.sql, accountId, { ...options, now: this.clock() }));
+    if (!views) return null;
     if (options.unit && views.length === 0 && this.units.has(options.unit)) {
       return [{ unit: options.unit, balanceMinor: 0n, heldMinor: 0n, availableMinor: 0n, debtMinor: 0n, lots: [] }];
     }
@@ -316,4 +327,16 @@ export class Ledger {
     for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 16777619);
     return this.#lanes[(hash >>> 0) % this.#lanes.length] as BatchLane;
   }
+}
+
+/** The deployment's default thresholds, each for a unit the ledger has, never negative. */
+function thresholdsOf(byUnit: Readonly<Record<string, bigint>>, units: ReadonlyMap<string, Unit>) {
+  const thresholds = new Map<string, bigint>();
+  for (const [unit, minor] of Object.entries(byUnit)) {
+    if (!units.has(unit)) throw new RangeError(`a low-balance threshold names "${unit}", which is not a unit`);
+    if (typeof minor !== "bigint" || minor < 0n)
+      throw new RangeError("a low-balance threshold is a non-negative bigint");
+    thresholds.set(unit, minor);
+  }
+  return thresholds;
 }

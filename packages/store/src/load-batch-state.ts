@@ -1,19 +1,25 @@
 import type { AccountState, BatchContext, PriorTransaction } from "@tollgate/core";
 import {
-  type BalanceDbRow,
   type EntryDbRow,
   type HoldDbRow,
   type LotDbRow,
   type MemberLimitDbRow,
   type TransactionDbRow,
-  toBalance,
   toEntry,
-  toHold,
-  toLot,
   toMemberLimit,
   toTransaction,
 } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
+import {
+  type AsJson,
+  BALANCE_JSON_FIELDS,
+  type BalanceJson,
+  balanceFromJson,
+  HOLD_JSON_FIELDS,
+  holdFromJson,
+  LOT_JSON_FIELDS,
+  lotFromJson,
+} from "./state-json.ts";
 
 /** An idempotency key already stored: the request it was first used for, and its result. */
 export interface StoredKey {
@@ -55,26 +61,17 @@ function loadStateStatement(refs: {
         (select * from unnest(${param(refs.keyAccountIds)}, ${param(refs.keys)}))`,
     );
   }
-  part(
-    "balances",
-    `'account_id', account_id, 'unit', unit, 'balance_minor', balance_minor::text, 'held_minor', held_minor::text,
-     'debt_minor', debt_minor::text, 'version', version::text`,
-    "balances where account_id = any($1::text[])",
-  );
+  part("balances", BALANCE_JSON_FIELDS, "balances where account_id = any($1::text[])");
   part(
     "lots",
-    `'account_id', account_id, 'lot_id', lot_id, 'unit', unit, 'source', source, 'priority', priority,
-     'expires_at', expires_at, 'granted_minor', granted_minor::text, 'remaining_minor', remaining_minor::text,
-     'held_minor', held_minor::text, 'transaction_id', transaction_id, 'created_at', created_at`,
+    LOT_JSON_FIELDS,
     refs.priorLotIds.length > 0
       ? `lots where account_id = any($1::text[]) and (live or lot_id = any(${param(refs.priorLotIds)}))`
       : "lots where account_id = any($1::text[]) and live",
   );
   part(
     "holds",
-    `'account_id', account_id, 'hold_id', hold_id, 'unit', unit, 'amount_minor', amount_minor::text,
-     'captured_minor', captured_minor::text, 'status', status, 'expires_at', expires_at, 'allocations', allocations,
-     'member_account_id', member_account_id, 'transaction_id', transaction_id, 'created_at', created_at`,
+    HOLD_JSON_FIELDS,
     refs.holdIds.length > 0
       ? `holds where account_id = any($1::text[]) and (status = 'active' or hold_id = any(${param(refs.holdIds)}))`
       : "holds where account_id = any($1::text[]) and status = 'active'",
@@ -91,14 +88,11 @@ function loadStateStatement(refs: {
   return { text: `select ${parts.join(",\n  ")}`, params };
 }
 
-/** A row as `loadStateStatement` sends it: bigint columns as decimal strings, timestamps as ISO strings. */
-type JsonValue<T> = T extends bigint | Date ? string : T;
-type AsJson<Row> = { [Column in keyof Row]: JsonValue<Row[Column]> };
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 interface LoadedState {
   keys?: Array<{ account_id: string; idempotency_key: string; request_hash: string; result: string }>;
-  balances: Array<AsJson<BalanceDbRow>>;
+  balances: BalanceJson[];
   lots: Array<AsJson<LotDbRow>>;
   holds: Array<AsJson<HoldDbRow>>;
   members?: Array<Nullable<AsJson<MemberLimitDbRow>> & { account_id: string; member_account_id: string }>;
@@ -117,6 +111,8 @@ export async function loadAccountState(
     keyed: ReadonlyArray<{ accountId: string | null; idempotencyKey: string }>;
     holdIds: string[];
     priorLotIds: string[];
+    /** Filled with each loaded balance's own low-balance threshold, keyed `accountId \0 unit`. */
+    lowBalanceThresholds?: Map<string, bigint>;
   },
 ): Promise<Map<string, StoredKey>> {
   const ids = [...ctx.accounts.keys()];
@@ -144,6 +140,10 @@ export async function loadAccountState(
   const [loaded] = await tx.query<LoadedState>(statement.text, statement.params);
   if (!loaded) throw new Error("the batch state query returned no row");
   fillAccountStates(loaded, state);
+  for (const row of loaded.balances) {
+    if (row.low_balance_threshold_minor === null) continue;
+    refs.lowBalanceThresholds?.set(`${row.account_id}\u0000${row.unit}`, BigInt(row.low_balance_threshold_minor));
+  }
   const stored = new Map<string, StoredKey>();
   for (const row of loaded.keys ?? []) {
     stored.set(`${row.account_id}\u0000${row.idempotency_key}`, {
@@ -157,36 +157,14 @@ export async function loadAccountState(
 /** Puts the loaded rows into their accounts' state, as the domain's types. */
 function fillAccountStates(loaded: LoadedState, state: (accountId: string) => AccountState): void {
   for (const row of loaded.balances) {
-    state(row.account_id).balances.set(
-      row.unit,
-      toBalance({
-        ...row,
-        balance_minor: BigInt(row.balance_minor),
-        held_minor: BigInt(row.held_minor),
-        debt_minor: BigInt(row.debt_minor),
-        version: BigInt(row.version),
-      }),
-    );
+    state(row.account_id).balances.set(row.unit, balanceFromJson(row));
   }
   for (const row of loaded.lots) {
-    const lot = toLot({
-      ...row,
-      expires_at: row.expires_at === null ? null : new Date(row.expires_at),
-      granted_minor: BigInt(row.granted_minor),
-      remaining_minor: BigInt(row.remaining_minor),
-      held_minor: BigInt(row.held_minor),
-      created_at: new Date(row.created_at),
-    });
+    const lot = lotFromJson(row);
     state(row.account_id).lots.set(lot.lotId, lot);
   }
   for (const row of loaded.holds) {
-    const hold = toHold({
-      ...row,
-      amount_minor: BigInt(row.amount_minor),
-      captured_minor: BigInt(row.captured_minor),
-      expires_at: new Date(row.expires_at),
-      created_at: new Date(row.created_at),
-    });
+    const hold = holdFromJson(row);
     state(row.account_id).holds.set(hold.holdId, hold);
   }
   for (const row of loaded.members ?? []) {

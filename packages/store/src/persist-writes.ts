@@ -2,6 +2,8 @@ import type { LedgerWrites } from "@tollgate/core";
 import { encodeAllocations } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventJson } from "./usage-events.ts";
+import type { WebhookEvent } from "./webhooks/webhook-event-types.ts";
+import { webhookOutboxParts } from "./webhooks/webhook-outbox-parts.ts";
 
 /** An idempotency record to insert with the batch's other writes. */
 export interface IdempotencyRecord {
@@ -32,7 +34,14 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
  */
 export async function persistWrites(
   tx: SqlExecutor,
-  batch: { writes: LedgerWrites; idempotency: IdempotencyRecord[]; usageEvents: UsageEventRow[]; now: Date },
+  batch: {
+    writes: LedgerWrites;
+    idempotency: IdempotencyRecord[];
+    usageEvents: UsageEventRow[];
+    /** The batch's outgoing webhook events (the outbox), stored and fanned out in the same statement. */
+    webhookEvents?: readonly WebhookEvent[];
+    now: Date;
+  },
 ): Promise<void> {
   const tables = tableWrites(batch.writes, batch.idempotency, batch.now).filter(
     (write) => (write.values[0]?.length ?? 0) > 0,
@@ -51,6 +60,7 @@ export async function persistWrites(
       order by ordinal ${write.onConflict})`;
   });
   parts.push(...usageEventParts(batch.usageEvents, params));
+  parts.push(...webhookOutboxParts(batch.webhookEvents ?? [], params));
   if (parts.length === 0) return;
   // Every account whose balance changed is announced on the schema's `balances` channel; a
   // notification is delivered at commit, and never if the batch rolls back.

@@ -20,6 +20,7 @@ import { persistWrites } from "./persist-writes.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import type { UsageEventDraft, UsageEventRow } from "./usage-events.ts";
+import { batchEvents, snapshotBatch } from "./webhooks/batch-events.ts";
 
 /**
  * One unit of work in a batch: an operation (with the usage event its charge pays for, if
@@ -42,6 +43,8 @@ export interface BatchEnvironment {
   units: ReadonlyMap<string, Unit>;
   newId: IdGenerator;
   now: Date;
+  /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
+  lowBalanceThresholdsDefault?: ReadonlyMap<string, bigint>;
 }
 
 /**
@@ -99,7 +102,9 @@ export async function processBatch(
       return [{ accountId: item.resolved.accountId, idempotencyKey: item.resolved.op.idempotencyKey }];
     return item.type === "usage" ? [item] : [];
   });
-  const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds });
+  const lowBalanceThresholds = new Map<string, bigint>();
+  const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds, lowBalanceThresholds });
+  const before = snapshotBatch(ctx);
 
   const results: Array<OperationResult | null> = [];
   const newKeys = new Map<string, StoredKey>();
@@ -153,9 +158,15 @@ export async function processBatch(
     }
     results.push(result);
   }
-  await persistWrites(tx, { writes: ctx.writes, idempotency, usageEvents, now: env.now });
+  const webhookEvents = batchEvents(ctx, before, {
+    account: lowBalanceThresholds,
+    deploymentDefaults: env.lowBalanceThresholdsDefault ?? NO_THRESHOLDS,
+  });
+  await persistWrites(tx, { writes: ctx.writes, idempotency, usageEvents, webhookEvents, now: env.now });
   return results;
 }
+
+const NO_THRESHOLDS: ReadonlyMap<string, bigint> = new Map();
 
 /** A usage event charged nothing: the account must exist; its balance is reported as is. */
 function recordUncharged(ctx: BatchContext, accountId: string | null, unit: string): OperationResult {

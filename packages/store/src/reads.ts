@@ -1,34 +1,57 @@
 import { type BalanceView, type TransactionKind, viewBalance } from "@tollgate/core";
-import { type BalanceDbRow, type HoldDbRow, type LotDbRow, toBalance, toHold, toLot } from "./rows.ts";
+import type { HoldDbRow, LotDbRow } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
+import {
+  type AsJson,
+  BALANCE_JSON_FIELDS,
+  type BalanceJson,
+  balanceFromJson,
+  HOLD_JSON_FIELDS,
+  holdFromJson,
+  LOT_JSON_FIELDS,
+  lotFromJson,
+} from "./state-json.ts";
 
-/** Every unit the account holds, or only `unit`, as a reader sees them at `now`. */
+/**
+ * Every unit the account holds, or only `unit`, as a reader sees them at `now`; null when
+ * there is no such customer account. One statement (one round trip): a balance read is the
+ * API's most frequent request.
+ */
 export async function readBalances(
   sql: SqlExecutor,
   accountId: string,
   options: { unit?: string; now: Date },
-): Promise<BalanceView[]> {
-  const unit = options.unit ?? null;
-  const [balances, lots, holds] = [
-    await sql.query<BalanceDbRow>(
-      "select * from balances where account_id = $1 and ($2::text is null or unit = $2) order by unit",
-      [accountId, unit],
-    ),
-    await sql.query<LotDbRow>(
-      `select * from lots where account_id = $1 and live and ($2::text is null or unit = $2)
-       order by priority, expires_at nulls last, created_at, lot_id`,
-      [accountId, unit],
-    ),
-    await sql.query<HoldDbRow>(
-      "select * from holds where account_id = $1 and status = 'active' and ($2::text is null or unit = $2)",
-      [accountId, unit],
-    ),
-  ];
-  return balances.map((row) =>
+): Promise<BalanceView[] | null> {
+  const json = (fields: string, from: string, order: string) =>
+    `(select coalesce(json_agg(json_build_object(${fields}) order by ${order}), '[]') from ${from})`;
+  const [row] = await sql.query<{
+    found: boolean;
+    balances: BalanceJson[];
+    lots: Array<AsJson<LotDbRow>>;
+    holds: Array<AsJson<HoldDbRow>>;
+  }>(
+    `select exists (select 1 from accounts where account_id = $1 and type <> 'system') as found,
+       ${json(BALANCE_JSON_FIELDS, "balances where account_id = $1 and ($2::text is null or unit = $2)", "unit")} as balances,
+       ${json(
+         LOT_JSON_FIELDS,
+         "lots where account_id = $1 and live and ($2::text is null or unit = $2)",
+         "priority, expires_at nulls last, created_at, lot_id",
+       )} as lots,
+       ${json(
+         HOLD_JSON_FIELDS,
+         "holds where account_id = $1 and status = 'active' and ($2::text is null or unit = $2)",
+         "hold_id",
+       )} as holds`,
+    [accountId, options.unit ?? null],
+  );
+  if (!row?.found) return null;
+  const lots = row.lots.map(lotFromJson);
+  const holds = row.holds.map(holdFromJson);
+  return row.balances.map((balance) =>
     viewBalance(
-      toBalance(row),
-      lots.filter((lot) => lot.unit === row.unit).map(toLot),
-      holds.filter((hold) => hold.unit === row.unit).map(toHold),
+      balanceFromJson(balance),
+      lots.filter((lot) => lot.unit === balance.unit),
+      holds.filter((hold) => hold.unit === balance.unit),
       options.now,
     ),
   );

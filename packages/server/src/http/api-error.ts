@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   feature_not_in_plan: 403,
   model_not_in_plan: 403,
   not_found: 404,
+  request_too_large: 413,
   insufficient_credits: 402,
   idempotency_in_progress: 409,
   idempotency_conflict: 422,

@@ -2,7 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../logger.ts";
-import { ApiError, type ErrorCode } from "./api-error.ts";
+import { ApiError, ERROR_STATUS, type ErrorCode } from "./api-error.ts";
 
 /** Statuses Hono's own exceptions use (body too large, malformed input), as public codes. */
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -10,7 +10,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   401: "unauthenticated",
   403: "forbidden",
   404: "not_found",
-  413: "invalid_request",
+  413: "request_too_large",
   429: "rate_limited",
 };
 
@@ -27,7 +27,8 @@ export function errorHandler(logger: Logger): ErrorHandler {
     if (error instanceof RangeError) return respond(c, "invalid_request", 400, error.message);
     if (error instanceof HTTPException && error.status < 500) {
       const code = CODE_BY_STATUS[error.status] ?? "invalid_request";
-      return respond(c, code, error.status, error.message || "The request is not valid.");
+      // The code's own status, so a client can rely on the table (a 415 from the validator is 400).
+      return respond(c, code, ERROR_STATUS[code], error.message || "The request is not valid.");
     }
     logger.error("request failed", { requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error });
     return respond(c, "internal", 500, "Something went wrong on our side. Quote the request id if you report it.");

@@ -19,6 +19,10 @@ export async function openPglite(options: { dataDir: string; schema: string }): 
       const result = await db.query<Row>(text, params as unknown[]);
       return result.rows;
     },
+    // One process, one connection, in-memory or a data directory: nothing to skip.
+    async queryUnflushed<Row>(text: string, params: readonly unknown[] = []) {
+      return (await db.query<Row>(text, params as unknown[])).rows;
+    },
     async exec(script: string) {
       await db.exec(script);
     },

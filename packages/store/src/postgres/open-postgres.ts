@@ -23,22 +23,32 @@ export async function openPostgres(options: {
   poolSize: number;
 }): Promise<SqlClient> {
   const schema = quoteIdentifier(options.schema);
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.poolSize,
-    types: bigintTypes,
-    // Set at connection start-up, so every statement on every connection sees the schema.
-    options: `-c search_path=${schema},public`,
-  });
-  pool.on("error", () => {
-    // An idle connection dropped by the server; the pool replaces it on next use.
-  });
+  const newPool = (max: number, settings: string) => {
+    const created = new pg.Pool({
+      connectionString: options.connectionString,
+      max,
+      types: bigintTypes,
+      // Set at connection start-up, so every statement on every connection sees the schema.
+      options: `-c search_path=${schema},public${settings}`,
+    });
+    created.on("error", () => {
+      // An idle connection dropped by the server; the pool replaces it on next use.
+    });
+    return created;
+  };
+  const pool = newPool(options.poolSize, "");
   await pool.query("select 1");
+  // Opened on first use: most clients (the CLI, migrations) never need it.
+  let unflushedPool: pg.Pool | undefined;
   const statement = namedStatements();
   return {
     dialect: "postgres",
     async query<Row>(text: string, params: readonly unknown[] = []) {
       return (await pool.query(statement(text, params))).rows as Row[];
+    },
+    async queryUnflushed<Row>(text: string, params: readonly unknown[] = []) {
+      unflushedPool ??= newPool(UNFLUSHED_POOL_SIZE, " -c synchronous_commit=off");
+      return (await unflushedPool.query(statement(text, params))).rows as Row[];
     },
     async exec(script: string) {
       await pool.query(script);
@@ -68,10 +78,13 @@ export async function openPostgres(options: {
       return listenWithReconnect(pool, channelName(options.schema, channel), onMessage);
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), unflushedPool?.end()]);
     },
   };
 }
+
+/** Connections for statements that skip the fsync: they are short, so a few serve many requests. */
+const UNFLUSHED_POOL_SIZE = 4;
 
 /** The most distinct statements prepared per pool; any beyond run unnamed (parsed each time). */
 const NAMED_STATEMENTS_MAX = 500;

@@ -296,7 +296,7 @@ for (const database of await testDatabases()) {
       const small = buildApp({ store, requestBodyBytesMax: 64, responseBodyBytesMax: 100 });
       const large = await send(small.app, post("/charges", "k-large", { text: "x".repeat(100) }));
       assert.equal(large.response.status, 413);
-      assert.equal(json(large.bytes).error.code, "invalid_request");
+      assert.equal(json(large.bytes).error.code, "request_too_large");
       const tooLong = await send(small.app, post("/bytes", "k-long-response"));
       assert.equal(tooLong.response.status, 500);
       const roomy = buildApp({ store });

@@ -6,6 +6,7 @@ import {
   type HttpIdempotencyReservation,
   type HttpIdempotencyStore,
   type HttpRequestFingerprint,
+  RESERVED_KEY_PREFIX,
   type StoredHttpResponse,
 } from "@tollgate/store";
 import type { Context, MiddlewareHandler } from "hono";
@@ -145,6 +146,15 @@ function idempotencyKeyOf(c: Context): string {
       { fields: [{ field: IDEMPOTENCY_KEY_HEADER, message: key === undefined ? "required" : "malformed" }] },
     );
   }
+  // Refused on every POST, not only where the key reaches the ledger (which refuses it too):
+  // one rule for the header, and no route quietly accepts a key of Tollgate's own namespace.
+  if (key.startsWith(RESERVED_KEY_PREFIX)) {
+    throw new ApiError(
+      "invalid_request",
+      `${IDEMPOTENCY_KEY_HEADER} values starting with "${RESERVED_KEY_PREFIX}" are reserved for Tollgate itself; send your own key (a UUID works).`,
+      { fields: [{ field: IDEMPOTENCY_KEY_HEADER, message: "reserved prefix" }] },
+    );
+  }
   return key;
 }
 
@@ -196,7 +206,8 @@ async function readRequestBody(c: Context, bytesMax: number): Promise<Uint8Array
   if (declared !== undefined && Number(declared) > bytesMax) throw tooLarge();
   const bytes = await readStream(c.req.raw.body, bytesMax);
   if (bytes === null) throw tooLarge();
-  c.req.raw = new Request(c.req.raw, { body: nullIfEmpty(bytes) });
+  // Always a body, even empty: a Request whose body was read cannot be copied with none.
+  c.req.raw = new Request(c.req.raw, { body: bytes });
   return bytes;
 }
 

@@ -3,7 +3,7 @@ import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount, parseDecimal
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
-import { findAccountInScope, parseAccountParam } from "./account-ref.ts";
+import { accountIdInScope, findAccountInScope, parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { balanceJson } from "./balance-json.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
@@ -100,10 +100,11 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
   app.openapi(getAccount, async (c) => c.json(toAccount(await findInScope(c, c.req.valid("param").account)), 200));
 
   app.openapi(getBalances, async (c) => {
-    const account = await findInScope(c, c.req.valid("param").account);
+    const accountId = await accountIdInScope(ledger, c, c.req.valid("param").account);
     const { unit } = c.req.valid("query");
     if (unit !== undefined) scaleOf(unit);
-    const views = (await ledger.getBalances({ accountId: account.accountId }, unit ? { unit } : {})) ?? [];
+    const views = await ledger.getBalances({ accountId }, unit ? { unit } : {});
+    if (!views) throw new ApiError("not_found", "No such account.");
     return c.json(
       {
         data: views.map((view) => ({

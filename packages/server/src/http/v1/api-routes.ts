@@ -1,6 +1,6 @@
 import type { Meter } from "@tollgate/metering";
 import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate/store";
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountRoutes } from "./account-routes.ts";
@@ -29,9 +29,14 @@ export function apiRoutes(deps: {
   keys: KeyStore;
   clock: () => Date;
   balanceEvents?: BalanceEvents;
+  /** Per-key rate limit, run after authentication (it meters by key); none when absent. */
+  rateLimit?: MiddlewareHandler<AppEnv>;
+  /** The largest body the idempotency middleware hashes: the largest body limit. Default 1 MiB. */
+  requestBodyBytesMax?: number;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
+  if (deps.rateLimit) v1.use("*", deps.rateLimit);
   // After authentication: a key is scoped by who sent it.
   v1.use(
     "*",
@@ -39,6 +44,7 @@ export function apiRoutes(deps: {
       store: new HttpIdempotencyStore(deps.ledger.sql),
       clock: deps.clock,
       scopeOf: (c) => callerOf(c).keyId,
+      ...(deps.requestBodyBytesMax === undefined ? {} : { requestBodyBytesMax: deps.requestBodyBytesMax }),
     }),
   );
   accountRoutes(v1, deps);

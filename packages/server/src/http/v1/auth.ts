@@ -56,8 +56,3 @@ export function requireSecret(caller: Caller): void {
 export function assertInScope(caller: Caller, accountId: string | null): void {
   if (caller.kind === "customer" && accountId !== caller.accountId) throw new ApiError("not_found", "No such account.");
 }
-
-/** @deprecated pass the ApiKeys store itself as `keys`; kept while callers move. */
-export function keyVerifier(keys: KeyStore): KeyStore {
-  return keys;
-}

@@ -7,7 +7,6 @@ import { definePricingConfig, Meter } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
-import { keyVerifier } from "./auth.ts";
 
 type Caller = "secret" | "owner" | "other" | "none";
 const CALLERS: Caller[] = ["secret", "owner", "other", "none"];
@@ -44,7 +43,7 @@ for (const database of await testDatabases()) {
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
       tokens.other = (await keys.create({ kind: "customer", accountId: bob.accountId })).token;
-      app = createApp({ ledger, meter, keys: keyVerifier(keys) });
+      app = createApp({ ledger, meter, keys });
     });
     after(async () => {
       await keys.close();

@@ -7,7 +7,6 @@ import { Meter } from "@tollgate/metering";
 import { ApiKeys, BalanceEvents, Ledger } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
-import { keyVerifier } from "./auth.ts";
 
 const DELIVERY_MS_MAX = 250;
 const config = defineLedgerConfig({
@@ -71,7 +70,7 @@ for (const database of await testDatabases()) {
       await ledger.ensureAccount({ type: "user", externalId: "bob" });
       secret = (await keys.create({ kind: "secret" })).token;
       aliceToken = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
-      app = createApp({ ledger, meter, keys: keyVerifier(keys), balanceEvents });
+      app = createApp({ ledger, meter, keys, balanceEvents });
     });
     after(async () => {
       await balanceEvents.close();

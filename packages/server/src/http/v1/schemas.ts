@@ -65,10 +65,14 @@ export const ErrorBody = z
   })
   .openapi("Error");
 
-/** The error responses every route may give, for the document. */
+/**
+ * The error responses a route may give, for the document: its own, plus what every route
+ * may meet (429 rate_limited, 500 internal) and, for a POST (the routes that name 409
+ * idempotency_in_progress), 413 request_too_large.
+ */
 export const errorResponses = (statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((status) => [
+    [...statuses, ...(statuses.includes(409) ? [413] : []), 429, 500].map((status) => [
       status,
       { description: ERROR_DESCRIPTIONS[status] ?? "An error", content: { "application/json": { schema: ErrorBody } } },
     ]),
@@ -81,5 +85,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: "forbidden: the key may not do this",
   404: "not_found: no such account (or not in the key's scope)",
   409: "idempotency_in_progress: the same key is still being processed",
+  413: "request_too_large: the body is over the limit",
   422: "idempotency_conflict or unknown_model_price",
+  429: "rate_limited: over the key's rate; Retry-After says when to try again",
+  500: "internal: our fault; quote the requestId",
 };

@@ -1,0 +1,21 @@
+/**
+ * The ceiling of the HTTP figures: a bare `node:http` server answering "hello world", in a
+ * child process as the Tollgate server is, driven by the same load. Prints `{"url": …}` when
+ * listening; exits when its stdin closes. Run by http-suite.ts.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+const server = createServer((_request, response) => {
+  response.writeHead(200, { "content-type": "text/plain" });
+  response.end("hello world");
+});
+server.listen(0, "127.0.0.1", () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+});
+process.stdin.on("end", () => {
+  server.close();
+  server.closeAllConnections();
+});
+process.stdin.resume();

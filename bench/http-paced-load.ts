@@ -1,0 +1,80 @@
+import { Agent, get } from "node:http";
+import { watchHttpCpu } from "./http-cpu.ts";
+import type { HttpOutcome } from "./http-outcome.ts";
+import type { RunTiming } from "./measure.ts";
+
+/** How often the pacer wakes: Node's timers do not go below a millisecond. */
+const TICK_MS = 1;
+
+export interface PacedLoadOptions {
+  url: string;
+  /** GET requests started per second, whether or not earlier ones have answered (an open loop). */
+  ratePerSecond: number;
+  timing: RunTiming;
+  serverPid: number;
+  headers: Record<string, string>;
+  /** The path of the request numbered `sequence`. */
+  path: (sequence: number) => string;
+  /** Keep-alive sockets at most; a request finding them all busy waits, and its latency shows it. */
+  connectionsMax: number;
+}
+
+/**
+ * GETs at a fixed rate: every millisecond the pacer starts as many requests as the schedule
+ * says are due by now (5 a tick at 5,000/s), so a slow answer does not hold the next ones
+ * back. autocannon's `overallRate` is not that: each connection sends its quota for the
+ * second back to back and then idles, so its latencies are those of a closed loop at full
+ * concurrency for part of every second. A warm-up run, dropped, then the measured one.
+ */
+export async function runPacedLoad(options: PacedLoadOptions): Promise<HttpOutcome> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connectionsMax });
+  try {
+    if (options.timing.warmupMs > 0) await runPaced(options, agent, options.timing.warmupMs);
+    return await runPaced(options, agent, options.timing.durationMs);
+  } finally {
+    agent.destroy();
+  }
+}
+
+function runPaced(options: PacedLoadOptions, agent: Agent, durationMs: number): Promise<HttpOutcome> {
+  const total = Math.max(1, Math.round((options.ratePerSecond * durationMs) / 1000));
+  const latenciesMs: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  let settled = 0;
+  const stopCpu = watchHttpCpu(options.serverPid);
+  const startedAt = performance.now();
+  return new Promise((resolve) => {
+    const onSettled = () => {
+      if (++settled < total) return;
+      clearInterval(timer);
+      const windowMs = performance.now() - startedAt;
+      resolve({ responses: latenciesMs.length, non2xx, errors, windowMs, latenciesMs, cpu: stopCpu() });
+    };
+    const send = (sequence: number) => {
+      const began = performance.now();
+      const request = get(
+        `${options.url}${options.path(sequence)}`,
+        { agent, headers: options.headers },
+        (response) => {
+          response.resume();
+          response.on("end", () => {
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) latenciesMs.push(performance.now() - began);
+            else non2xx++;
+            onSettled();
+          });
+        },
+      );
+      request.on("error", () => {
+        errors++;
+        onSettled();
+      });
+    };
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.ratePerSecond) / 1000));
+      while (sent < due) send(sent++);
+    }, TICK_MS);
+  });
+}

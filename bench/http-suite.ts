@@ -1,0 +1,187 @@
+import { type ChildServer, startChildServer } from "./http-child-process.ts";
+import { runClosedLoad } from "./http-closed-load.ts";
+import { httpCpuFields } from "./http-cpu.ts";
+import { failureShare, type HttpOutcome, responsesPerSecond } from "./http-outcome.ts";
+import { runPacedLoad } from "./http-paced-load.ts";
+import {
+  type BatchTally,
+  balancePath,
+  batchRequest,
+  chargeRequest,
+  idempotencyKeys,
+  usageBatchBody,
+} from "./http-requests.ts";
+import type { BenchServerInfo } from "./http-server-process.ts";
+import { percentile, type RunTiming } from "./measure.ts";
+import { type FigureSink, progress } from "./report.ts";
+
+/** Requests without a 2xx, or batch items refused, above this share: the run measured errors, not work. */
+const FAILURE_SHARE_MAX = 0.001;
+
+/** What the HTTP part measures with; `main.ts` sets the real sizes, the smoke test tiny ones. */
+export interface HttpSettings {
+  /** Funded accounts the charges, reads and batches pick from (1,000). */
+  accounts: number;
+  /** Connections of the ceiling and the charges, one request in flight each (64). */
+  connections: number;
+  /** Of the ceiling and the charges. */
+  timing: RunTiming;
+  balanceReads: { ratePerSecond: number; connectionsMax: number; timing: RunTiming };
+  batch: { connections: number; size: number; timing: RunTiming };
+}
+
+interface Output {
+  sink: FigureSink;
+  log: (message: string) => void;
+}
+
+/**
+ * The HTTP API on PostgreSQL, server and load generator in separate processes on this
+ * machine: first the ceiling (a bare `node:http` hello-world under the same load as the
+ * charges), then charges one request each, balance reads at a fixed rate, and usage events
+ * through the batch endpoint. Figures are `http.*`; see docs/operating/benchmarks.md.
+ */
+export async function runHttpSuite(
+  settings: HttpSettings,
+  options: { databaseUrl: string; sink: FigureSink; log?: (message: string) => void },
+): Promise<void> {
+  const out: Output = { sink: options.sink, log: (message) => (options.log ?? progress)(`http: ${message}`) };
+  const ceiling = await measureCeiling(settings, out);
+  out.log(`starting the server, ${settings.accounts} accounts`);
+  const server = await startChildServer<BenchServerInfo>("./http-server-process.ts", {
+    args: [String(settings.accounts)],
+    env: { TOLLGATE_BENCH_DATABASE_URL: options.databaseUrl },
+  });
+  try {
+    const charges = await measureCharges(server, settings, out);
+    figure(out, "charges.vs_hello_world", charges / ceiling, "x", {});
+    await measureBalanceReads(server, settings, out);
+    await measureBatch(server, settings, out);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureCeiling(settings: HttpSettings, out: Output): Promise<number> {
+  const { connections, timing } = settings;
+  out.log(`ceiling: node:http hello world, ${connections} connections`);
+  const hello = await startChildServer<{ url: string }>("./http-hello-world-process.ts");
+  try {
+    const outcome = checked(
+      "hello world",
+      await runClosedLoad({ url: hello.info.url, connections, timing, serverPid: hello.pid, request: {} }),
+    );
+    const rate = responsesPerSecond(outcome);
+    run(out, "hello_world_per_s", rate, "requests/s", outcome, { connections });
+    return rate;
+  } finally {
+    await hello.stop();
+  }
+}
+
+async function measureCharges(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
+  const { accounts, connections, timing } = settings;
+  out.log(`charges: POST /v1/charges over ${accounts} accounts, ${connections} connections`);
+  const outcome = checked(
+    "charges",
+    await runClosedLoad({
+      url: server.info.url,
+      connections,
+      timing,
+      serverPid: server.pid,
+      headers: headersOf(server),
+      request: chargeRequest({ accounts }),
+    }),
+  );
+  const rate = responsesPerSecond(outcome);
+  run(out, "charges_per_s", rate, "charges/s", outcome, { connections, accounts });
+  run(out, "charges_p50_ms", percentile(outcome.latenciesMs, 50), "ms", outcome, { connections });
+  run(out, "charges_p99_ms", percentile(outcome.latenciesMs, 99), "ms", outcome, { connections });
+  return rate;
+}
+
+async function measureBalanceReads(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
+  const { ratePerSecond, connectionsMax, timing } = settings.balanceReads;
+  out.log(`balance reads: GET /v1/accounts/{account}/balances at ${ratePerSecond}/s`);
+  const outcome = checked(
+    "balance reads",
+    await runPacedLoad({
+      url: server.info.url,
+      ratePerSecond,
+      connectionsMax,
+      timing,
+      serverPid: server.pid,
+      headers: headersOf(server),
+      path: () => balancePath(settings.accounts),
+    }),
+  );
+  const extra = { rate_target: ratePerSecond };
+  run(out, "balance_read_rate", responsesPerSecond(outcome), "reads/s", outcome, extra);
+  run(out, "balance_read_p50_ms", percentile(outcome.latenciesMs, 50), "ms", outcome, extra);
+  run(out, "balance_read_p99_ms", percentile(outcome.latenciesMs, 99), "ms", outcome, extra);
+}
+
+async function measureBatch(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
+  const { connections, size, timing } = settings.batch;
+  if (!(await batchEndpointServed(server))) {
+    out.log("POST /v1/usage-events/batch answers 404 (not built yet): skipping http.batch_events_per_s");
+    return;
+  }
+  out.log(`batch: POST /v1/usage-events/batch of ${size} events, ${connections} connections`);
+  const tally: BatchTally = { ok: 0, failed: 0, firstError: null };
+  const outcome = checked(
+    "batch",
+    await runClosedLoad({
+      url: server.info.url,
+      connections,
+      timing,
+      serverPid: server.pid,
+      headers: headersOf(server),
+      request: batchRequest({ accounts: settings.accounts, batchSize: size, tally }),
+      beforeMeasuring: () => Object.assign(tally, { ok: 0, failed: 0, firstError: null }),
+    }),
+  );
+  if (tally.failed > (tally.ok + tally.failed) * FAILURE_SHARE_MAX) {
+    throw new Error(`batch: ${tally.failed} of ${tally.ok + tally.failed} events failed (first: ${tally.firstError})`);
+  }
+  const extra = { connections, batch_size: size, failed_events: tally.failed };
+  run(out, "batch_events_per_s", (tally.ok * 1000) / outcome.windowMs, "events/s", outcome, extra);
+}
+
+/** One 1-event batch: false when the route is not there (404). */
+async function batchEndpointServed(server: ChildServer<BenchServerInfo>): Promise<boolean> {
+  const key = idempotencyKeys("batch-probe")();
+  const response = await fetch(`${server.info.url}/v1/usage-events/batch`, {
+    method: "POST",
+    headers: { ...headersOf(server), "idempotency-key": key },
+    body: usageBatchBody({ key, size: 1, accounts: 1 }),
+  });
+  await response.arrayBuffer();
+  return response.status !== 404;
+}
+
+function headersOf(server: ChildServer<BenchServerInfo>): Record<string, string> {
+  return { authorization: `Bearer ${server.info.token}`, "content-type": "application/json" };
+}
+
+function run(out: Output, name: string, value: number, unit: string, outcome: HttpOutcome, extra: object) {
+  figure(out, name, value, unit, {
+    ...extra,
+    failed_requests: outcome.non2xx + outcome.errors,
+    ...httpCpuFields(outcome.cpu),
+  });
+}
+
+function figure(out: Output, name: string, value: number, unit: string, extra: Record<string, number>) {
+  out.sink({ bench: `http.${name}`, value, unit, database: "postgres", ...extra });
+}
+
+/** A run with more than 0.1% failed requests, or none answered, measured nothing: stop rather than print it. */
+function checked(name: string, outcome: HttpOutcome): HttpOutcome {
+  if (outcome.responses === 0) throw new Error(`${name}: no request answered 2xx`);
+  if (failureShare(outcome) > FAILURE_SHARE_MAX) {
+    const total = outcome.responses + outcome.non2xx + outcome.errors;
+    throw new Error(`${name}: ${outcome.non2xx} non-2xx and ${outcome.errors} errors out of ${total} requests`);
+  }
+  return outcome;
+}

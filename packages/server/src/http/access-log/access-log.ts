@@ -1,0 +1,40 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Logger } from "../../logger.ts";
+import { routePatternOf } from "../route-pattern.ts";
+
+export interface AccessLogOptions {
+  logger: Logger;
+  /** The authenticated caller's key id, if any (never the token). Default: none. */
+  keyIdOf?: (c: Context) => string | undefined;
+  /** A monotonic clock in milliseconds. Default `performance.now`. */
+  nowMs?: () => number;
+}
+
+/**
+ * One `info` line per request once it is answered: `requestId`, `method`, `route` (the
+ * matched pattern, not the raw path, so no external id or query string is logged), `status`,
+ * `durationMs` and the caller's `keyId` when authenticated. Mount it after `requestId()`.
+ *
+ * @example
+ * app.use(requestId());
+ * app.use(accessLog({ logger, keyIdOf: (c) => c.get("caller")?.keyId }));
+ * // {"time":"…","level":"info","message":"request","requestId":"…","method":"POST","route":"/v1/charges","status":200,"durationMs":1.3,"keyId":"key_…"}
+ */
+export function accessLog(options: AccessLogOptions): MiddlewareHandler {
+  const { logger } = options;
+  const keyIdOf = options.keyIdOf ?? (() => undefined);
+  const nowMs = options.nowMs ?? (() => performance.now());
+  return async function accessLog(c, next) {
+    const startMs = nowMs();
+    await next();
+    const keyId = keyIdOf(c);
+    logger.info("request", {
+      requestId: c.get("requestId" as never) ?? null,
+      method: c.req.method,
+      route: routePatternOf(c),
+      status: c.res.status,
+      durationMs: Math.round((nowMs() - startMs) * 100) / 100,
+      ...(keyId === undefined ? {} : { keyId }),
+    });
+  };
+}

@@ -1,0 +1,55 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../api-error.ts";
+
+/** The default largest request body: 1 MiB. */
+export const BODY_BYTES_MAX = 1_048_576;
+
+export interface RequestBodyLimitOptions {
+  /** The largest body any request may carry. Default 1 MiB. */
+  bytesMax?: number;
+  /** Larger limits for named routes, by method and exact path (a batch endpoint). */
+  routes?: ReadonlyArray<{ method: string; path: string; bytesMax: number }>;
+}
+
+/**
+ * Refuses a body over its limit with 413 `request_too_large` before anything reads it: on
+ * `Content-Length` at once, on a chunked body as soon as the count passes the limit. Nothing
+ * runs, so nothing changes. Requests without a body (GET, HEAD) pass untouched.
+ *
+ * @example
+ * app.use("/v1/*", requestBodyLimit({ routes: [{ method: "POST", path: "/v1/usage-events/batch", bytesMax: 4 * 1_048_576 }] }));
+ */
+export function requestBodyLimit(options: RequestBodyLimitOptions = {}): MiddlewareHandler {
+  const fallback = limiter(positiveInteger(options.bytesMax ?? BODY_BYTES_MAX, "bytesMax"));
+  const byRoute = new Map(
+    (options.routes ?? []).map((route) => [
+      `${route.method.toUpperCase()} ${route.path}`,
+      limiter(positiveInteger(route.bytesMax, `the limit of ${route.path}`)),
+    ]),
+  );
+  return async function requestBodyLimit(c, next) {
+    const { method } = c.req;
+    if (method === "GET" || method === "HEAD") return next();
+    const limit = byRoute.size === 0 ? fallback : (byRoute.get(`${method} ${c.req.path}`) ?? fallback);
+    return limit(c, next);
+  };
+}
+
+function limiter(bytesMax: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: bytesMax,
+    onError: (c: Context) => {
+      throw new ApiError(
+        "request_too_large",
+        `The request body is over ${bytesMax} bytes, the most ${c.req.method} ${c.req.path} accepts. Send less (split a batch).`,
+        { bytesMax },
+      );
+    },
+  });
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer of bytes`);
+  return value;
+}

@@ -1,0 +1,10 @@
+export * from "./low-balance-thresholds.ts";
+export * from "./retry-policy.ts";
+export * from "./webhook-endpoints.ts";
+export * from "./webhook-event-types.ts";
+export type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookPage } from "./webhook-log.ts";
+export { WEBHOOK_DELIVERY_STATUSES } from "./webhook-log.ts";
+export * from "./webhook-queue.ts";
+export type { ReplayResult } from "./webhook-replay.ts";
+export { assertWebhookId, WEBHOOK_PAGE_MAX, webhookIdKind } from "./webhook-validation.ts";
+export * from "./webhooks.ts";
