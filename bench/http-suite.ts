@@ -1,3 +1,4 @@
+import { openPostgresBench } from "./bench-database.ts";
 import { type ChildServer, startChildServer } from "./http-child-process.ts";
 import { runClosedLoad } from "./http-closed-load.ts";
 import { httpCpuFields } from "./http-cpu.ts";
@@ -12,7 +13,8 @@ import {
   usageBatchBody,
 } from "./http-requests.ts";
 import type { BenchServerInfo } from "./http-server-process.ts";
-import { percentile, type RunTiming } from "./measure.ts";
+import { createAccounts, runCharges } from "./ledger-runs.ts";
+import { percentile, perSecond, type RunTiming } from "./measure.ts";
 import { type FigureSink, progress } from "./report.ts";
 
 /** Requests without a 2xx, or batch items refused, above this share: the run measured errors, not work. */
@@ -47,6 +49,7 @@ export async function runHttpSuite(
 ): Promise<void> {
   const out: Output = { sink: options.sink, log: (message) => (options.log ?? progress)(`http: ${message}`) };
   const ceiling = await measureCeiling(settings, out);
+  const ledgerDirect = await measureLedgerDirect(settings, options.databaseUrl, out);
   out.log(`starting the server, ${settings.accounts} accounts`);
   const server = await startChildServer<BenchServerInfo>("./http-server-process.ts", {
     args: [String(settings.accounts)],
@@ -55,6 +58,7 @@ export async function runHttpSuite(
   try {
     const charges = await measureCharges(server, settings, out);
     figure(out, "charges.vs_hello_world", charges / ceiling, "x", {});
+    figure(out, "charges.vs_ledger_direct", charges / ledgerDirect, "x", {});
     await measureBalanceReads(server, settings, out);
     await measureBatch(server, settings, out);
   } finally {
@@ -76,6 +80,31 @@ async function measureCeiling(settings: HttpSettings, out: Output): Promise<numb
     return rate;
   } finally {
     await hello.stop();
+  }
+}
+
+/**
+ * The second ceiling: the same charges (1 credit, random account of as many, as many callers
+ * as connections) made on the ledger in this process with no HTTP at all. The API cannot
+ * charge faster than its ledger; charges over HTTP against this figure are what the HTTP
+ * layer costs.
+ */
+async function measureLedgerDirect(settings: HttpSettings, databaseUrl: string, out: Output): Promise<number> {
+  const { accounts, connections, timing } = settings;
+  out.log(`ceiling: the ledger's own charges, no HTTP, ${connections} callers`);
+  const database = await openPostgresBench({ databaseUrl });
+  try {
+    await createAccounts(database.ledger, { count: accounts, concurrency: 32 });
+    const outcome = await runCharges(database.ledger, { accounts, concurrency: connections, timing, label: "direct" });
+    const rate = perSecond(outcome);
+    figure(out, "ledger_direct_charges_per_s", rate, "charges/s", {
+      connections,
+      accounts,
+      failures: outcome.failures,
+    });
+    return rate;
+  } finally {
+    await database.dispose();
   }
 }
 
