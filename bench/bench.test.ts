@@ -85,10 +85,12 @@ for (const database of await testDatabases()) {
 /** The HTTP part's figures (PostgreSQL only), in order. */
 const HTTP_FIGURES = [
   "hello_world_per_s",
+  "ledger_direct_charges_per_s",
   "charges_per_s",
   "charges_p50_ms",
   "charges_p99_ms",
   "charges.vs_hello_world",
+  "charges.vs_ledger_direct",
   "balance_read_rate",
   "balance_read_p50_ms",
   "balance_read_p99_ms",
