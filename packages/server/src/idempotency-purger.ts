@@ -1,13 +1,11 @@
 import { HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX, type HttpIdempotencyStore } from "@tollgate/store";
+import { type BackgroundLoop, startBackgroundLoop } from "./background-loop.ts";
 import type { Logger } from "./logger.ts";
 
 /** Rows one purge statement deletes: a short statement that holds few locks. */
 export const IDEMPOTENCY_PURGE_BATCH = 1000;
 
-export interface IdempotencyPurger {
-  /** Stops the timer and waits for a purge in progress to finish. */
-  stop(): Promise<void>;
-}
+export type IdempotencyPurger = BackgroundLoop;
 
 export interface IdempotencyPurgerOptions {
   logger: Logger;
@@ -41,33 +39,10 @@ export function startIdempotencyPurger(
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX) {
     throw new RangeError(`batchSize must be an integer from 1 to ${HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX}`);
   }
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const purge = async () => {
-    let full = false;
-    try {
-      full = (await store.purgeExpired(clock(), batchSize)) >= batchSize;
-    } catch (error) {
-      options.logger.error("idempotency key purge failed", { error });
-    }
-    schedule(full ? 0 : intervalMs);
-  };
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = purge();
-    }, delayMs);
-    timer.unref();
-  };
-
-  schedule(intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startBackgroundLoop({
+    name: "idempotency key purge",
+    intervalMs,
+    logger: options.logger,
+    pass: async () => (await store.purgeExpired(clock(), batchSize)) >= batchSize,
+  });
 }

@@ -1,4 +1,5 @@
 import type { ClaimedDelivery, Webhooks } from "@tollgate/store";
+import { type BackgroundLoop, startBackgroundLoop } from "../background-loop.ts";
 import type { Logger } from "../logger.ts";
 import { sendWebhook } from "./send-webhook.ts";
 
@@ -73,10 +74,7 @@ async function deliver(
   return result.status === "succeeded";
 }
 
-export interface WebhookDispatcher {
-  /** Stops the timer and waits for the pass in progress (its requests are bounded by the timeout). */
-  stop(): Promise<void>;
-}
+export type WebhookDispatcher = BackgroundLoop;
 
 /**
  * Sends due webhooks in the background, like the expiry sweeper: passes never overlap (the
@@ -92,36 +90,11 @@ export function startWebhookDispatcher(
   webhooks: Pick<Webhooks, "claimDue" | "recordAttempt" | "now">,
   options: DispatchOptions & { intervalMs?: number; logger: Logger },
 ): WebhookDispatcher {
-  const intervalMs = options.intervalMs ?? 1000;
   const batchSize = options.batchSize ?? 32;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pass = async () => {
-    let full = false;
-    try {
-      const { claimed } = await dispatchDueWebhooks(webhooks, { ...options, batchSize });
-      full = claimed >= batchSize;
-    } catch (error) {
-      options.logger.error("webhook dispatch failed", { error });
-    }
-    schedule(full ? 0 : intervalMs);
-  };
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = pass();
-    }, delayMs);
-    timer.unref();
-  };
-
-  schedule(intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startBackgroundLoop({
+    name: "webhook dispatch",
+    intervalMs: options.intervalMs ?? 1000,
+    logger: options.logger,
+    pass: async () => (await dispatchDueWebhooks(webhooks, { ...options, batchSize })).claimed >= batchSize,
+  });
 }

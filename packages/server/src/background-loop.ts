@@ -1,0 +1,54 @@
+import type { Logger } from "./logger.ts";
+
+export interface BackgroundLoop {
+  /** Stops the timer and waits for a pass in progress to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `pass` every `intervalMs` in the background, the shape of every job the server runs
+ * (expiry sweeps, webhook deliveries, the Idempotency-Key purge): passes never overlap (the
+ * next is scheduled when one ends), a pass that reports it was full runs the next at once,
+ * errors are logged under `name`, and the timer does not keep the process alive.
+ *
+ * @example
+ * const loop = startBackgroundLoop({ name: "expiry sweep", intervalMs: 1000, logger, pass: async () => false });
+ * await loop.stop();
+ */
+export function startBackgroundLoop(options: {
+  name: string;
+  intervalMs: number;
+  logger: Logger;
+  /** One pass; true when it did as much as it may at once, so more is probably waiting. */
+  pass: () => Promise<boolean>;
+}): BackgroundLoop {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const run = async () => {
+    let full = false;
+    try {
+      full = await options.pass();
+    } catch (error) {
+      options.logger.error(`${options.name} failed`, { error });
+    }
+    schedule(full ? 0 : options.intervalMs);
+  };
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = run();
+    }, delayMs);
+    timer.unref();
+  };
+
+  schedule(options.intervalMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
