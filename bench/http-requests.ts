@@ -7,7 +7,7 @@ export const benchAccountName = (index: number) => `user:bench-${index}`;
 const randomAccount = (accounts: number) => benchAccountName(Math.floor(Math.random() * accounts));
 
 /** Idempotency keys unique across runs against one server: a random run prefix and a count. */
-export function idempotencyKeys(label: string): () => string {
+function idempotencyKeys(label: string): () => string {
   const run = randomBytes(4).toString("hex");
   let sequence = 0;
   return () => `${label}-${run}-${sequence++}`;
@@ -68,7 +68,7 @@ export function batchRequest(options: { accounts: number; batchSize: number; tal
 }
 
 /** A batch body: `size` events with ids `{key}-0` … under the request's idempotency key. */
-export function usageBatchBody(options: { key: string; size: number; accounts: number }): string {
+function usageBatchBody(options: { key: string; size: number; accounts: number }): string {
   const events = Array.from({ length: options.size }, (_, index) => ({
     id: `${options.key}-${index}`,
     account: randomAccount(options.accounts),

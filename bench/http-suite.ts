@@ -4,14 +4,7 @@ import { runClosedLoad } from "./http-closed-load.ts";
 import { httpCpuFields } from "./http-cpu.ts";
 import { failureShare, type HttpOutcome, responsesPerSecond } from "./http-outcome.ts";
 import { runPacedLoad } from "./http-paced-load.ts";
-import {
-  type BatchTally,
-  balancePath,
-  batchRequest,
-  chargeRequest,
-  idempotencyKeys,
-  usageBatchBody,
-} from "./http-requests.ts";
+import { type BatchTally, balancePath, batchRequest, chargeRequest } from "./http-requests.ts";
 import type { BenchServerInfo } from "./http-server-process.ts";
 import { createAccounts, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunTiming } from "./measure.ts";
@@ -152,10 +145,6 @@ async function measureBalanceReads(server: ChildServer<BenchServerInfo>, setting
 
 async function measureBatch(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
   const { connections, size, timing } = settings.batch;
-  if (!(await batchEndpointServed(server))) {
-    out.log("POST /v1/usage-events/batch answers 404 (not built yet): skipping http.batch_events_per_s");
-    return;
-  }
   out.log(`batch: POST /v1/usage-events/batch of ${size} events, ${connections} connections`);
   const tally: BatchTally = { ok: 0, failed: 0, firstError: null };
   const outcome = checked(
@@ -175,18 +164,6 @@ async function measureBatch(server: ChildServer<BenchServerInfo>, settings: Http
   }
   const extra = { connections, batch_size: size, failed_events: tally.failed };
   run(out, "batch_events_per_s", (tally.ok * 1000) / outcome.windowMs, "events/s", outcome, extra);
-}
-
-/** One 1-event batch: false when the route is not there (404). */
-async function batchEndpointServed(server: ChildServer<BenchServerInfo>): Promise<boolean> {
-  const key = idempotencyKeys("batch-probe")();
-  const response = await fetch(`${server.info.url}/v1/usage-events/batch`, {
-    method: "POST",
-    headers: { ...headersOf(server), "idempotency-key": key },
-    body: usageBatchBody({ key, size: 1, accounts: 1 }),
-  });
-  await response.arrayBuffer();
-  return response.status !== 404;
 }
 
 function headersOf(server: ChildServer<BenchServerInfo>): Record<string, string> {
