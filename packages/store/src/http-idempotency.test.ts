@@ -190,6 +190,40 @@ for (const database of await testDatabases()) {
       assert.deepEqual(count(second), { reserved: 1, in_progress: 11 });
       assert.ok(second.some((one) => one.outcome === "reserved" && one.takenOver));
     });
+
+    test("concurrent requests are written together, and each gets its own row and answer back", async () => {
+      // Sizes on both sides of the grouped statement's body limit (16 KiB), in one burst.
+      const keys = Array.from({ length: 40 }, (_, index) => `k-group-${index}`);
+      const bodyOf = (index: number) => new Uint8Array(index % 5 === 0 ? 20_000 + index : index).fill(index);
+      const tokens = (await Promise.all(keys.map((key) => reserve(key, fingerprint(key))))).map(reserved);
+      const done = await Promise.all(
+        keys.map((key, index) =>
+          complete(key, tokens[index] as string, {
+            status: 200 + index,
+            headers: { "x-index": `${index}` },
+            body: bodyOf(index),
+          }),
+        ),
+      );
+      assert.deepEqual(
+        done,
+        keys.map(() => true),
+      );
+      const replays = await Promise.all(keys.map((key) => reserve(key, fingerprint(key), T0 + 1)));
+      for (const [index, replay] of replays.entries()) {
+        assert.deepEqual(replay, {
+          outcome: "replay",
+          response: { status: 200 + index, headers: { "x-index": `${index}` }, body: bodyOf(index) },
+        });
+      }
+      // A stale token among fresh ones changes only its own row: nothing.
+      const fresh = reserved(await reserve("k-group-fresh", fingerprint("f")));
+      const outcomes = await Promise.all([
+        complete("k-group-fresh", fresh, response("{}")),
+        complete("k-group-0", tokens[0] as string, response("late")),
+      ]);
+      assert.deepEqual(outcomes, [true, false]);
+    });
   });
 }
 

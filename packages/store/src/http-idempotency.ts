@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { HttpIdempotencyWrites } from "./http-idempotency-writes.ts";
 import type { SqlClient } from "./sql-client.ts";
 
 /** The longest `Idempotency-Key` and the longest scope, in characters. */
@@ -68,7 +69,8 @@ const RESERVE_ATTEMPTS_MAX = 4;
 /**
  * The rows behind the HTTP `Idempotency-Key` (table `http_idempotency_keys`). Every method is
  * one short statement (or a few, each atomic on its own): no transaction is held while the
- * request's handler runs. Times come from the caller, so a test clock moves them. Writes
+ * request's handler runs; the reservation's insert and the answer's update are grouped
+ * across concurrent requests (HttpIdempotencyWrites). Times come from the caller, so a test clock moves them. Writes
  * skip the fsync (`queryUnflushed`): a database crash may lose the last moments of rows,
  * and a retry then runs the route again, where the ledger's own copy of the key (written
  * durably with the operation) replays the first result.
@@ -83,7 +85,11 @@ const RESERVE_ATTEMPTS_MAX = 4;
  * }
  */
 export class HttpIdempotencyStore {
-  constructor(private readonly sql: SqlClient) {}
+  readonly #writes: HttpIdempotencyWrites;
+
+  constructor(private readonly sql: SqlClient) {
+    this.#writes = new HttpIdempotencyWrites(sql);
+  }
 
   /**
    * Claims `(scope, key)` for `request`, or says why not. A row past `expiresAt` counts as
@@ -108,24 +114,18 @@ export class HttpIdempotencyStore {
     const { scope, key, request, now } = input;
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const lockToken = randomUUID();
-      const inserted = await this.sql.queryUnflushed(
-        `insert into http_idempotency_keys (scope, idempotency_key, request_method, request_target,
-           request_body_sha256, state, lock_token, locked_until, created_at, expires_at)
-         values ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8, $9)
-         on conflict do nothing returning 1`,
-        [
-          scope,
-          key,
-          request.method,
-          request.target,
-          request.bodySha256,
-          lockToken,
-          input.lockedUntil,
-          now,
-          input.expiresAt,
-        ],
-      );
-      if (inserted.length === 1) return { outcome: "reserved", lockToken, takenOver: false };
+      const inserted = await this.#writes.insert({
+        scope,
+        key,
+        method: request.method,
+        target: request.target,
+        bodySha256: request.bodySha256,
+        lockToken,
+        lockedUntil: input.lockedUntil,
+        createdAt: now,
+        expiresAt: input.expiresAt,
+      });
+      if (inserted) return { outcome: "reserved", lockToken, takenOver: false };
 
       const [row] = await this.sql.query<KeyRow>(
         `select request_method, request_target, request_body_sha256, state, lock_token, locked_until,
@@ -184,23 +184,16 @@ export class HttpIdempotencyStore {
       throw new RangeError(`a stored response keeps at most ${RESPONSE_HEADERS_MAX} headers`);
     }
     if (!(input.expiresAt > input.now)) throw new RangeError("complete needs expiresAt after now");
-    const updated = await this.sql.queryUnflushed(
-      `update http_idempotency_keys set state = 'done', lock_token = null, locked_until = null,
-         response_status = $4, response_headers = $5, response_body = $6, completed_at = $7, expires_at = $8
-       where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $3
-       returning 1`,
-      [
-        input.scope,
-        input.key,
-        input.lockToken,
-        response.status,
-        JSON.stringify(response.headers),
-        Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength),
-        input.now,
-        input.expiresAt,
-      ],
-    );
-    return updated.length === 1;
+    return this.#writes.complete({
+      scope: input.scope,
+      key: input.key,
+      lockToken: input.lockToken,
+      status: response.status,
+      headers: response.headers,
+      body: response.body,
+      completedAt: input.now,
+      expiresAt: input.expiresAt,
+    });
   }
 
   /**

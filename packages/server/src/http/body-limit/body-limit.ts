@@ -37,16 +37,23 @@ export function requestBodyLimit(options: RequestBodyLimitOptions = {}): Middlew
 }
 
 function limiter(bytesMax: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: bytesMax,
-    onError: (c: Context) => {
-      throw new ApiError(
-        "request_too_large",
-        `The request body is over ${bytesMax} bytes, the most ${c.req.method} ${c.req.path} accepts. Send less (split a batch).`,
-        { bytesMax },
-      );
-    },
-  });
+  const tooLarge = (c: Context) => {
+    throw new ApiError(
+      "request_too_large",
+      `The request body is over ${bytesMax} bytes, the most ${c.req.method} ${c.req.path} accepts. Send less (split a batch).`,
+      { bytesMax },
+    );
+  };
+  const streamed = bodyLimit({ maxSize: bytesMax, onError: tooLarge });
+  return async function limit(c, next) {
+    // A declared length is checked here, from the header alone: Hono's bodyLimit would first
+    // ask for the body stream, which makes the Node adapter build a full web Request for
+    // every POST (a tenth of a charge's CPU). The server never reads past a Content-Length.
+    const declared = c.req.header("content-length");
+    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return streamed(c, next);
+    if (Number(declared) > bytesMax) return tooLarge(c);
+    return next();
+  };
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -305,6 +305,25 @@ for (const database of await testDatabases()) {
       assert.throws(() => idempotency({ store, lockMs: 10, retentionMs: 5 }), RangeError);
     });
 
+    test("a body with a Content-Length and the same body chunked are one request; a declared length over the limit is a 413", async () => {
+      const { app, calls } = buildApp({ store, requestBodyBytesMax: 64 });
+      const text = JSON.stringify({ amountMinor: "7", note: "é" });
+      const length = { "Content-Length": `${Buffer.byteLength(text)}` };
+      const declared = await send(app, post("/charges", "k-declared", text, length));
+      assert.equal(declared.response.status, 201);
+      // The handler parsed the body the middleware read and cached.
+      assert.deepEqual(json(declared.bytes).received, { amountMinor: "7", note: "é" });
+      const chunked = await send(app, post("/charges", "k-declared", text));
+      assert.equal(chunked.response.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(chunked.bytes, declared.bytes);
+      const tooLarge = await send(
+        app,
+        post("/charges", "k-declared-large", "x".repeat(65), { "Content-Length": "65" }),
+      );
+      assert.equal(tooLarge.response.status, 413);
+      assert.equal(calls("charges"), 1);
+    });
+
     test("GET passes through untouched: no key needed, nothing stored, the handler runs each time", async () => {
       const { app, calls } = buildApp({ store });
       const first = await app.request("/charges");

@@ -158,7 +158,11 @@ function idempotencyKeyOf(c: Context): string {
   return key;
 }
 
-/** Method, path with query string, and the SHA-256 of the raw body: what the key stands for. */
+/**
+ * Method, path with query string, and the SHA-256 of the body as text (UTF-8): what the key
+ * stands for. The text, not the raw bytes, because the text is what the handler parses: two
+ * bodies that decode alike (invalid UTF-8 becomes U+FFFD) are the same request to it.
+ */
 async function fingerprintOf(c: Context, bodyBytesMax: number): Promise<HttpRequestFingerprint> {
   const url = new URL(c.req.url);
   const target = url.pathname + url.search;
@@ -168,7 +172,7 @@ async function fingerprintOf(c: Context, bodyBytesMax: number): Promise<HttpRequ
       `The path and query string are over ${HTTP_REQUEST_TARGET_LENGTH_MAX} characters.`,
     );
   }
-  const body = await readRequestBody(c, bodyBytesMax);
+  const body = await readRequestText(c, bodyBytesMax);
   return { method: "POST", target, bodySha256: createHash("sha256").update(body).digest("hex") };
 }
 
@@ -194,21 +198,28 @@ function refuse(
 }
 
 /**
- * The raw body, read once under the limit and put back for the handler (Hono caches it, and
- * `c.req.raw` gets the same bytes), so `c.req.json()` still works downstream.
+ * The body as text, read once under the limit, where the handler finds it again:
+ * `c.req.json()` parses the text Hono cached. With a `Content-Length` (the usual case) the
+ * server reads the body straight from the socket; a chunked body is counted as it streams
+ * and put back as bytes.
  */
-async function readRequestBody(c: Context, bytesMax: number): Promise<Uint8Array> {
+async function readRequestText(c: Context, bytesMax: number): Promise<string> {
   const declared = c.req.header("content-length");
   const tooLarge = () =>
     new HTTPException(413, {
       message: `The request body is over ${bytesMax} bytes, the most a request with an Idempotency-Key may carry.`,
     });
-  if (declared !== undefined && Number(declared) > bytesMax) throw tooLarge();
+  if (declared !== undefined) {
+    if (Number(declared) > bytesMax) throw tooLarge();
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > bytesMax) throw tooLarge();
+    return text;
+  }
   const bytes = await readStream(c.req.raw.body, bytesMax);
   if (bytes === null) throw tooLarge();
   // Always a body, even empty: a Request whose body was read cannot be copied with none.
   c.req.raw = new Request(c.req.raw, { body: bytes });
-  return bytes;
+  return new TextDecoder().decode(bytes);
 }
 
 /** A body's bytes, or null when over the limit (the stream is then cancelled). */
