@@ -32,6 +32,8 @@ export async function openPostgresBench(options: {
   databaseUrl: string;
   config?: LedgerConfig;
   lanes?: number;
+  /** Serve balance reads from memory, as `tollgate serve` does (the ledger's `balanceCache`). */
+  balanceCache?: boolean;
 }): Promise<BenchDatabase> {
   const schema = `bench_${randomBytes(6).toString("hex")}`;
   const ledger = await Ledger.open({
@@ -39,6 +41,7 @@ export async function openPostgresBench(options: {
     schema,
     config: options.config ?? BENCH_CONFIG,
     ...(options.lanes ? { lanes: options.lanes } : {}),
+    ...(options.balanceCache ? { balanceCache: true } : {}),
   });
   const pools: SqlClient[] = [];
   return {

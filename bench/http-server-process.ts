@@ -29,7 +29,11 @@ const accounts = Number(process.argv[2]);
 if (!Number.isInteger(accounts) || accounts < 1)
   throw new Error(`accounts: expected a positive integer, got ${process.argv[2]}`);
 
-const database = await openPostgresBench({ databaseUrl: process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES });
+// Balance reads from memory, as `tollgate serve` serves them (TOLLGATE_BALANCE_CACHE, on by default).
+const database = await openPostgresBench({
+  databaseUrl: process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES,
+  balanceCache: true,
+});
 const { ledger } = database;
 await createAccounts(ledger, { count: accounts, concurrency: 16 });
 const meter = await openBenchMeter(ledger);

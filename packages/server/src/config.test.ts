@@ -55,7 +55,7 @@ test("bad variables are named", () => {
   }
 });
 
-test("operations: generous defaults; metrics and access logs on", () => {
+test("operations: generous defaults; metrics, access logs and the balance cache on", () => {
   const { operations } = loadServerConfig({}, cwd);
   assert.deepEqual(operations, {
     metrics: true,
@@ -63,6 +63,7 @@ test("operations: generous defaults; metrics and access logs on", () => {
     rateLimits: { secret: { ratePerSecond: 100, burst: 200 }, customer: { ratePerSecond: 20, burst: 40 } },
     bodyBytesMax: 1_048_576,
     batchBodyBytesMax: 4_194_304,
+    balanceCache: true,
   });
 });
 
@@ -75,6 +76,7 @@ test("operations variables: switches, rate limits (with or without a burst, or o
       TOLLGATE_RATE_LIMIT_CUSTOMER: "off",
       TOLLGATE_BODY_LIMIT_BYTES: "65536",
       TOLLGATE_BATCH_BODY_LIMIT_BYTES: "8388608",
+      TOLLGATE_BALANCE_CACHE: "off",
     },
     cwd,
   );
@@ -84,6 +86,7 @@ test("operations variables: switches, rate limits (with or without a burst, or o
     rateLimits: { secret: { ratePerSecond: 1000, burst: 5000 }, customer: null },
     bodyBytesMax: 65_536,
     batchBodyBytesMax: 8_388_608,
+    balanceCache: false,
   });
   // Without a burst, twice the rate (at least 1).
   const halfPerSecond = loadServerConfig({ TOLLGATE_RATE_LIMIT_CUSTOMER: "0.5" }, cwd).operations.rateLimits;
@@ -94,6 +97,7 @@ test("bad operations variables are named", () => {
   for (const [env, name] of [
     [{ TOLLGATE_METRICS: "maybe" }, "TOLLGATE_METRICS"],
     [{ TOLLGATE_ACCESS_LOG: "verbose" }, "TOLLGATE_ACCESS_LOG"],
+    [{ TOLLGATE_BALANCE_CACHE: "sometimes" }, "TOLLGATE_BALANCE_CACHE"],
     [{ TOLLGATE_RATE_LIMIT_SECRET: "0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
     [{ TOLLGATE_RATE_LIMIT_SECRET: "100,0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
     [{ TOLLGATE_RATE_LIMIT_CUSTOMER: "fast" }, "TOLLGATE_RATE_LIMIT_CUSTOMER"],

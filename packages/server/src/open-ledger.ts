@@ -24,13 +24,14 @@ export interface OpenedLedger {
  */
 export async function openLedger(
   config: ServerConfig,
-  options: StorageOpenOptions & { clock?: () => Date } = {},
+  options: StorageOpenOptions & { clock?: () => Date; balanceCache?: boolean } = {},
 ): Promise<OpenedLedger> {
   const release = await lockStorage(config, options);
   try {
     const ledger = await Ledger.open({
       ...ledgerOptionsOf(config),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.balanceCache ? { balanceCache: true } : {}),
     });
     return {
       ledger,

@@ -2,7 +2,7 @@ import { ConfigError } from "./config-error.ts";
 import { BODY_BYTES_MAX } from "./http/body-limit/body-limit.ts";
 import type { RateLimit } from "./http/rate-limit/token-buckets.ts";
 
-/** How the HTTP server is run: metrics, access logs, rate limits and body limits. */
+/** How the HTTP server is run: metrics, access logs, rate limits, body limits, the balance cache. */
 export interface OperationsConfig {
   /** Serve `/metrics` and count requests. */
   metrics: boolean;
@@ -14,6 +14,8 @@ export interface OperationsConfig {
   bodyBytesMax: number;
   /** The largest body of a batch endpoint (`POST /v1/usage-events/batch`). */
   batchBodyBytesMax: number;
+  /** Serve balance reads from memory, kept current by commits and notifications (Ledger's `balanceCache`). */
+  balanceCache: boolean;
 }
 
 /** Generous defaults: a limit that only a runaway client meets. */
@@ -26,6 +28,7 @@ export const DEFAULT_OPERATIONS_CONFIG: OperationsConfig = Object.freeze({
   }),
   bodyBytesMax: BODY_BYTES_MAX,
   batchBodyBytesMax: 4 * BODY_BYTES_MAX,
+  balanceCache: true,
 });
 
 /** The bounds of every limit a variable may set: a typo must not disable a limit. */
@@ -37,7 +40,8 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads TOLLGATE_METRICS, TOLLGATE_ACCESS_LOG, TOLLGATE_RATE_LIMIT_SECRET,
- * TOLLGATE_RATE_LIMIT_CUSTOMER, TOLLGATE_BODY_LIMIT_BYTES and TOLLGATE_BATCH_BODY_LIMIT_BYTES.
+ * TOLLGATE_RATE_LIMIT_CUSTOMER, TOLLGATE_BODY_LIMIT_BYTES, TOLLGATE_BATCH_BODY_LIMIT_BYTES and
+ * TOLLGATE_BALANCE_CACHE.
  * Throws a `ConfigError` naming the bad variable.
  *
  * @example
@@ -62,6 +66,7 @@ export function loadOperationsConfig(env: Environment): OperationsConfig {
     },
     bodyBytesMax,
     batchBodyBytesMax,
+    balanceCache: parseSwitch(env, "TOLLGATE_BALANCE_CACHE", defaults.balanceCache),
   };
 }
 

@@ -50,6 +50,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const logger = options.logger ?? createJsonLogger();
   const opened = await openLedger(config, {
     clock: options.clock,
+    // The server's balance reads come from memory (docs/concepts/ledger.md, "Balance reads").
+    balanceCache: config.operations.balanceCache,
     waitMs: options.storageWaitMs,
     onWait: (holder) => logger.warn("waiting for the data directory", { holder }),
   });

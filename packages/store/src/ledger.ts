@@ -15,6 +15,7 @@ import {
   type Unit,
 } from "@tollgate/core";
 import { AccountDirectory } from "./account-directory.ts";
+import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
@@ -23,7 +24,7 @@ import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
-import { type HistoryPage, readBalances, readHistory } from "./reads.ts";
+import { type HistoryPage, readBalanceState, readHistory, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { ensureUnits } from "./units.ts";
@@ -47,6 +48,13 @@ export interface LedgerOptions extends DatabaseOptions {
    * none or 0: no such events). See docs/concepts/webhooks.md.
    */
   lowBalanceThresholdsDefault?: Readonly<Record<string, bigint>>;
+  /**
+   * Serve `getBalances` from memory (BalanceCache), kept current by this ledger's own
+   * batches and the schema's `balances` notifications: on for `tollgate serve`, off by
+   * default (a script that writes through another ledger in the same process would have to
+   * wait for the notification). See docs/concepts/ledger.md, "Balance reads".
+   */
+  balanceCache?: BalanceCacheOptions | boolean;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -65,6 +73,7 @@ type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K
 export class Ledger {
   readonly #lanes: BatchLane[];
   readonly #holdAccounts = new Map<string, string>();
+  readonly #balanceCache: BalanceCache | null;
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
@@ -75,15 +84,27 @@ export class Ledger {
     readonly units: ReadonlyMap<string, Unit>,
     readonly schema: string,
     private readonly clock: () => Date,
-    options: { lanes: number; batchSizeMax: number; lowBalanceThresholdsDefault: ReadonlyMap<string, bigint> },
+    options: {
+      lanes: number;
+      batchSizeMax: number;
+      lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
+      balanceCache: BalanceCacheOptions | null;
+    },
   ) {
     const { lowBalanceThresholdsDefault } = options;
     this.lowBalanceThresholdsDefault = lowBalanceThresholdsDefault;
+    const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
+    this.#balanceCache = cache;
     const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
-    this.#lanes = Array.from(
-      { length: options.lanes },
-      () => new CommitLane((items) => sql.transaction((tx) => processBatch(tx, env(), items)), options.batchSizeMax),
-    );
+    const runBatch = async (items: BatchItem[]) => {
+      try {
+        return await sql.transaction((tx) => processBatch(tx, env(), items));
+      } finally {
+        // Before any caller of the batch gets its result: a read after a write sees the write.
+        cache?.evict(accountIdsOf(items));
+      }
+    };
+    this.#lanes = Array.from({ length: options.lanes }, () => new CommitLane(runBatch, options.batchSizeMax));
     this.accounts = new AccountDirectory(sql, { config, units, newId, clock });
   }
 
@@ -102,6 +123,7 @@ export class Ledger {
         lanes,
         batchSizeMax: options.batchSizeMax ?? 512,
         lowBalanceThresholdsDefault: thresholdsOf(options.lowBalanceThresholdsDefault ?? {}, units),
+        balanceCache: options.balanceCache ? (options.balanceCache === true ? {} : options.balanceCache) : null,
       });
     } catch (error) {
       await sql.close();
@@ -236,8 +258,13 @@ export class Ledger {
   async getBalances(ref: AccountRef, options: { unit?: string } = {}): Promise<BalanceView[] | null> {
     // The id alone (cached once seen): the read itself says whether the account exists.
     const accountId = await this.accounts.findId(ref);
-    const views = accountId && (await readBalances(this.sql, accountId, { ...options, now: this.clock() }));
-    if (!views) return null;
+    if (!accountId) return null;
+    const cache = this.#balanceCache;
+    const state = cache
+      ? await cache.read(accountId, () => readBalanceState(this.sql, accountId))
+      : await readBalanceState(this.sql, accountId, options);
+    if (!state) return null;
+    const views = viewBalances(state, this.clock(), options.unit);
     if (options.unit && views.length === 0 && this.units.has(options.unit)) {
       return [{ unit: options.unit, balanceMinor: 0n, heldMinor: 0n, availableMinor: 0n, debtMinor: 0n, lots: [] }];
     }
@@ -278,7 +305,16 @@ export class Ledger {
     return reconcile(this.sql, { now: this.clock() });
   }
 
+  /**
+   * Forgets what the balance cache holds for these accounts, after a change made outside the
+   * ledger's batches (the webhook threshold's zero balance row).
+   */
+  evictCachedBalances(accountIds: Iterable<string>): void {
+    this.#balanceCache?.evict(accountIds);
+  }
+
   async close(): Promise<void> {
+    await this.#balanceCache?.close();
     await this.sql.close();
   }
 
@@ -327,6 +363,16 @@ export class Ledger {
     for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 16777619);
     return this.#lanes[(hash >>> 0) % this.#lanes.length] as BatchLane;
   }
+}
+
+/** Every account a batch may change: its operations', usage events' and sweeps'. */
+function accountIdsOf(items: readonly BatchItem[]): string[] {
+  const ids: string[] = [];
+  for (const item of items) {
+    const accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    if (accountId !== null) ids.push(accountId);
+  }
+  return ids;
 }
 
 /** The deployment's default thresholds, each for a unit the ledger has, never negative. */

@@ -1,4 +1,11 @@
-import { type BalanceView, type TransactionKind, viewBalance } from "@tollgate/core";
+import {
+  type BalanceRow,
+  type BalanceView,
+  type Hold,
+  type Lot,
+  type TransactionKind,
+  viewBalance,
+} from "@tollgate/core";
 import type { HoldDbRow, LotDbRow } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import {
@@ -12,6 +19,13 @@ import {
   lotFromJson,
 } from "./state-json.ts";
 
+/** What a balance read starts from: the account's balance rows, live lots and active holds. */
+export interface AccountBalanceState {
+  balances: BalanceRow[];
+  lots: Lot[];
+  holds: Hold[];
+}
+
 /**
  * Every unit the account holds, or only `unit`, as a reader sees them at `now`; null when
  * there is no such customer account. One statement (one round trip): a balance read is the
@@ -22,6 +36,16 @@ export async function readBalances(
   accountId: string,
   options: { unit?: string; now: Date },
 ): Promise<BalanceView[] | null> {
+  const state = await readBalanceState(sql, accountId, options);
+  return state && viewBalances(state, options.now);
+}
+
+/** The rows behind `readBalances`, every unit or only `unit`; null when there is no such customer account. */
+export async function readBalanceState(
+  sql: SqlExecutor,
+  accountId: string,
+  options: { unit?: string } = {},
+): Promise<AccountBalanceState | null> {
   const json = (fields: string, from: string, order: string) =>
     `(select coalesce(json_agg(json_build_object(${fields}) order by ${order}), '[]') from ${from})`;
   const [row] = await sql.query<{
@@ -45,14 +69,22 @@ export async function readBalances(
     [accountId, options.unit ?? null],
   );
   if (!row?.found) return null;
-  const lots = row.lots.map(lotFromJson);
-  const holds = row.holds.map(holdFromJson);
-  return row.balances.map((balance) =>
+  return {
+    balances: row.balances.map(balanceFromJson),
+    lots: row.lots.map(lotFromJson),
+    holds: row.holds.map(holdFromJson),
+  };
+}
+
+/** The state as a reader sees it at `now` (expired lots and holds count as gone), every unit or only `unit`. */
+export function viewBalances(state: AccountBalanceState, now: Date, unit?: string): BalanceView[] {
+  const balances = unit === undefined ? state.balances : state.balances.filter((balance) => balance.unit === unit);
+  return balances.map((balance) =>
     viewBalance(
-      balanceFromJson(balance),
-      lots.filter((lot) => lot.unit === balance.unit),
-      holds.filter((hold) => hold.unit === balance.unit),
-      options.now,
+      balance,
+      state.lots.filter((lot) => lot.unit === balance.unit),
+      state.holds.filter((hold) => hold.unit === balance.unit),
+      now,
     ),
   );
 }

@@ -5,8 +5,9 @@ const RECONNECT_DELAY_MS = 500;
 
 /**
  * LISTEN on a connection of its own, taken from the pool and kept. If the connection is
- * lost, listens again on a new one and reports null: notifications sent meanwhile are gone,
- * so the listener must assume anything changed.
+ * lost, reports null at once and again once it listens on a new one: notifications sent
+ * meanwhile are gone, so the listener must assume anything changed (a cache drops all it
+ * holds, and again after the gap).
  */
 export async function listenWithReconnect(
   pool: pg.Pool,
@@ -23,6 +24,7 @@ export async function listenWithReconnect(
     next.on("error", () => {
       next.release(true);
       if (client === next) client = null;
+      if (!stopped) onMessage(null);
       if (!stopped) retry = setTimeout(reconnect, RECONNECT_DELAY_MS);
     });
     await next.query(`listen ${quotedChannel}`);

@@ -1,3 +1,4 @@
+import { BALANCES_CHANNEL } from "../persist-writes.ts";
 import type { SqlExecutor } from "../sql-client.ts";
 
 /** An account's `balance.low` threshold in one unit, and where the one that applies comes from. */
@@ -50,7 +51,10 @@ export async function setLowBalanceThreshold(
        on conflict (account_id, unit) do update set low_balance_threshold_minor = excluded.low_balance_threshold_minor
        returning 1)
      select exists (select 1 from account) as account_found, exists (select 1 from unit) as unit_found,
-       exists (select 1 from written) as written`,
+       exists (select 1 from written) as written,
+       -- A new zero balance row shows in the account's balances: caches of it must hear so.
+       (select count(pg_notify(current_schema() || '__${BALANCES_CHANNEL}', account_id)) from account
+         where exists (select 1 from written)) as notified`,
     [input.accountId, input.unit, thresholdMinor?.toString() ?? null, input.now.toISOString()],
   );
   if (!row?.account_found) return { code: "account_not_found" };

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { openTestLedger, testDatabases } from "@tollgate/store/testing";
+import { BalanceCache } from "./balance-cache.ts";
+import { Ledger } from "./ledger.ts";
+import type { AccountBalanceState } from "./reads.ts";
+
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+const EMPTY: AccountBalanceState = { balances: [], lots: [], holds: [] };
+
+/** Polls until `read` returns `expected` or the deadline passes; returns the last value. */
+async function eventually<T>(read: () => Promise<T>, expected: T, deadlineMs = 3_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let value = await read();
+  while (value !== expected && Date.now() < until) {
+    await sleep(10);
+    value = await read();
+  }
+  return value;
+}
+
+for (const database of await testDatabases()) {
+  describe(`balance cache on ${database.name}`, () => {
+    let nowMs = T0;
+    let ledger: Awaited<ReturnType<typeof openTestLedger>>;
+    before(async () => {
+      ledger = await openTestLedger(database, { balanceCache: true, clock: () => new Date(nowMs) });
+    });
+    after(() => ledger.dispose());
+
+    const user = (externalId: string) => ({ type: "user" as const, externalId });
+    const available = async (externalId: string) =>
+      (await ledger.getBalances(user(externalId)))?.[0]?.availableMinor ?? null;
+    /** Reads until the cache's LISTEN is in place, so later reads are served from memory. */
+    const warm = async (externalId: string) => {
+      await eventually(async () => {
+        await ledger.getBalances(user(externalId));
+        return (await ledger.getBalances(user(externalId))) !== null;
+      }, true);
+      await sleep(50);
+    };
+
+    test("a read after a write through the same ledger sees the write, every time", async () => {
+      await ledger.grant({ account: user("a"), amountMinor: 1_000n, source: "promo", idempotencyKey: "g-a" });
+      await warm("a");
+      for (let index = 1; index <= 20; index++) {
+        await ledger.charge({ account: user("a"), amountMinor: 7n, idempotencyKey: `c-a-${index}` });
+        assert.equal(await available("a"), 1_000n - 7n * BigInt(index));
+      }
+      const hold = await ledger.authorize({ account: user("a"), amountMinor: 100n, idempotencyKey: "h-a" });
+      assert.ok(hold.ok);
+      assert.equal(await available("a"), 1_000n - 140n - 100n);
+      await ledger.release({ holdId: hold.value.holdId, idempotencyKey: "h-a-release" });
+      assert.equal(await available("a"), 1_000n - 140n);
+    });
+
+    test("expiry needs no write: a cached lot stops counting when the clock passes its expiry", async () => {
+      const expiresAt = new Date(nowMs + 60_000);
+      await ledger.grant({ account: user("e"), amountMinor: 50n, source: "promo", expiresAt, idempotencyKey: "g-e" });
+      await warm("e");
+      assert.equal(await available("e"), 50n);
+      nowMs += 60_000;
+      assert.equal(await available("e"), 0n);
+      nowMs = T0;
+    });
+
+    test("a change committed elsewhere evicts the entry by its notification", async () => {
+      await ledger.grant({ account: user("n"), amountMinor: 10n, source: "promo", idempotencyKey: "g-n" });
+      await warm("n");
+      assert.equal(await available("n"), 10n);
+      // Another writer, as another instance's batch would: the row changes, then the notification.
+      const accountId = (await ledger.accounts.findId(user("n"))) as string;
+      await ledger.sql.query("update balances set balance_minor = 3 where account_id = $1", [accountId]);
+      await ledger.sql.query("update lots set remaining_minor = 3 where account_id = $1", [accountId]);
+      assert.equal(await available("n"), 10n, "no notification yet: the entry is still served");
+      await ledger.sql.query("select pg_notify(current_schema() || '__balances', $1)", [accountId]);
+      assert.equal(await eventually(() => available("n"), 3n), 3n);
+    });
+
+    if (database.databaseUrl) {
+      test("a charge through another ledger (another instance) reaches this one's reads", async () => {
+        await ledger.grant({ account: user("x"), amountMinor: 500n, source: "promo", idempotencyKey: "g-x" });
+        await warm("x");
+        const other = await Ledger.open({ databaseUrl: database.databaseUrl, schema: ledger.schema, migrate: false });
+        try {
+          for (let index = 1; index <= 5; index++) {
+            await other.charge({ account: user("x"), amountMinor: 10n, idempotencyKey: `c-x-${index}` });
+            const expected = 500n - 10n * BigInt(index);
+            assert.equal(await eventually(() => available("x"), expected), expected);
+          }
+        } finally {
+          await other.close();
+        }
+      });
+    }
+  });
+}
+
+describe("balance cache entries", () => {
+  /** A cache whose LISTEN never reports anything, on a clock the test moves. */
+  function cacheOn(options: { entriesMax?: number; maxAgeMs?: number } = {}) {
+    let nowMs = 0;
+    const sql = { listen: async () => async () => {} } as unknown as ConstructorParameters<typeof BalanceCache>[0];
+    const cache = new BalanceCache(sql, options, () => nowMs);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return EMPTY;
+    };
+    return {
+      cache,
+      load,
+      loads: () => loads,
+      advanceMs: (ms: number) => {
+        nowMs += ms;
+      },
+    };
+  }
+  const live = async (cache: BalanceCache) => {
+    await cache.read("warm-up", async () => null);
+    await sleep(0);
+  };
+
+  test("a hit costs no load; an eviction, the maximum age and the size limit each cost one", async () => {
+    const { cache, load, loads, advanceMs } = cacheOn({ entriesMax: 2, maxAgeMs: 1_000 });
+    await live(cache);
+    await cache.read("a", load);
+    await cache.read("a", load);
+    assert.equal(loads(), 1);
+    cache.evict(["a"]);
+    await cache.read("a", load);
+    assert.equal(loads(), 2);
+    advanceMs(1_000);
+    await cache.read("a", load);
+    assert.equal(loads(), 3);
+    await cache.read("b", load);
+    await cache.read("c", load); // over two entries: "a", the oldest filled, goes
+    assert.equal(cache.size, 2);
+    await cache.read("a", load);
+    assert.equal(loads(), 6);
+    await cache.close();
+  });
+
+  test("a load that an eviction overtakes is returned but not kept; null is never kept", async () => {
+    const { cache, load, loads } = cacheOn();
+    await live(cache);
+    let finish: (state: AccountBalanceState) => void = () => {};
+    const slow = cache.read("a", () => new Promise((resolve) => (finish = resolve)));
+    cache.evict(["a"]);
+    const stale = { ...EMPTY, balances: [] };
+    finish(stale);
+    assert.equal(await slow, stale);
+    await cache.read("a", load);
+    assert.equal(loads(), 1, "the overtaken load was not kept");
+    assert.equal(await cache.read("missing", async () => null), null);
+    assert.equal(cache.size, 1);
+    await cache.close();
+  });
+
+  test("until the LISTEN is in place every read loads; bad options are refused", async () => {
+    const { cache, load, loads } = cacheOn();
+    await Promise.all([cache.read("a", load), cache.read("a", load)]);
+    assert.equal(loads(), 2);
+    await cache.close();
+    assert.throws(() => cacheOn({ entriesMax: 0 }), RangeError);
+    assert.throws(() => cacheOn({ maxAgeMs: 1.5 }), RangeError);
+  });
+});
