@@ -1,5 +1,5 @@
-import { Agent, get } from "node:http";
 import { watchHttpCpu } from "./http-cpu.ts";
+import { HttpGetConnections } from "./http-get-connections.ts";
 import type { HttpOutcome } from "./http-outcome.ts";
 import type { RunTiming } from "./measure.ts";
 
@@ -27,16 +27,20 @@ export interface PacedLoadOptions {
  * concurrency for part of every second. A warm-up run, dropped, then the measured one.
  */
 export async function runPacedLoad(options: PacedLoadOptions): Promise<HttpOutcome> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.connectionsMax });
+  const connections = new HttpGetConnections(options.url, options.headers, options.connectionsMax);
   try {
-    if (options.timing.warmupMs > 0) await runPaced(options, agent, options.timing.warmupMs);
-    return await runPaced(options, agent, options.timing.durationMs);
+    if (options.timing.warmupMs > 0) await runPaced(options, connections, options.timing.warmupMs);
+    return await runPaced(options, connections, options.timing.durationMs);
   } finally {
-    agent.destroy();
+    connections.close();
   }
 }
 
-function runPaced(options: PacedLoadOptions, agent: Agent, durationMs: number): Promise<HttpOutcome> {
+function runPaced(
+  options: PacedLoadOptions,
+  connections: HttpGetConnections,
+  durationMs: number,
+): Promise<HttpOutcome> {
   const total = Math.max(1, Math.round((options.ratePerSecond * durationMs) / 1000));
   const latenciesMs: number[] = [];
   let non2xx = 0;
@@ -54,21 +58,10 @@ function runPaced(options: PacedLoadOptions, agent: Agent, durationMs: number): 
     };
     const send = (sequence: number) => {
       const began = performance.now();
-      const request = get(
-        `${options.url}${options.path(sequence)}`,
-        { agent, headers: options.headers },
-        (response) => {
-          response.resume();
-          response.on("end", () => {
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) latenciesMs.push(performance.now() - began);
-            else non2xx++;
-            onSettled();
-          });
-        },
-      );
-      request.on("error", () => {
-        errors++;
+      void connections.get(options.path(sequence)).then((answer) => {
+        if (answer === null) errors++;
+        else if (answer.status >= 200 && answer.status < 300) latenciesMs.push(performance.now() - began);
+        else non2xx++;
         onSettled();
       });
     };
