@@ -74,6 +74,8 @@ for (const database of await testDatabases()) {
       await ledger.sql.query("update balances set balance_minor = 3 where account_id = $1", [accountId]);
       await ledger.sql.query("update lots set remaining_minor = 3 where account_id = $1", [accountId]);
       assert.equal(await available("n"), 10n, "no notification yet: the entry is still served");
+      const fresh = await ledger.getBalances(user("n"), { fresh: true });
+      assert.equal(fresh?.[0]?.availableMinor, 3n, "a fresh read goes to the database");
       await ledger.sql.query("select pg_notify(current_schema() || '__balances', $1)", [accountId]);
       assert.equal(await eventually(() => available("n"), 3n), 3n);
     });

@@ -254,12 +254,16 @@ export class Ledger {
     return rows.length === 1;
   }
 
-  /** Balances per unit (or one unit) as of now; null if the account does not exist. */
-  async getBalances(ref: AccountRef, options: { unit?: string } = {}): Promise<BalanceView[] | null> {
+  /**
+   * Balances per unit (or one unit) as of now; null if the account does not exist. `fresh`
+   * reads the database even with the balance cache on: what a reader woken by a `balances`
+   * notification needs, since its own notification may arrive before the cache's.
+   */
+  async getBalances(ref: AccountRef, options: { unit?: string; fresh?: boolean } = {}): Promise<BalanceView[] | null> {
     // The id alone (cached once seen): the read itself says whether the account exists.
     const accountId = await this.accounts.findId(ref);
     if (!accountId) return null;
-    const cache = this.#balanceCache;
+    const cache = options.fresh ? null : this.#balanceCache;
     const state = cache
       ? await cache.read(accountId, () => readBalanceState(this.sql, accountId))
       : await readBalanceState(this.sql, accountId, options);

@@ -32,8 +32,10 @@ export function balanceStreamRoutes(
   deps: { ledger: Ledger; balanceEvents: BalanceEvents },
 ): void {
   const { ledger, balanceEvents } = deps;
+  // Fresh from the database: a change's notification can reach this stream before it reaches
+  // the balance cache, which would still answer with the balance from before the change.
   const balancesOf = async (accountId: string) =>
-    ((await ledger.getBalances({ accountId })) ?? []).map((view) => balanceJson(ledger, view));
+    ((await ledger.getBalances({ accountId }, { fresh: true })) ?? []).map((view) => balanceJson(ledger, view));
 
   app.openapi(events, async (c) => {
     const { accountId } = await findAccountInScope(ledger, c, c.req.valid("param").account);
