@@ -70,7 +70,8 @@ const RESERVE_ATTEMPTS_MAX = 4;
  * The rows behind the HTTP `Idempotency-Key` (table `http_idempotency_keys`). Every method is
  * one short statement (or a few, each atomic on its own): no transaction is held while the
  * request's handler runs; the reservation's insert and the answer's update are grouped
- * across concurrent requests (HttpIdempotencyWrites). Times come from the caller, so a test clock moves them. Writes
+ * across concurrent requests (HttpIdempotencyWrites). Times come from the caller, so a test
+ * clock moves them. Writes
  * skip the fsync (`queryUnflushed`): a database crash may lose the last moments of rows,
  * and a retry then runs the route again, where the ledger's own copy of the key (written
  * durably with the operation) replays the first result.

@@ -309,14 +309,6 @@ export class Ledger {
     return reconcile(this.sql, { now: this.clock() });
   }
 
-  /**
-   * Forgets what the balance cache holds for these accounts, after a change made outside the
-   * ledger's batches (the webhook threshold's zero balance row).
-   */
-  evictCachedBalances(accountIds: Iterable<string>): void {
-    this.#balanceCache?.evict(accountIds);
-  }
-
   async close(): Promise<void> {
     await this.#balanceCache?.close();
     await this.sql.close();
