@@ -71,10 +71,9 @@ const RESERVE_ATTEMPTS_MAX = 4;
  * one short statement (or a few, each atomic on its own): no transaction is held while the
  * request's handler runs; the reservation's insert and the answer's update are grouped
  * across concurrent requests (HttpIdempotencyWrites). Times come from the caller, so a test
- * clock moves them. Writes
- * skip the fsync (`queryUnflushed`): a database crash may lose the last moments of rows,
- * and a retry then runs the route again, where the ledger's own copy of the key (written
- * durably with the operation) replays the first result.
+ * clock moves them. Writes skip the fsync (`queryUnflushed`): a database crash may lose the
+ * last moments of rows, and a retry then runs the route again, where the ledger's own copy of
+ * the key (written durably with the operation) replays the first result.
  *
  * @example
  * const store = new HttpIdempotencyStore(ledger.sql);
