@@ -86,15 +86,19 @@ for (const database of await testDatabases()) {
 const HTTP_FIGURES = [
   "hello_world_per_s",
   "ledger_direct_charges_per_s",
+  "charges_floor_per_s",
+  "batch_floor_events_per_s",
   "charges_per_s",
   "charges_p50_ms",
   "charges_p99_ms",
   "charges.vs_hello_world",
   "charges.vs_ledger_direct",
+  "charges.vs_floor",
   "balance_read_rate",
   "balance_read_p50_ms",
   "balance_read_p99_ms",
   "batch_events_per_s",
+  "batch_events.vs_floor",
 ];
 
 /** Two server processes, a few hundred requests each way, 10-event batches. */

@@ -42,8 +42,32 @@ create table if not exists floor_entries (
 );
 create index if not exists floor_entries_account on floor_entries (account_id, entry_id);`;
 
-const LOCK_SQL = `select account_id from naive_balances where account_id = any($1::text[])
+export const FLOOR_LOCK_SQL = `select account_id from naive_balances where account_id = any($1::text[])
   order by account_id for no key update`;
+
+/**
+ * The `ledger_rows` design's writes before its entries, as CTEs: a batch's debits per account
+ * ($1 account ids, $2 amounts, $3 keys, one element per charge), its balances and lots, and
+ * a transaction per charge (`transactions`: id, account, amount).
+ */
+export const LEDGER_ROWS_CTES = `
+debits as (select account_id, sum(amount_minor) as amount_minor
+           from unnest($1::text[], $2::bigint[]) as u(account_id, amount_minor) group by account_id),
+balances as (update naive_balances b set balance_minor = b.balance_minor - d.amount_minor
+             from debits d where b.account_id = d.account_id returning b.account_id, b.balance_minor),
+lots as (update floor_lots l set remaining_minor = l.remaining_minor - d.amount_minor
+         from debits d where l.account_id = d.account_id returning l.lot_id),
+transactions as (insert into floor_transactions (account_id, idempotency_key, amount_minor, result)
+                 select account_id, key, amount_minor, '{"ok":true}'
+                 from unnest($1::text[], $2::bigint[], $3::text[]) as u(account_id, amount_minor, key)
+                 returning transaction_id, account_id, amount_minor)`;
+
+/** The `ledger_rows` design's two entries per charge, after `LEDGER_ROWS_CTES`. */
+export const LEDGER_ROWS_ENTRIES = `
+insert into floor_entries (transaction_id, account_id, amount_minor, balance_after_minor)
+select t.transaction_id, t.account_id, -t.amount_minor, b.balance_minor
+from transactions t join balances b using (account_id)
+union all select transaction_id, 'system:consumption', amount_minor, null from transactions`;
 
 const STATEMENTS: Record<FloorDesign, string> = {
   grouped_naive: `
@@ -53,21 +77,7 @@ debited as (update naive_balances b set balance_minor = b.balance_minor - d.amou
             from debits d where b.account_id = d.account_id returning b.account_id)
 insert into naive_entries (account_id, amount_minor)
 select account_id, -amount_minor from unnest($1::text[], $2::bigint[]) as u(account_id, amount_minor)`,
-  ledger_rows: `
-with debits as (select account_id, sum(amount_minor) as amount_minor
-                from unnest($1::text[], $2::bigint[]) as u(account_id, amount_minor) group by account_id),
-balances as (update naive_balances b set balance_minor = b.balance_minor - d.amount_minor
-             from debits d where b.account_id = d.account_id returning b.account_id, b.balance_minor),
-lots as (update floor_lots l set remaining_minor = l.remaining_minor - d.amount_minor
-         from debits d where l.account_id = d.account_id returning l.lot_id),
-transactions as (insert into floor_transactions (account_id, idempotency_key, amount_minor, result)
-                 select account_id, key, amount_minor, '{"ok":true}'
-                 from unnest($1::text[], $2::bigint[], $3::text[]) as u(account_id, amount_minor, key)
-                 returning transaction_id, account_id, amount_minor)
-insert into floor_entries (transaction_id, account_id, amount_minor, balance_after_minor)
-select t.transaction_id, t.account_id, -t.amount_minor, b.balance_minor
-from transactions t join balances b using (account_id)
-union all select transaction_id, 'system:consumption', amount_minor, null from transactions`,
+  ledger_rows: `with ${LEDGER_ROWS_CTES} ${LEDGER_ROWS_ENTRIES}`,
 };
 
 /** Creates the floor's tables and a lot for each naive account. */
@@ -92,7 +102,7 @@ export function runFloorCharges(
       new CommitLane<{ accountId: string; key: string }, true>(async (charges) => {
         const accountIds = charges.map((charge) => charge.accountId);
         await pool.transaction(async (tx) => {
-          await tx.query(LOCK_SQL, [[...new Set(accountIds)].sort()]);
+          await tx.query(FLOOR_LOCK_SQL, [[...new Set(accountIds)].sort()]);
           const params: unknown[] = [accountIds, charges.map(() => "1")];
           if (design === "ledger_rows") params.push(charges.map((charge) => charge.key));
           await tx.query(STATEMENTS[design], params);

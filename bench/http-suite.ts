@@ -1,4 +1,5 @@
 import { openPostgresBench } from "./bench-database.ts";
+import { runFloorCharges, setUpFloor } from "./group-commit-floor.ts";
 import { type ChildServer, startChildServer } from "./http-child-process.ts";
 import { runClosedLoad } from "./http-closed-load.ts";
 import { httpCpuFields } from "./http-cpu.ts";
@@ -8,7 +9,9 @@ import { type BatchTally, balancePath, batchRequest, chargeRequest } from "./htt
 import type { BenchServerInfo } from "./http-server-process.ts";
 import { createAccounts, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunTiming } from "./measure.ts";
+import { setUpNaive } from "./naive-baseline.ts";
 import { type FigureSink, progress } from "./report.ts";
+import { runUsageBatchFloor, setUpUsageBatchFloor } from "./usage-batch-floor.ts";
 
 /** Requests without a 2xx, or batch items refused, above this share: the run measured errors, not work. */
 const FAILURE_SHARE_MAX = 0.001;
@@ -43,6 +46,7 @@ export async function runHttpSuite(
   const out: Output = { sink: options.sink, log: (message) => (options.log ?? progress)(`http: ${message}`) };
   const ceiling = await measureCeiling(settings, out);
   const ledgerDirect = await measureLedgerDirect(settings, options.databaseUrl, out);
+  const floors = await measureFloors(settings, options.databaseUrl, out);
   out.log(`starting the server, ${settings.accounts} accounts`);
   const server = await startChildServer<BenchServerInfo>("./http-server-process.ts", {
     args: [String(settings.accounts)],
@@ -52,8 +56,10 @@ export async function runHttpSuite(
     const charges = await measureCharges(server, settings, out);
     figure(out, "charges.vs_hello_world", charges / ceiling, "x", {});
     figure(out, "charges.vs_ledger_direct", charges / ledgerDirect, "x", {});
+    figure(out, "charges.vs_floor", charges / floors.charges, "x", {});
     await measureBalanceReads(server, settings, out);
-    await measureBatch(server, settings, out);
+    const batch = await measureBatch(server, settings, out);
+    figure(out, "batch_events.vs_floor", batch / floors.batch, "x", {});
   } finally {
     await server.stop();
   }
@@ -96,6 +102,51 @@ async function measureLedgerDirect(settings: HttpSettings, databaseUrl: string, 
       failures: outcome.failures,
     });
     return rate;
+  } finally {
+    await database.dispose();
+  }
+}
+
+/**
+ * What no design could beat on this machine, as the charges and the batch are sent, with no
+ * HTTP, pricing or rules: the fewest double-entry rows per charge, group-committed as the
+ * ledger commits (group-commit-floor.ts, `ledger_rows`, as many callers as connections), and
+ * for the batch the same rows plus each event's usage row, one transaction per batch
+ * (usage-batch-floor.ts).
+ */
+async function measureFloors(settings: HttpSettings, databaseUrl: string, out: Output) {
+  const { accounts, connections, timing } = settings;
+  const batch = settings.batch;
+  const database = await openPostgresBench({ databaseUrl });
+  try {
+    const pool = await database.openPool(connections);
+    await setUpNaive(pool, { accounts });
+    await setUpFloor(pool);
+    await setUpUsageBatchFloor(pool);
+    out.log(`ceiling: the fewest rows a charge writes, ${connections} callers, no HTTP`);
+    const chargeOutcome = await runFloorCharges(pool, {
+      design: "ledger_rows",
+      accounts,
+      concurrency: connections,
+      timing,
+      label: "http-floor",
+    });
+    const charges = perSecond(chargeOutcome);
+    figure(out, "charges_floor_per_s", charges, "charges/s", { connections, accounts });
+    out.log(`ceiling: the fewest rows a batch of ${batch.size} charged events writes, ${batch.connections} callers`);
+    const batchOutcome = await runUsageBatchFloor(pool, {
+      accounts,
+      size: batch.size,
+      concurrency: batch.connections,
+      timing: batch.timing,
+    });
+    const events = (batchOutcome.operations * batch.size * 1000) / batchOutcome.windowMs;
+    figure(out, "batch_floor_events_per_s", events, "events/s", {
+      connections: batch.connections,
+      batch_size: batch.size,
+      accounts,
+    });
+    return { charges, batch: events };
   } finally {
     await database.dispose();
   }
@@ -163,7 +214,9 @@ async function measureBatch(server: ChildServer<BenchServerInfo>, settings: Http
     throw new Error(`batch: ${tally.failed} of ${tally.ok + tally.failed} events failed (first: ${tally.firstError})`);
   }
   const extra = { connections, batch_size: size, failed_events: tally.failed };
-  run(out, "batch_events_per_s", (tally.ok * 1000) / outcome.windowMs, "events/s", outcome, extra);
+  const rate = (tally.ok * 1000) / outcome.windowMs;
+  run(out, "batch_events_per_s", rate, "events/s", outcome, extra);
+  return rate;
 }
 
 function headersOf(server: ChildServer<BenchServerInfo>): Record<string, string> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
-import { BalanceCache } from "./balance-cache.ts";
+import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { Ledger } from "./ledger.ts";
 import type { AccountBalanceState } from "./reads.ts";
 
@@ -101,10 +101,10 @@ for (const database of await testDatabases()) {
 
 describe("balance cache entries", () => {
   /** A cache whose LISTEN never reports anything, on a clock the test moves. */
-  function cacheOn(options: { entriesMax?: number; maxAgeMs?: number } = {}) {
+  function cacheOn(options: BalanceCacheOptions = {}, random = () => 0) {
     let nowMs = 0;
     const sql = { listen: async () => async () => {} } as unknown as ConstructorParameters<typeof BalanceCache>[0];
-    const cache = new BalanceCache(sql, options, () => nowMs);
+    const cache = new BalanceCache(sql, options, () => nowMs, random);
     let loads = 0;
     const load = async () => {
       loads++;
@@ -160,6 +160,38 @@ describe("balance cache entries", () => {
     await cache.close();
   });
 
+  test("a read near the maximum age is answered from memory and reloads the entry once, in the background", async () => {
+    // Each entry's refresh point is drawn between 600 and 1,000 ms: 0.5 puts it at 800.
+    const { cache, advanceMs } = cacheOn({ maxAgeMs: 1_000, refreshAfterMs: 600 }, () => 0.5);
+    await live(cache);
+    const pending: Array<(state: AccountBalanceState) => void> = [];
+    const load = () => new Promise<AccountBalanceState>((resolve) => pending.push(resolve));
+    const state = (): AccountBalanceState => ({ ...EMPTY, balances: [] });
+    const [a, b, c, d] = [state(), state(), state(), state()];
+    const first = cache.read("x", load);
+    pending[0]?.(a);
+    assert.equal(await first, a);
+    advanceMs(800);
+    assert.equal(await cache.read("x", load), a, "answered from memory");
+    assert.equal(await cache.read("x", load), a);
+    assert.equal(pending.length, 2, "one reload at a time");
+    pending[1]?.(b);
+    await sleep(0);
+    advanceMs(799);
+    assert.equal(await cache.read("x", load), b, "the reload renewed the entry");
+    assert.equal(pending.length, 2);
+    advanceMs(1);
+    assert.equal(await cache.read("x", load), b);
+    cache.evict(["x"]);
+    pending[2]?.(c);
+    await sleep(0);
+    const after = cache.read("x", load);
+    assert.equal(pending.length, 4, "the reload an eviction overtook was not kept: a miss");
+    pending[3]?.(d);
+    assert.equal(await after, d);
+    await cache.close();
+  });
+
   test("until the LISTEN is in place every read loads; bad options are refused", async () => {
     const { cache, load, loads } = cacheOn();
     await Promise.all([cache.read("a", load), cache.read("a", load)]);
@@ -167,5 +199,6 @@ describe("balance cache entries", () => {
     await cache.close();
     assert.throws(() => cacheOn({ entriesMax: 0 }), RangeError);
     assert.throws(() => cacheOn({ maxAgeMs: 1.5 }), RangeError);
+    assert.throws(() => cacheOn({ refreshAfterMs: 0 }), RangeError);
   });
 });

@@ -11,11 +11,23 @@ export interface BalanceCacheOptions {
    * ever lost (the LISTEN connection dropped before the drop was noticed). Default 5 s.
    */
   maxAgeMs?: number;
+  /**
+   * The earliest age at which a read, still answered from memory, reloads its entry in the
+   * background, so an account read often never misses for age. Each entry picks its own point
+   * between this and `maxAgeMs` at random: entries filled together (a restart, a notification
+   * loss) are reloaded spread out, not in one wave that would hold up every read. Default
+   * half of `maxAgeMs`.
+   */
+  refreshAfterMs?: number;
 }
 
 interface Filled {
   state: AccountBalanceState;
   filledAtMs: number;
+  /** The age at which a read reloads it in the background. */
+  refreshAtAgeMs: number;
+  /** The token of the background reload in flight, if any. */
+  refreshing?: symbol;
 }
 
 /** A read in flight: its result is kept only if nothing changed the account meanwhile. */
@@ -32,11 +44,14 @@ interface Filling {
  *   gets its result (so a read after a write on this instance sees the write);
  * - by the schema's `balances` notifications, for batches committed anywhere (other
  *   instances, the CLI), and all at once when notifications may have been missed;
- * - after `maxAgeMs` in any case.
+ * - after `maxAgeMs` in any case; a read of an entry past its refresh point (between
+ *   `refreshAfterMs` and `maxAgeMs`) reloads it in the background first, so a busy account is
+ *   renewed before it expires.
  *
  * A read that misses loads from the database and keeps the result only if no eviction of the
- * account happened while it loaded: a stale snapshot is never kept. Until the LISTEN is in
- * place, every read goes to the database.
+ * account happened while it loaded: a stale snapshot is never kept. A background reload keeps
+ * its result on the same condition. Until the LISTEN is in place, every read goes to the
+ * database.
  *
  * @example
  * const cache = new BalanceCache(ledger.sql);
@@ -46,6 +61,7 @@ export class BalanceCache {
   readonly #entries = new Map<string, Filled | Filling>();
   readonly #entriesMax: number;
   readonly #maxAgeMs: number;
+  readonly #refreshAfterMs: number;
   #listening: Promise<void> | null = null;
   #stopListening: (() => Promise<void>) | null = null;
   #live = false;
@@ -55,9 +71,11 @@ export class BalanceCache {
     private readonly sql: SqlClient,
     options: BalanceCacheOptions = {},
     private readonly nowMs: () => number = () => performance.now(),
+    private readonly random: () => number = Math.random,
   ) {
     this.#entriesMax = positiveInteger(options.entriesMax ?? 100_000, "entriesMax");
     this.#maxAgeMs = positiveInteger(options.maxAgeMs ?? 5_000, "maxAgeMs");
+    this.#refreshAfterMs = positiveInteger(options.refreshAfterMs ?? Math.ceil(this.#maxAgeMs / 2), "refreshAfterMs");
   }
 
   /** The account's state from memory, else from `load` (kept if still current); null is never kept. */
@@ -67,22 +85,22 @@ export class BalanceCache {
       return load();
     }
     const entry = this.#entries.get(accountId);
-    if (entry && "state" in entry && this.nowMs() - entry.filledAtMs < this.#maxAgeMs) return entry.state;
+    if (entry && "state" in entry) {
+      const ageMs = this.nowMs() - entry.filledAtMs;
+      if (ageMs < this.#maxAgeMs) {
+        if (ageMs >= entry.refreshAtAgeMs && !entry.refreshing) this.#refresh(accountId, entry, load);
+        return entry.state;
+      }
+    }
     const token = Symbol(accountId);
-    // Re-inserted, so the Map's order stays the order of filling: the first key is the oldest.
-    this.#entries.delete(accountId);
-    this.#entries.set(accountId, { token });
-    if (this.#entries.size > this.#entriesMax) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#put(accountId, { token });
     let state: AccountBalanceState | null = null;
     try {
       state = await load();
       return state;
     } finally {
       const current = this.#entries.get(accountId);
-      if (current && "token" in current && current.token === token) {
-        if (state === null) this.#entries.delete(accountId);
-        else this.#entries.set(accountId, { state, filledAtMs: this.nowMs() });
-      }
+      if (current && "token" in current && current.token === token) this.#keep(accountId, state);
     }
   }
 
@@ -106,6 +124,37 @@ export class BalanceCache {
     this.clear();
     await this.#listening?.catch(() => {});
     await this.#stopListening?.();
+  }
+
+  /** Reloads a filled entry in the background; the result replaces it only if nothing evicted it meanwhile. */
+  #refresh(accountId: string, entry: Filled, load: () => Promise<AccountBalanceState | null>): void {
+    const token = Symbol(accountId);
+    entry.refreshing = token;
+    const current = () => this.#entries.get(accountId) === entry && entry.refreshing === token;
+    load().then(
+      (state) => {
+        if (current()) this.#keep(accountId, state);
+      },
+      () => {
+        // The entry is served until it expires; a later read tries again.
+        if (current()) entry.refreshing = undefined;
+      },
+    );
+  }
+
+  #keep(accountId: string, state: AccountBalanceState | null): void {
+    if (state === null) this.#entries.delete(accountId);
+    else {
+      const refreshAtAgeMs = this.#refreshAfterMs + this.random() * (this.#maxAgeMs - this.#refreshAfterMs);
+      this.#put(accountId, { state, filledAtMs: this.nowMs(), refreshAtAgeMs });
+    }
+  }
+
+  /** Re-inserted, so the Map's order stays the order of filling: the first key is the oldest. */
+  #put(accountId: string, entry: Filled | Filling): void {
+    this.#entries.delete(accountId);
+    this.#entries.set(accountId, entry);
+    if (this.#entries.size > this.#entriesMax) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 
   /** Starts listening once; reads are served from memory only once the LISTEN is in place. */
