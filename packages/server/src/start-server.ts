@@ -11,6 +11,7 @@ import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
 import { stopAccepting } from "./stop-accepting.ts";
 import { startWebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
+import { startWebhookPurger } from "./webhooks/webhook-purger.ts";
 
 export interface StartServerOptions {
   logger?: Logger;
@@ -93,6 +94,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     intervalMs: options.webhookIntervalMs,
     timeoutMs: config.webhooks.timeoutMs,
   });
+  const webhookPurger = startWebhookPurger(Webhooks.of(opened.ledger), {
+    logger,
+    retentionMs: config.webhooks.retentionMs,
+  });
   const purger = startIdempotencyPurger(new HttpIdempotencyStore(opened.ledger.sql), {
     logger,
     intervalMs: options.idempotencyPurgeIntervalMs,
@@ -121,6 +126,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         await sweeper.stop();
         await dispatcher.stop();
         await purger.stop();
+        await webhookPurger.stop();
         await closeCollaborators();
         await opened.close();
         logger.info("stopped");

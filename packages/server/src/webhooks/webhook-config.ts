@@ -11,15 +11,23 @@ export interface WebhookConfig {
   retryPolicy: RetryPolicy;
   /** Per request. */
   timeoutMs: number;
+  /** How long finished events are kept, with their deliveries and log (see webhook-purger.ts). */
+  retentionMs: number;
 }
+
+/** Stripe's own: 30 days of events. */
+export const WEBHOOK_RETENTION_MS_DEFAULT = 30 * 86_400_000;
+/** Shorter would delete the delivery log before anyone read it. */
+const WEBHOOK_RETENTION_MS_MIN = 3_600_000;
 
 export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = Object.freeze({
   lowBalanceThresholdsMinor: Object.freeze({}),
   retryPolicy: DEFAULT_RETRY_POLICY,
   timeoutMs: WEBHOOK_TIMEOUT_MS_DEFAULT,
+  retentionMs: WEBHOOK_RETENTION_MS_DEFAULT,
 });
 
-const KEYS = ["lowBalanceThresholds", "retry", "timeout"];
+const KEYS = ["lowBalanceThresholds", "retry", "timeout", "retention"];
 const RETRY_KEYS = ["initialDelay", "maxDelay", "factor", "maxAttempts"];
 
 /**
@@ -27,7 +35,7 @@ const RETRY_KEYS = ["initialDelay", "maxDelay", "factor", "maxAttempts"];
  * every amount in the file; durations are written with a unit. Unknown keys are refused.
  *
  * @example
- * parseWebhookConfig({ lowBalanceThresholds: { credits: "100" }, retry: { maxAttempts: 10 }, timeout: "5s" }, { source, ledger });
+ * parseWebhookConfig({ lowBalanceThresholds: { credits: "100" }, retry: { maxAttempts: 10 }, timeout: "5s", retention: "90d" }, { source, ledger });
  */
 export function parseWebhookConfig(value: unknown, context: { source: string; ledger: LedgerConfig }): WebhookConfig {
   if (value === undefined) return DEFAULT_WEBHOOK_CONFIG;
@@ -49,10 +57,14 @@ export function parseWebhookConfig(value: unknown, context: { source: string; le
   const timeoutMs =
     section.timeout === undefined ? WEBHOOK_TIMEOUT_MS_DEFAULT : durationAt(section.timeout, at(".timeout"));
   if (timeoutMs > 60_000) throw new ConfigError(at(".timeout"), "must be at most 60s");
+  const retentionMs =
+    section.retention === undefined ? WEBHOOK_RETENTION_MS_DEFAULT : durationAt(section.retention, at(".retention"));
+  if (retentionMs < WEBHOOK_RETENTION_MS_MIN) throw new ConfigError(at(".retention"), "must be at least 1h");
   return Object.freeze({
     lowBalanceThresholdsMinor: thresholdsAt(section.lowBalanceThresholds, at(".lowBalanceThresholds"), context.ledger),
     retryPolicy,
     timeoutMs,
+    retentionMs,
   });
 }
 

@@ -4,6 +4,7 @@ export * from "./webhook-endpoints.ts";
 export * from "./webhook-event-types.ts";
 export type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookPage } from "./webhook-log.ts";
 export { WEBHOOK_DELIVERY_STATUSES } from "./webhook-log.ts";
+export { WEBHOOK_PURGE_LIMIT_MAX } from "./webhook-purge.ts";
 export * from "./webhook-queue.ts";
 export type { ReplayResult } from "./webhook-replay.ts";
 export { assertWebhookId, WEBHOOK_PAGE_MAX, webhookIdKind } from "./webhook-validation.ts";

@@ -26,6 +26,7 @@ import {
   type WebhookDelivery,
   type WebhookPage,
 } from "./webhook-log.ts";
+import { purgeWebhookEvents } from "./webhook-purge.ts";
 import { type AttemptOutcome, type ClaimedDelivery, claimDueDeliveries, recordAttempt } from "./webhook-queue.ts";
 import { type ReplayResult, replay } from "./webhook-replay.ts";
 import { boundedInteger } from "./webhook-validation.ts";
@@ -135,6 +136,14 @@ export class Webhooks {
   /** Sends an event again as new deliveries: `evt_…` to every matching endpoint, `wd_…` to its endpoint. */
   replay(id: string): Promise<ReplayResult> {
     return replay(this.sql, id, this.#clock());
+  }
+
+  /**
+   * Deletes up to `limit` events older than `before` whose deliveries are all finished
+   * before it, with their deliveries and logs; returns how many (see `purgeWebhookEvents`).
+   */
+  purgeFinished(before: Date, limit: number): Promise<number> {
+    return purgeWebhookEvents(this.sql, before, limit);
   }
 
   /** The dispatcher's first step: due deliveries, each leased for `leaseMs` (see `claimDueDeliveries`). */
