@@ -26,8 +26,8 @@ interface Filled {
   filledAtMs: number;
   /** The age at which a read reloads it in the background. */
   refreshAtAgeMs: number;
-  /** The token of the background reload in flight, if any. */
-  refreshing?: symbol;
+  /** A background reload is in flight. */
+  refreshing?: boolean;
 }
 
 /** A read in flight: its result is kept only if nothing changed the account meanwhile. */
@@ -128,16 +128,15 @@ export class BalanceCache {
 
   /** Reloads a filled entry in the background; the result replaces it only if nothing evicted it meanwhile. */
   #refresh(accountId: string, entry: Filled, load: () => Promise<AccountBalanceState | null>): void {
-    const token = Symbol(accountId);
-    entry.refreshing = token;
-    const current = () => this.#entries.get(accountId) === entry && entry.refreshing === token;
+    entry.refreshing = true;
+    const current = () => this.#entries.get(accountId) === entry;
     load().then(
       (state) => {
         if (current()) this.#keep(accountId, state);
       },
       () => {
         // The entry is served until it expires; a later read tries again.
-        if (current()) entry.refreshing = undefined;
+        entry.refreshing = false;
       },
     );
   }

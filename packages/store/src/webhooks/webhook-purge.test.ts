@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { defineLedgerConfig } from "@tollgate/core";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
+import { depleteAccount } from "./webhook-test-events.ts";
 import { Webhooks } from "./webhooks.ts";
 
 const config = defineLedgerConfig({ units: [{ unit: "credits", scale: 0 }] });
@@ -13,15 +14,7 @@ for (const database of await testDatabases()) {
     let now = T0;
     let ledger: Awaited<ReturnType<typeof openTestLedger>>;
     let webhooks: Webhooks;
-    let key = 0;
-    /** Drives an account from 10 to 0: one balance.depleted event, and its id. */
-    const deplete = async (externalId: string) => {
-      const account = { type: "user" as const, externalId };
-      await ledger.grant({ account, amountMinor: 10n, source: "promo", idempotencyKey: `g${key++}` });
-      await ledger.charge({ account, amountMinor: 10n, idempotencyKey: `c${key++}` });
-      const id = (await ledger.accounts.findId(account)) ?? "";
-      return (await webhooks.listEvents({ accountId: id, limit: 1 })).items[0]?.eventId ?? "";
-    };
+    const deplete = (externalId: string) => depleteAccount(ledger, webhooks, externalId);
     /** Claims every due delivery and records a 204 for it. */
     const deliverAll = async () => {
       for (const claimed of await webhooks.claimDue({ limit: 100, leaseMs: 60_000 })) {

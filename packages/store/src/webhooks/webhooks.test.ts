@@ -5,6 +5,7 @@ import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { Ledger } from "../ledger.ts";
 import { retryDelayMs } from "./retry-policy.ts";
 import type { AttemptOutcome } from "./webhook-queue.ts";
+import { depleteAccount } from "./webhook-test-events.ts";
 import { Webhooks } from "./webhooks.ts";
 
 const config = defineLedgerConfig({ units: [{ unit: "credits", scale: 0 }] });
@@ -25,15 +26,7 @@ for (const database of await testDatabases()) {
     let now = T0;
     let ledger: Awaited<ReturnType<typeof openTestLedger>>;
     let webhooks: Webhooks;
-    let key = 0;
-    /** Drives an account from 10 to 0: one balance.depleted event. */
-    const deplete = async (externalId: string) => {
-      const account = { type: "user" as const, externalId };
-      await ledger.grant({ account, amountMinor: 10n, source: "promo", idempotencyKey: `g${key++}` });
-      await ledger.charge({ account, amountMinor: 10n, idempotencyKey: `c${key++}` });
-      const id = (await ledger.accounts.findId(account)) ?? "";
-      return (await webhooks.listEvents({ accountId: id, limit: 1 })).items[0]?.eventId ?? "";
-    };
+    const deplete = (externalId: string) => depleteAccount(ledger, webhooks, externalId);
     before(async () => {
       ledger = await openTestLedger(database, { config, clock: () => now });
       webhooks = Webhooks.of(ledger, { retryPolicy: { maxAttempts: 3 }, random: () => 0.5 });
