@@ -85,6 +85,8 @@ for (const database of await testDatabases()) {
 /** The HTTP part's figures (PostgreSQL only), in order. */
 const HTTP_FIGURES = [
   "hello_world_per_s",
+  "hello_world_read_p50_ms",
+  "hello_world_read_p99_ms",
   "ledger_direct_charges_per_s",
   "charges_floor_per_s",
   "batch_floor_events_per_s",

@@ -35,8 +35,8 @@ interface Output {
 
 /**
  * The HTTP API on PostgreSQL, server and load generator in separate processes on this
- * machine: first the ceiling (a bare `node:http` hello-world under the same load as the
- * charges), then charges one request each, balance reads at a fixed rate, and usage events
+ * machine: first the ceilings (a bare `node:http` hello-world under the same loads as the
+ * charges and the balance reads; the floors of the charges and the batch), then charges one request each, balance reads at a fixed rate, and usage events
  * through the batch endpoint. Figures are `http.*`; see docs/operating/benchmarks.md.
  */
 export async function runHttpSuite(
@@ -65,6 +65,11 @@ export async function runHttpSuite(
   }
 }
 
+/**
+ * The bare `node:http` hello world under the charges' closed loop (the throughput ceiling)
+ * and under the balance reads' paced load (the latency ceiling: no read can answer faster
+ * than nothing at all on this machine, at this moment).
+ */
 async function measureCeiling(settings: HttpSettings, out: Output): Promise<number> {
   const { connections, timing } = settings;
   out.log(`ceiling: node:http hello world, ${connections} connections`);
@@ -76,10 +81,31 @@ async function measureCeiling(settings: HttpSettings, out: Output): Promise<numb
     );
     const rate = responsesPerSecond(outcome);
     run(out, "hello_world_per_s", rate, "requests/s", outcome, { connections });
+    const reads = settings.balanceReads;
+    out.log(`ceiling: node:http hello world at ${reads.ratePerSecond}/s`);
+    const paced = checked(
+      "hello world reads",
+      await runPacedLoad({
+        ...pacedReads(settings),
+        url: hello.info.url,
+        serverPid: hello.pid,
+        headers: {},
+        path: () => "/",
+      }),
+    );
+    const extra = { rate_target: reads.ratePerSecond };
+    run(out, "hello_world_read_p50_ms", percentile(paced.latenciesMs, 50), "ms", paced, extra);
+    run(out, "hello_world_read_p99_ms", percentile(paced.latenciesMs, 99), "ms", paced, extra);
     return rate;
   } finally {
     await hello.stop();
   }
+}
+
+/** The balance reads' rate, connections and timing, shared by their ceiling. */
+function pacedReads(settings: HttpSettings) {
+  const { ratePerSecond, connectionsMax, timing } = settings.balanceReads;
+  return { ratePerSecond, connectionsMax, timing };
 }
 
 /**
@@ -174,15 +200,13 @@ async function measureCharges(server: ChildServer<BenchServerInfo>, settings: Ht
 }
 
 async function measureBalanceReads(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
-  const { ratePerSecond, connectionsMax, timing } = settings.balanceReads;
+  const { ratePerSecond } = settings.balanceReads;
   out.log(`balance reads: GET /v1/accounts/{account}/balances at ${ratePerSecond}/s`);
   const outcome = checked(
     "balance reads",
     await runPacedLoad({
+      ...pacedReads(settings),
       url: server.info.url,
-      ratePerSecond,
-      connectionsMax,
-      timing,
       serverPid: server.pid,
       headers: headersOf(server),
       path: () => balancePath(settings.accounts),

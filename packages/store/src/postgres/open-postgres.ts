@@ -47,7 +47,10 @@ export async function openPostgres(options: {
       return (await pool.query(statement(text, params))).rows as Row[];
     },
     async queryUnflushed<Row>(text: string, params: readonly unknown[] = []) {
-      unflushedPool ??= newPool(UNFLUSHED_POOL_SIZE, " -c synchronous_commit=off");
+      // A plan per execution: these statements join a table that grows from empty (the HTTP
+      // Idempotency-Key rows), and a generic plan cached while it was small kept scanning the
+      // whole table for every grouped update until autovacuum analyzed it, a minute later.
+      unflushedPool ??= newPool(UNFLUSHED_POOL_SIZE, " -c synchronous_commit=off -c plan_cache_mode=force_custom_plan");
       return (await unflushedPool.query(statement(text, params))).rows as Row[];
     },
     async exec(script: string) {
