@@ -1,8 +1,8 @@
 /**
  * The ceiling of the HTTP figures: a bare `node:http` server answering "hello world", in a
- * child process as the Tollgate server is, driven by the same loads (the charges' closed loop,
- * the balance reads' fixed rate). Prints `{"url": …}` when
- * listening; exits when its stdin closes. Run by http-suite.ts.
+ * child process as the Tollgate server is, driven by the same loads (the charges' closed
+ * loop, the balance reads' fixed rate). Prints `{"url": …}` when listening; exits when its
+ * stdin closes. Run by http-suite.ts.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -4,7 +4,7 @@ import { type ChildServer, startChildServer } from "./http-child-process.ts";
 import { runClosedLoad } from "./http-closed-load.ts";
 import { httpCpuFields } from "./http-cpu.ts";
 import { failureShare, type HttpOutcome, responsesPerSecond } from "./http-outcome.ts";
-import { runPacedLoad } from "./http-paced-load.ts";
+import { type PacedLoadOptions, runPacedLoad } from "./http-paced-load.ts";
 import { type BatchTally, balancePath, batchRequest, chargeRequest } from "./http-requests.ts";
 import type { BenchServerInfo } from "./http-server-process.ts";
 import { createAccounts, runCharges } from "./ledger-runs.ts";
@@ -81,31 +81,34 @@ async function measureCeiling(settings: HttpSettings, out: Output): Promise<numb
     );
     const rate = responsesPerSecond(outcome);
     run(out, "hello_world_per_s", rate, "requests/s", outcome, { connections });
-    const reads = settings.balanceReads;
-    out.log(`ceiling: node:http hello world at ${reads.ratePerSecond}/s`);
-    const paced = checked(
-      "hello world reads",
-      await runPacedLoad({
-        ...pacedReads(settings),
-        url: hello.info.url,
-        serverPid: hello.pid,
-        headers: {},
-        path: () => "/",
-      }),
-    );
-    const extra = { rate_target: reads.ratePerSecond };
-    run(out, "hello_world_read_p50_ms", percentile(paced.latenciesMs, 50), "ms", paced, extra);
-    run(out, "hello_world_read_p99_ms", percentile(paced.latenciesMs, 99), "ms", paced, extra);
+    out.log(`ceiling: node:http hello world at ${settings.balanceReads.ratePerSecond}/s`);
+    const paced = await runPacedReads(settings, "hello world reads", {
+      url: hello.info.url,
+      serverPid: hello.pid,
+      headers: {},
+      path: () => "/",
+    });
+    latencyFigures(out, "hello_world_read", paced, { rate_target: settings.balanceReads.ratePerSecond });
     return rate;
   } finally {
     await hello.stop();
   }
 }
 
-/** The balance reads' rate, connections and timing, shared by their ceiling. */
-function pacedReads(settings: HttpSettings) {
+/** GETs at the balance reads' rate, sockets and timing (against Tollgate, or its ceiling), checked. */
+async function runPacedReads(
+  settings: HttpSettings,
+  name: string,
+  target: Pick<PacedLoadOptions, "url" | "serverPid" | "headers" | "path">,
+): Promise<HttpOutcome> {
   const { ratePerSecond, connectionsMax, timing } = settings.balanceReads;
-  return { ratePerSecond, connectionsMax, timing };
+  return checked(name, await runPacedLoad({ ratePerSecond, connectionsMax, timing, ...target }));
+}
+
+/** `{prefix}_p50_ms` and `{prefix}_p99_ms` of a run's latencies. */
+function latencyFigures(out: Output, prefix: string, outcome: HttpOutcome, extra: object) {
+  run(out, `${prefix}_p50_ms`, percentile(outcome.latenciesMs, 50), "ms", outcome, extra);
+  run(out, `${prefix}_p99_ms`, percentile(outcome.latenciesMs, 99), "ms", outcome, extra);
 }
 
 /**
@@ -194,28 +197,22 @@ async function measureCharges(server: ChildServer<BenchServerInfo>, settings: Ht
   );
   const rate = responsesPerSecond(outcome);
   run(out, "charges_per_s", rate, "charges/s", outcome, { connections, accounts });
-  run(out, "charges_p50_ms", percentile(outcome.latenciesMs, 50), "ms", outcome, { connections });
-  run(out, "charges_p99_ms", percentile(outcome.latenciesMs, 99), "ms", outcome, { connections });
+  latencyFigures(out, "charges", outcome, { connections });
   return rate;
 }
 
 async function measureBalanceReads(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
   const { ratePerSecond } = settings.balanceReads;
   out.log(`balance reads: GET /v1/accounts/{account}/balances at ${ratePerSecond}/s`);
-  const outcome = checked(
-    "balance reads",
-    await runPacedLoad({
-      ...pacedReads(settings),
-      url: server.info.url,
-      serverPid: server.pid,
-      headers: headersOf(server),
-      path: () => balancePath(settings.accounts),
-    }),
-  );
+  const outcome = await runPacedReads(settings, "balance reads", {
+    url: server.info.url,
+    serverPid: server.pid,
+    headers: headersOf(server),
+    path: () => balancePath(settings.accounts),
+  });
   const extra = { rate_target: ratePerSecond };
   run(out, "balance_read_rate", responsesPerSecond(outcome), "reads/s", outcome, extra);
-  run(out, "balance_read_p50_ms", percentile(outcome.latenciesMs, 50), "ms", outcome, extra);
-  run(out, "balance_read_p99_ms", percentile(outcome.latenciesMs, 99), "ms", outcome, extra);
+  latencyFigures(out, "balance_read", outcome, extra);
 }
 
 async function measureBatch(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {

@@ -9,11 +9,10 @@ describe("openPostgres", { skip: postgres ? false : "PostgreSQL only" }, () => {
   test("unflushed statements skip the fsync and are planned for the rows at hand", async () => {
     const sql = await openDatabase({ databaseUrl: postgres?.databaseUrl, poolSize: 1 });
     try {
-      const setting = async (run: typeof sql.query, name: string) =>
-        (await run<Record<string, string>>(`show ${name}`))[0]?.[name];
-      const unflushed = sql.queryUnflushed.bind(sql);
-      assert.equal(await setting(unflushed, "synchronous_commit"), "off");
-      assert.equal(await setting(unflushed, "plan_cache_mode"), "force_custom_plan");
+      const [settings] = await sql.queryUnflushed<{ synchronous_commit: string; plan_cache_mode: string }>(
+        "select current_setting('synchronous_commit') as synchronous_commit, current_setting('plan_cache_mode') as plan_cache_mode",
+      );
+      assert.deepEqual(settings, { synchronous_commit: "off", plan_cache_mode: "force_custom_plan" });
     } finally {
       await sql.close();
     }
