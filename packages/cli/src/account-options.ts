@@ -1,12 +1,19 @@
-import { ACCOUNT_TYPES, type Account, type AccountRef, type AccountType } from "@tollgate/core";
-import type { Ledger } from "@tollgate/store";
+import { ACCOUNT_TYPES, type AccountType } from "@tollgate/core";
 import type { Command } from "commander";
-import { CliError, EXIT, invalidInput } from "./cli-error.ts";
+import { invalidInput } from "./cli-error.ts";
 
 export interface AccountOptions {
   account?: string;
   type?: string;
   externalId?: string;
+}
+
+/** An account as the HTTP API answers it (`GET /v1/accounts/{account}`). */
+export interface AccountJson {
+  id: string;
+  type: string;
+  externalId: string;
+  createdAt: string;
 }
 
 /** An account is named by Tollgate's id, or by its type and the app's own id. */
@@ -17,7 +24,18 @@ export function withAccountOptions(command: Command): Command {
     .option("--external-id <id>", "the app's own id for the account, with --type");
 }
 
-export function accountRefOf(options: AccountOptions): AccountRef {
+/** Whether the command line names an account at all (for commands where it is optional). */
+export function namesAccount(options: AccountOptions): boolean {
+  return (options.account ?? options.type ?? options.externalId) !== undefined;
+}
+
+/**
+ * The account as the HTTP API names it: `acct_…`, or `type:externalId`.
+ *
+ * @example
+ * accountParamOf({ type: "user", externalId: "alice" }) // "user:alice"
+ */
+export function accountParamOf(options: AccountOptions): string {
   if (options.account !== undefined) {
     if (options.type !== undefined || options.externalId !== undefined) {
       throw invalidInput("name the account either by --account or by --type and --external-id, not both");
@@ -25,12 +43,17 @@ export function accountRefOf(options: AccountOptions): AccountRef {
     if (!/^acct_[0-9a-f]{32}$/.test(options.account)) {
       throw invalidInput(`--account must be an account id such as acct_0193…; got "${options.account}"`);
     }
-    return { accountId: options.account };
+    return options.account;
   }
   if (options.type === undefined || options.externalId === undefined) {
     throw invalidInput("name the account: --account acct_… or --type user --external-id <your id>");
   }
-  return { type: accountTypeOf(options.type), externalId: externalIdOf(options.externalId) };
+  return `${accountTypeOf(options.type)}:${externalIdOf(options.externalId)}`;
+}
+
+/** `/v1/accounts/{account}` and what follows it, the account escaped for a path segment. */
+export function accountPath(options: AccountOptions, rest = ""): string {
+  return `/v1/accounts/${encodeURIComponent(accountParamOf(options))}${rest}`;
 }
 
 export function accountTypeOf(text: string): AccountType {
@@ -40,33 +63,11 @@ export function accountTypeOf(text: string): AccountType {
   return text as AccountType;
 }
 
-function externalIdOf(text: string): string {
+export function externalIdOf(text: string): string {
   if (text.length === 0 || text.length > 256) throw invalidInput("--external-id must be 1 to 256 characters");
   return text;
 }
 
-/** The existing account, or a not-found error; reading never creates an account. */
-export async function findAccount(ledger: Ledger, ref: AccountRef): Promise<Account> {
-  const account = await ledger.accounts.find(ref);
-  if (account) return account;
-  const named = "accountId" in ref ? ref.accountId : `${ref.type} "${ref.externalId}"`;
-  throw new CliError(
-    "account_not_found",
-    `no account ${named}; create it with \`tollgate accounts create\``,
-    EXIT.failed,
-  );
-}
-
-export function accountLabel(account: Account): string {
-  return `${account.accountId} (${account.type} ${account.externalId})`;
-}
-
-export function accountJson(account: Account) {
-  return {
-    accountId: account.accountId,
-    type: account.type,
-    externalId: account.externalId,
-    overdraftLimitMinor: account.overdraftLimitMinor.toString(),
-    createdAt: account.createdAt.toISOString(),
-  };
+export function accountLabel(account: Pick<AccountJson, "id" | "type" | "externalId">): string {
+  return `${account.id} (${account.type} ${account.externalId})`;
 }

@@ -35,7 +35,7 @@ export interface StartServerOptions {
    * embedded database, when no secret key was ever created. Without it no key is made. The
    * token is shown here only (`tollgate serve` prints it); it never reaches the log.
    */
-  onFirstKey?: (first: { key: ApiKeyInfo; token: string }) => void;
+  onFirstKey?: (first: { key: ApiKeyInfo; token: string; url: string }) => void;
 }
 
 export interface RunningServer {
@@ -79,15 +79,13 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const embeddedDir = embeddedDataDir(config);
   const localCredential = embeddedDir === null ? undefined : newLocalCredential();
   let server: Server;
+  let first: { key: ApiKeyInfo; token: string } | null = null;
   try {
     meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
     keys = await ApiKeys.open(opened.ledger.sql, { clock: () => opened.ledger.now() });
     if (embeddedDir !== null && options.onFirstKey) {
-      const first = await keys.createFirstAdminKey({ name: "first key (made by tollgate serve)" });
-      if (first) {
-        logger.info("created the first admin key", { keyId: first.key.keyId });
-        options.onFirstKey(first);
-      }
+      first = await keys.createFirstAdminKey({ name: "first key (made by tollgate serve)" });
+      if (first) logger.info("created the first admin key", { keyId: first.key.keyId });
     }
     const app = createApp({
       ledger: opened.ledger,
@@ -133,6 +131,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     clock: () => opened.ledger.now(),
   });
   logger.info("listening", { url, ...describeStorage(config), configFile: config.configFile });
+  if (first) options.onFirstKey?.({ ...first, url: localUrlOf(url, config.host) });
 
   let closing: Promise<void> | undefined;
   let markClosed = () => {};

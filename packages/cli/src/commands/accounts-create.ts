@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { accountJson, accountLabel, accountTypeOf } from "../account-options.ts";
-import { balanceJson, balanceLines } from "../balance-output.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
+import { type AccountJson, accountLabel, accountPath, accountTypeOf, externalIdOf } from "../account-options.ts";
+import { withApi } from "../api-client.ts";
+import { type BalanceJson, balanceLines } from "../balance-output.ts";
+import { contextOf } from "../context.ts";
 
 export function registerAccountsCreate(accounts: Command): void {
   accounts
@@ -12,25 +12,17 @@ export function registerAccountsCreate(accounts: Command): void {
     .requiredOption("--external-id <id>", "the app's own id for the account")
     .action(async (options: { type: string; externalId: string }, command: Command) => {
       const context = contextOf(command);
-      const type = accountTypeOf(options.type);
-      if (options.externalId.length === 0 || options.externalId.length > 256) {
-        throw invalidInput("--external-id must be 1 to 256 characters");
-      }
-      await withLedger(context, async (ledger) => {
-        const existed = await ledger.accounts.find({ type, externalId: options.externalId });
-        const account = existed ?? (await ledger.ensureAccount({ type, externalId: options.externalId }));
-        const balances = (await ledger.getBalances({ accountId: account.accountId })) ?? [];
-        context.output.result(
-          {
-            ...accountJson(account),
-            created: existed === null,
-            balances: balances.map((view) => balanceJson(ledger, view)),
-          },
-          () => [
-            `${existed ? "exists" : "created"}: ${accountLabel(account)}`,
-            ...balanceLines(ledger, balances, false),
-          ],
+      const ref = { type: accountTypeOf(options.type), externalId: externalIdOf(options.externalId) };
+      await withApi(context, async (api) => {
+        const account = await api.request<AccountJson & { created: boolean }>("POST", "/v1/accounts", { body: ref });
+        const { data } = await api.request<{ data: BalanceJson[] }>(
+          "GET",
+          accountPath({ account: account.id }, "/balances"),
         );
+        context.output.result({ ...account, balances: data }, () => [
+          `${account.created ? "created" : "exists"}: ${accountLabel(account)}`,
+          ...balanceLines(data, false),
+        ]);
       });
     });
 }

@@ -1,10 +1,10 @@
 import type { Account, BalanceView } from "@tollgate/core";
 import type { Command } from "commander";
-import { accountJson, accountTypeOf } from "../account-options.ts";
 import { parseLimit } from "../amounts.ts";
-import { balanceJson, balancesInline } from "../balance-output.ts";
 import { invalidInput } from "../cli-error.ts";
 import { contextOf, withLedger } from "../context.ts";
+import { accountJson, accountTypeOf } from "../legacy-account-options.ts";
+import { balanceJson, balancesInline } from "../legacy-balance-output.ts";
 import { ACCOUNTS_PAGE_MAX, listAccounts } from "../list-accounts.ts";
 import { table } from "../output.ts";
 

@@ -1,33 +1,28 @@
 import type { Command } from "commander";
 import {
+  type AccountJson,
   type AccountOptions,
-  accountJson,
   accountLabel,
-  accountRefOf,
-  findAccount,
+  accountPath,
   withAccountOptions,
 } from "../account-options.ts";
-import { formatAmount } from "../amounts.ts";
-import { balanceJson, balanceLines } from "../balance-output.ts";
-import { contextOf, withLedger } from "../context.ts";
+import { withApi } from "../api-client.ts";
+import { type BalanceJson, balanceLines } from "../balance-output.ts";
+import { contextOf } from "../context.ts";
 
 export function registerAccountsShow(accounts: Command): void {
   withAccountOptions(
     accounts.command("show").description("an account's details and balances; never creates one"),
   ).action(async (options: AccountOptions, command: Command) => {
     const context = contextOf(command);
-    const ref = accountRefOf(options);
-    await withLedger(context, async (ledger) => {
-      const account = await findAccount(ledger, ref);
-      const balances = (await ledger.getBalances({ accountId: account.accountId })) ?? [];
-      context.output.result(
-        { ...accountJson(account), balances: balances.map((view) => balanceJson(ledger, view)) },
-        () => [
-          accountLabel(account),
-          `created ${account.createdAt.toISOString()}, overdraft limit ${formatAmount(account.overdraftLimitMinor, 0)} minor units`,
-          ...balanceLines(ledger, balances, false),
-        ],
-      );
+    await withApi(context, async (api) => {
+      const account = await api.request<AccountJson>("GET", accountPath(options));
+      const { data } = await api.request<{ data: BalanceJson[] }>("GET", accountPath(options, "/balances"));
+      context.output.result({ ...account, balances: data }, () => [
+        accountLabel(account),
+        `created ${account.createdAt}`,
+        ...balanceLines(data, false),
+      ]);
     });
   });
 }

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import {
+  type AccountJson,
   type AccountOptions,
   accountLabel,
-  accountRefOf,
-  findAccount,
+  accountPath,
   withAccountOptions,
 } from "../account-options.ts";
-import { resolveUnit } from "../amounts.ts";
-import { balanceJson, balanceLines } from "../balance-output.ts";
-import { contextOf, withLedger } from "../context.ts";
+import { withApi } from "../api-client.ts";
+import { type BalanceJson, balanceLines } from "../balance-output.ts";
+import { contextOf } from "../context.ts";
 
 export function registerBalance(program: Command): void {
   withAccountOptions(
@@ -19,15 +19,12 @@ export function registerBalance(program: Command): void {
     .option("--unit <unit>", "only this unit")
     .action(async (options: AccountOptions & { unit?: string }, command: Command) => {
       const context = contextOf(command);
-      const ref = accountRefOf(options);
-      await withLedger(context, async (ledger) => {
-        const unit = options.unit === undefined ? undefined : resolveUnit(ledger, options.unit).unit;
-        const account = await findAccount(ledger, ref);
-        const views = (await ledger.getBalances({ accountId: account.accountId }, unit ? { unit } : {})) ?? [];
-        context.output.result(
-          { accountId: account.accountId, balances: views.map((view) => balanceJson(ledger, view)) },
-          () => [accountLabel(account), ...balanceLines(ledger, views, true)],
-        );
+      await withApi(context, async (api) => {
+        const account = await api.request<AccountJson>("GET", accountPath(options));
+        const { data } = await api.request<{ data: BalanceJson[] }>("GET", accountPath(options, "/balances"), {
+          query: { unit: options.unit },
+        });
+        context.output.result({ account, balances: data }, () => [accountLabel(account), ...balanceLines(data, true)]);
       });
     });
 }

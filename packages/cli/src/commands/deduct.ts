@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../account-options.ts";
 import { formatAmount, parseAmount, resolveUnit } from "../amounts.ts";
 import { contextOf, withLedger } from "../context.ts";
 import { ledgerFailure } from "../ledger-failure.ts";
+import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../legacy-account-options.ts";
 import { idempotencyKeyOf, requireReason } from "../write-options.ts";
 
 interface DeductOptions extends AccountOptions {

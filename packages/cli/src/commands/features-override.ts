@@ -1,15 +1,15 @@
 import { assertFeatureName } from "@tollgate/metering";
 import type { Command } from "commander";
+import { formatIn } from "../amounts.ts";
+import { CliError, EXIT, invalidInput } from "../cli-error.ts";
+import { contextOf, withMeter } from "../context.ts";
 import {
   type AccountOptions,
   accountLabel,
   accountRefOf,
   findAccount,
   withAccountOptions,
-} from "../account-options.ts";
-import { formatIn } from "../amounts.ts";
-import { CliError, EXIT, invalidInput } from "../cli-error.ts";
-import { contextOf, withMeter } from "../context.ts";
+} from "../legacy-account-options.ts";
 import { costOption, refusingInputNow } from "../metering-options.ts";
 
 interface FeaturesOverrideOptions extends AccountOptions {

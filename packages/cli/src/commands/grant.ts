@@ -1,10 +1,9 @@
 import { GRANT_SOURCES, type GrantSource, PAID_SOURCES } from "@tollgate/core";
 import type { Command } from "commander";
-import { type AccountOptions, accountRefOf, withAccountOptions } from "../account-options.ts";
-import { formatAmount, parseAmount, resolveUnit } from "../amounts.ts";
+import { type AccountOptions, accountParamOf, accountPath, withAccountOptions } from "../account-options.ts";
+import { withApi } from "../api-client.ts";
 import { CliError, EXIT, invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { ledgerFailure } from "../ledger-failure.ts";
+import { contextOf } from "../context.ts";
 import { expiryOf, idempotencyKeyOf, priorityOf, requireReason } from "../write-options.ts";
 
 interface GrantOptions extends AccountOptions {
@@ -16,6 +15,16 @@ interface GrantOptions extends AccountOptions {
   expiresIn?: string;
   reason?: string;
   idempotencyKey?: string;
+}
+
+/** `POST /v1/accounts/{account}/grants`'s answer. */
+interface GrantJson {
+  transactionId: string;
+  lotId: string;
+  unit: string;
+  amount: string;
+  balance: string;
+  available: string;
 }
 
 export function registerGrant(program: Command): void {
@@ -30,12 +39,12 @@ export function registerGrant(program: Command): void {
     .option("--idempotency-key <key>", "makes a retry safe (default: a generated key, printed)")
     .action(async (options: GrantOptions, command: Command) => {
       const context = contextOf(command);
-      const account = accountRefOf(options);
+      const account = accountParamOf(options);
       if (!(GRANT_SOURCES as readonly string[]).includes(options.source)) {
         throw invalidInput(`--source must be one of ${GRANT_SOURCES.join(", ")}; got "${options.source}"`);
       }
       const source = options.source as GrantSource;
-      if ("type" in account && account.type === "guest" && PAID_SOURCES.has(source)) {
+      if (account.startsWith("guest:") && PAID_SOURCES.has(source)) {
         // Refused here, before the ledger would create the guest account on the way to refusing it.
         throw new CliError("guest_cannot_purchase", "guests receive free allowances only", EXIT.failed);
       }
@@ -43,39 +52,24 @@ export function registerGrant(program: Command): void {
       const priority = priorityOf(options.priority);
       const expiresAt = expiryOf(options, new Date());
       const idempotencyKey = idempotencyKeyOf(options.idempotencyKey, "grant");
-      await withLedger(context, async (ledger) => {
-        const unit = resolveUnit(ledger, options.unit);
-        const amountMinor = parseAmount(options.amount, unit);
-        const result = await ledger.grant({
-          account,
-          unit: unit.unit,
-          amountMinor,
-          source,
-          expiresAt,
+      await withApi(context, async (api) => {
+        const { body: granted, replayed } = await api.send<GrantJson>("POST", accountPath(options, "/grants"), {
           idempotencyKey,
-          ...(priority === undefined ? {} : { priority }),
-          ...(reason === undefined ? {} : { reason }),
-        });
-        if (!result.ok) throw ledgerFailure(result, unit);
-        const granted = result.value;
-        const amount = (minor: bigint) => formatAmount(minor, unit);
-        context.output.result(
-          {
-            accountId: granted.accountId,
-            unit: unit.unit,
-            amount: amount(granted.amountMinor),
-            transactionId: granted.transactionId,
-            lotId: granted.lotId,
-            expiresAt: expiresAt?.toISOString() ?? null,
-            balance: amount(granted.balanceMinor),
-            available: amount(granted.availableMinor),
-            idempotencyKey,
-            replayed: result.replayed,
+          body: {
+            amount: options.amount,
+            unit: options.unit,
+            source,
+            priority,
+            expiresAt: expiresAt?.toISOString(),
+            reason,
           },
+        });
+        context.output.result(
+          { account, ...granted, expiresAt: expiresAt?.toISOString() ?? null, idempotencyKey, replayed },
           () => [
-            `${result.replayed ? "already granted (replayed; nothing changed)" : "granted"} ${amount(granted.amountMinor)} ${unit.unit} to ${granted.accountId}`,
+            `${replayed ? "already granted (replayed; nothing changed)" : "granted"} ${granted.amount} ${granted.unit} to ${account}`,
             `  lot ${granted.lotId}, transaction ${granted.transactionId}, ${expiresAt ? `expires ${expiresAt.toISOString()}` : "no expiry"}`,
-            `  balance ${amount(granted.balanceMinor)}, available ${amount(granted.availableMinor)}`,
+            `  balance ${granted.balance}, available ${granted.available}`,
             `  idempotency key: ${idempotencyKey}`,
           ],
         );

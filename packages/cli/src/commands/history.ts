@@ -1,16 +1,16 @@
 import type { Account } from "@tollgate/core";
 import { HISTORY_LIMIT_MAX, type HistoryLine, type Ledger } from "@tollgate/store";
 import type { Command } from "commander";
+import { formatIn, parseLimit, resolveUnit } from "../amounts.ts";
+import { invalidInput } from "../cli-error.ts";
+import { contextOf, withLedger } from "../context.ts";
 import {
   type AccountOptions,
   accountLabel,
   accountRefOf,
   findAccount,
   withAccountOptions,
-} from "../account-options.ts";
-import { formatIn, parseLimit, resolveUnit } from "../amounts.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
+} from "../legacy-account-options.ts";
 import { table } from "../output.ts";
 
 interface HistoryOptions extends AccountOptions {

@@ -1,8 +1,11 @@
-import { API_KEY_CACHE_TTL_MS, ApiKeys } from "@tollgate/store";
 import type { Command } from "commander";
-import { CliError, EXIT, invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { KEY_ID, keyJson } from "./keys-list.ts";
+import { withApi } from "../api-client.ts";
+import { invalidInput } from "../cli-error.ts";
+import { contextOf } from "../context.ts";
+import { KEY_ID, type KeyJson } from "./keys-list.ts";
+
+/** How long an instance that missed a revocation's notification may still accept the key. */
+const KEY_CACHE_SECONDS = 30;
 
 export function registerKeysRevoke(keys: Command): void {
   keys
@@ -19,24 +22,17 @@ export function registerKeysRevoke(keys: Command): void {
             : "<key_id> must be a key id, key_ followed by 32 hex digits (from `tollgate keys list`)",
         );
       }
-      await withLedger(context, async (ledger) => {
-        const result = await new ApiKeys(ledger.sql).revoke(keyId);
-        if (result.code === "not_found") {
-          throw new CliError(
-            "key_not_found",
-            `no key ${keyId}; list them with \`tollgate keys list --include-revoked\``,
-            EXIT.failed,
-          );
-        }
-        const { key } = result;
-        const alreadyRevoked = result.code === "already_revoked";
-        context.output.result({ ...keyJson(key), alreadyRevoked }, () => [
+      await withApi(context, async (api) => {
+        const before = await api.request<KeyJson>("GET", `/v1/keys/${keyId}`);
+        const key = await api.request<KeyJson>("POST", `/v1/keys/${keyId}/revoke`);
+        const alreadyRevoked = before.revokedAt !== null;
+        context.output.result({ ...key, alreadyRevoked }, () => [
           alreadyRevoked
-            ? `already revoked: ${key.keyId} (${key.kind}, ${key.hint}) at ${key.revokedAt?.toISOString()}`
-            : `revoked: ${key.keyId} (${key.kind}, ${key.hint})`,
+            ? `already revoked: ${key.id} (${key.kind}, ${key.hint}) at ${key.revokedAt}`
+            : `revoked: ${key.id} (${key.kind}, ${key.hint})`,
           ...(alreadyRevoked
             ? []
-            : [`servers listening on this database refuse it now; any other within ${API_KEY_CACHE_TTL_MS / 1000} s`]),
+            : [`servers listening on this database refuse it now; any other within ${KEY_CACHE_SECONDS} s`]),
         ]);
       });
     });

@@ -1,14 +1,41 @@
-import {
-  type Ledger,
-  RECONCILE_CHECKS,
-  type ReconcileMismatch,
-  type ReconcileReport,
-  reconcile,
-} from "@tollgate/store";
+import { RECONCILE_CHECKS } from "@tollgate/store";
 import type { Command } from "commander";
-import { formatIn } from "../amounts.ts";
+import { withApi } from "../api-client.ts";
 import { CliError, EXIT } from "../cli-error.ts";
-import { contextOf, storageLabel, withLedger } from "../context.ts";
+import { contextOf } from "../context.ts";
+
+/** `GET /v1/reconcile`'s answer: amounts already in their unit's scale. */
+interface ReportJson {
+  ok: boolean;
+  checkedAt: string;
+  summary: {
+    accounts: number;
+    units: number;
+    transactions: number;
+    entries: number;
+    lots: number;
+    activeHolds: number;
+    holdsDueToExpire: number;
+    lotsDueToExpire: number;
+  };
+  checks: Array<{
+    name: string;
+    description: string;
+    truncated: boolean;
+    mismatches: Array<{
+      accountId: string | null;
+      memberAccountId: string | null;
+      unit: string | null;
+      transactionId: string | null;
+      lotId: string | null;
+      holdId: string | null;
+      idempotencyKey: string | null;
+      field: string;
+      expected: string;
+      actual: string;
+    }>;
+  }>;
+}
 
 export function registerReconcile(program: Command): void {
   program
@@ -20,13 +47,13 @@ export function registerReconcile(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const context = contextOf(command);
-      context.output.progress(`reconciling ${storageLabel(context.config)}…`);
-      await withLedger(context, async (ledger) => {
-        const report = await reconcile(ledger.sql, {
-          onCheck: (check) =>
-            context.output.progress(`  ${check.mismatches.length === 0 ? "ok  " : "FAIL"} ${check.name}`),
-        });
-        context.output.result(reportJson(ledger, report), () => reportLines(ledger, report));
+      await withApi(context, async (api) => {
+        context.output.progress(`reconciling through ${api.via}…`);
+        const report = await api.request<ReportJson>("GET", "/v1/reconcile");
+        for (const check of report.checks) {
+          context.output.progress(`  ${check.mismatches.length === 0 ? "ok  " : "FAIL"} ${check.name}`);
+        }
+        context.output.result(report, () => reportLines(report));
         if (!report.ok) {
           const count = report.checks.reduce((sum, check) => sum + check.mismatches.length, 0);
           throw new CliError("reconcile_failed", `${count} mismatches`, EXIT.failed, {}, true);
@@ -35,29 +62,7 @@ export function registerReconcile(program: Command): void {
     });
 }
 
-/** Amounts as decimal strings in their unit's scale; counts and ids as they are. */
-function formatValue(ledger: Pick<Ledger, "units">, mismatch: ReconcileMismatch, value: string): string {
-  if (mismatch.measure !== "amount" || mismatch.unit === null || !/^-?\d+$/.test(value)) return value;
-  return formatIn(ledger, mismatch.unit, BigInt(value));
-}
-
-function reportJson(ledger: Pick<Ledger, "units">, report: ReconcileReport) {
-  return {
-    ok: report.ok,
-    checkedAt: report.checkedAt.toISOString(),
-    summary: report.summary,
-    checks: report.checks.map((check) => ({
-      ...check,
-      mismatches: check.mismatches.map((mismatch) => ({
-        ...mismatch,
-        expected: formatValue(ledger, mismatch, mismatch.expected),
-        actual: formatValue(ledger, mismatch, mismatch.actual),
-      })),
-    })),
-  };
-}
-
-function reportLines(ledger: Pick<Ledger, "units">, report: ReconcileReport): string[] {
+function reportLines(report: ReportJson): string[] {
   const { summary } = report;
   const lines = [
     `${summary.accounts} accounts, ${summary.units} units, ${summary.transactions} transactions, ` +
@@ -80,9 +85,7 @@ function reportLines(ledger: Pick<Ledger, "units">, report: ReconcileReport): st
         mismatch.idempotencyKey && `key ${mismatch.idempotencyKey}`,
       ].filter(Boolean);
       lines.push(`  ${where.join(", ")}: ${mismatch.field}`);
-      lines.push(
-        `    expected ${formatValue(ledger, mismatch, mismatch.expected)}, actual ${formatValue(ledger, mismatch, mismatch.actual)}`,
-      );
+      lines.push(`    expected ${mismatch.expected}, actual ${mismatch.actual}`);
     }
     if (check.truncated) lines.push("  … more mismatches were left out");
   }

@@ -1,6 +1,8 @@
 import { createJsonLogger, startServer } from "@tollgate/server";
 import type { Command } from "commander";
+import { CliError, EXIT } from "../cli-error.ts";
 import { contextOf } from "../context.ts";
+import { runningServerOf } from "../running-server.ts";
 
 export function registerServe(program: Command): void {
   program
@@ -10,8 +12,30 @@ export function registerServe(program: Command): void {
     .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
     .action(async (options: { port?: string; host?: string }, command: Command) => {
       const context = contextOf(command, { PORT: options.port, HOST: options.host });
+      const running = runningServerOf(context.config);
+      if (running) {
+        throw new CliError(
+          "already_serving",
+          `a tollgate server already serves this data directory at ${running.url} (pid ${running.pid}); the embedded database allows one process: stop it first, or set DATABASE_URL to run several servers on PostgreSQL`,
+          EXIT.unexpected,
+        );
+      }
       context.output.progress(`starting tollgate on ${context.config.host}:${context.config.port}…`);
-      const server = await startServer(context.config, { logger: createJsonLogger() });
+      const server = await startServer(context.config, {
+        logger: createJsonLogger(),
+        // On stderr, never in the JSON log: a key must not reach a log collector.
+        onFirstKey: ({ key, token, url }) =>
+          context.output.progress(
+            [
+              "",
+              `created the first admin key ${key.keyId}; it is shown only this once, so store it now:`,
+              "",
+              `  export TOLLGATE_KEY=${token}`,
+              `  curl -H "Authorization: Bearer $TOLLGATE_KEY" ${url}/v1/features`,
+              "",
+            ].join("\n"),
+          ),
+      });
       await server.closed;
     });
 }

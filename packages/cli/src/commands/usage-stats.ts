@@ -1,14 +1,14 @@
 import { formatMinor } from "@tollgate/core";
 import type { Command } from "commander";
+import { invalidInput } from "../cli-error.ts";
+import { contextOf, withMeter } from "../context.ts";
 import {
   type AccountOptions,
   accountLabel,
   accountRefOf,
   findAccount,
   withAccountOptions,
-} from "../account-options.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withMeter } from "../context.ts";
+} from "../legacy-account-options.ts";
 import { table } from "../output.ts";
 import type { UsageOptions } from "./usage.ts";
 

@@ -1,16 +1,16 @@
 import type { Account } from "@tollgate/core";
 import { type Meter, REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
 import type { Command } from "commander";
+import { parseLimit, resolveUnit } from "../amounts.ts";
+import { CliError, EXIT, invalidInput } from "../cli-error.ts";
+import { type CommandContext, contextOf, withMeter } from "../context.ts";
 import {
   type AccountOptions,
   accountLabel,
   accountRefOf,
   findAccount,
   withAccountOptions,
-} from "../account-options.ts";
-import { parseLimit, resolveUnit } from "../amounts.ts";
-import { CliError, EXIT, invalidInput } from "../cli-error.ts";
-import { type CommandContext, contextOf, withMeter } from "../context.ts";
+} from "../legacy-account-options.ts";
 import { timeOption } from "../metering-options.ts";
 import { usageRowJson, usageTable } from "../usage-output.ts";
 import { registerUsageStats } from "./usage-stats.ts";

@@ -1,8 +1,8 @@
 import { WEBHOOK_PAGE_MAX, Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
-import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../account-options.ts";
 import { parseLimit } from "../amounts.ts";
 import { contextOf, withLedger } from "../context.ts";
+import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../legacy-account-options.ts";
 import { table } from "../output.ts";
 import { asInput, eventJson } from "../webhook-output.ts";
 

@@ -1,16 +1,16 @@
 import { AMOUNT_MINOR_MAX, parseDecimalToMinor } from "@tollgate/core";
 import { type LowBalanceThreshold, Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
+import { formatIn, resolveUnit } from "../amounts.ts";
+import { invalidInput } from "../cli-error.ts";
+import { contextOf, withLedger } from "../context.ts";
 import {
   type AccountOptions,
   accountLabel,
   accountRefOf,
   findAccount,
   withAccountOptions,
-} from "../account-options.ts";
-import { formatIn, resolveUnit } from "../amounts.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
+} from "../legacy-account-options.ts";
 import { table } from "../output.ts";
 
 interface ThresholdOptions extends AccountOptions {

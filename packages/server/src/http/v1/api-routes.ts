@@ -12,6 +12,7 @@ import { checkRoutes } from "./check-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
+import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
@@ -64,6 +65,7 @@ export function apiRoutes(deps: {
   adminRoutes(v1, deps);
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
+  reconcileRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();
