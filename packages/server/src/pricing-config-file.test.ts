@@ -183,7 +183,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
   });
 
   test("seed 000: tokens, 1 USD = 10,000, markup 2, the provider's reported cost, paid first, 10,000 at signup", () => {
-    const { ledger, pricing } = read("seed-000-chat-tokens.json");
+    const { ledger, pricing } = read("chat-app-free-and-paid-tokens.json");
     assert.deepEqual(ledger.signupGrants.user, [{ unit: "tokens", amountMinor: 10_000n, expiresInMs: null }]);
     assert.equal(ledger.sourcePriorities.purchase < ledger.sourcePriorities.signup, true);
     assert.deepEqual(
@@ -193,7 +193,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
   });
 
   test("seed 001: actions with a fixed token cost, overridable per account", () => {
-    const { pricing } = read("seed-001-action-overrides.json");
+    const { pricing } = read("assistant-actions-with-fixed-costs.json");
     assert.deepEqual(pricing.features.chat_conversation, {
       unit: "tokens",
       costMinor: 100n,
@@ -203,12 +203,12 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
   });
 
   test("seed 002: 1 token = $0.001, from the catalog, rounded up", () => {
-    const { pricing } = read("seed-002-token-per-tenth-cent.json");
+    const { pricing } = read("fitness-app-tokens-at-a-tenth-of-a-cent.json");
     assert.deepEqual([pricing.creditsPerUsd, pricing.rounding, pricing.costSource], ["1000", "up", "catalog"]);
   });
 
   test("seed 003: one unit per feature family, and the features' costs", () => {
-    const { ledger, pricing } = read("seed-003-feature-units.json");
+    const { ledger, pricing } = read("team-workspace-per-feature-units.json");
     assert.deepEqual(
       ledger.units.map((unit) => unit.unit),
       ["general", "goal_generation", "lead_generation", "strategy_analysis", "forecast"],
@@ -226,7 +226,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
   });
 
   test("seed 004: micro-dollars at provider cost, and $0.01 needed to start a call", () => {
-    const { ledger, pricing } = read("seed-004-usd-balance.json");
+    const { ledger, pricing } = read("pay-as-you-go-dollar-balance.json");
     assert.deepEqual(ledger.units, [{ unit: "usd", scale: 6 }]);
     assert.deepEqual(ledger.signupGrants.user, [{ unit: "usd", amountMinor: 10_000_000n, expiresInMs: null }]);
     assert.deepEqual(
