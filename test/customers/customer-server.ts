@@ -19,8 +19,21 @@ export const exampleConfig = (name: string) =>
 
 export interface Answer {
   status: number;
-  body: any;
+  body: unknown;
   headers: Headers;
+}
+
+/** An error answer's `error` object. */
+export interface ErrorJson {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The error of an answer, after checking its status. */
+export function errorOf(answer: Answer, status: number): ErrorJson {
+  assert.equal(answer.status, status, JSON.stringify(answer.body));
+  return (answer.body as { error: ErrorJson }).error;
 }
 
 export interface CustomerServer {
@@ -32,13 +45,13 @@ export interface CustomerServer {
     body?: unknown,
     options?: { key?: string; token?: string },
   ): Promise<Answer>;
-  /** The same, asserting a 200 and returning its body. */
-  ok(
+  /** The same, asserting a 200 and returning its body as the caller says it is shaped. */
+  ok<T>(
     method: "GET" | "POST" | "DELETE",
     path: string,
     body?: unknown,
     options?: { key?: string; token?: string },
-  ): Promise<any>;
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -82,10 +95,15 @@ export async function startCustomerServer(
   return {
     server,
     call,
-    async ok(method, path, body, options) {
+    async ok<T>(
+      method: "GET" | "POST" | "DELETE",
+      path: string,
+      body?: unknown,
+      options?: { key?: string; token?: string },
+    ) {
       const answer = await call(method, path, body, options);
       assert.equal(answer.status, 200, `${method} ${path}: ${JSON.stringify(answer.body)}`);
-      return answer.body;
+      return answer.body as T;
     },
     async close() {
       await server.close();
