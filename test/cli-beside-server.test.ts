@@ -1,0 +1,118 @@
+// The embedded database admits one process, so a `tollgate` command run while `tollgate serve`
+// holds the data directory works through that server (with the credential it leaves for the
+// directory's owner), and on its own again once the server has stopped. The real binary, in
+// child processes, on PGlite.
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { BIN, cliWorkspace, json, tollgate } from "./cli-harness.ts";
+
+const CONFIG = {
+  units: [{ unit: "credits", scale: 0 }],
+  signupGrants: { user: [{ unit: "credits", amount: "100", expiresIn: null }] },
+};
+
+const { workDir, configPath } = await cliWorkspace({ prefix: "cli-beside", config: CONFIG });
+
+interface Serving {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  /** Settles once stderr matches `pattern`, with the match (output arrives after the "listening" line). */
+  stderrMatch(pattern: RegExp): Promise<RegExpExecArray>;
+  stop(): Promise<number | null>;
+}
+
+/** `tollgate serve` in a child process, once it listens. */
+async function serve(env: Record<string, string>): Promise<Serving> {
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+    cwd: workDir,
+    env: { ...process.env, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const started = stdout.split("\n").find((line) => line.includes('"listening"'));
+      if (started) resolve(JSON.parse(started).url);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    child,
+    url,
+    stderr: () => stderr,
+    stderrMatch: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stderr);
+          if (match) resolve(match);
+          return match;
+        };
+        if (check()) return;
+        child.stderr.on("data", check);
+        child.on("exit", () => reject(new Error(`serve exited before printing ${pattern}: ${stderr}`)));
+      }),
+    stop: () => {
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+describe("tollgate commands beside a running tollgate serve on the embedded database", () => {
+  const dataDir = mkdtempSync(join(workDir, "data-"));
+  const env = { DATABASE_URL: "", TOLLGATE_DATA_DIR: dataDir, TOLLGATE_CONFIG: configPath };
+  const run = (...args: string[]) => tollgate(args, env, workDir);
+  const alice = ["--type", "user", "--external-id", "alice"];
+  let server: Serving;
+
+  before(async () => {
+    server = await serve(env);
+  });
+  after(async () => {
+    if (server.child.exitCode === null) await server.stop();
+  });
+
+  test("the first serve prints an admin key once; it works with curl as the quickstart says", async () => {
+    const [, token] = await server.stderrMatch(/export TOLLGATE_KEY=(tg_sk_[A-Za-z0-9_-]{43})/);
+    const keys = await fetch(`${server.url}/v1/keys?kind=secret`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(keys.status, 200, "an admin key");
+    assert.equal(statSync(join(dataDir, "server.json")).mode & 0o777, 0o600, "the local credential is the owner's");
+  });
+
+  test("writes, reads and checks go through the server while it holds the directory", async () => {
+    const created = json(await run("accounts", "create", ...alice, "--json"));
+    assert.equal(created.externalId, "alice");
+    const granted = json(await run("grant", ...alice, "--amount", "50", "--source", "promo", "--json"));
+    assert.equal(granted.balance, "150");
+    const balance = json(await run("balance", ...alice, "--json"));
+    assert.equal(balance.balances[0].available, "150");
+    const key = json(await run("keys", "create", "--kind", "secret", "--name", "worker", "--json"));
+    assert.match(key.token, /^tg_sk_/);
+    const listed = json(await run("keys", "list", "--kind", "secret", "--json"));
+    assert.ok(listed.keys.some((one: { id: string }) => one.id === key.id));
+    assert.equal(json(await run("reconcile", "--json")).ok, true);
+    const migrated = json(await run("migrate", "--json"));
+    assert.deepEqual(migrated.applied, []);
+
+    const second = await run("serve", "--port", "0");
+    assert.equal(second.code, 3);
+    assert.match(second.stderr, /already serves this data directory at http/);
+  });
+
+  test("once the server stops, the same commands open the directory themselves", async () => {
+    assert.equal(await server.stop(), 0);
+    assert.throws(() => statSync(join(dataDir, "server.json")), /ENOENT/, "the server file goes with the server");
+    const balance = json(await run("balance", ...alice, "--json"));
+    assert.equal(balance.balances[0].available, "150");
+    const again = await serve(env);
+    assert.equal(await again.stop(), 0);
+    assert.doesNotMatch(again.stderr(), /TOLLGATE_KEY/, "a deployment with keys gets no other first key");
+  });
+});
