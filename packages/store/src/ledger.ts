@@ -26,6 +26,7 @@ import {
   listMembers,
   type MemberView,
   type RemoveMemberOutcome,
+  readMember,
   removeMember,
   updateMemberCaps,
 } from "./members.ts";
@@ -278,6 +279,11 @@ export class Ledger {
    */
   listMembers(options: { organizationAccountId: string; limit?: number; after?: string | null }) {
     return listMembers(this.sql, options);
+  }
+
+  /** One member of an organization, with its caps and what it drew; null when the user is not its member. */
+  findMember(ids: { organizationAccountId: string; memberAccountId: string }): Promise<MemberView | null> {
+    return readMember(this.sql, ids.organizationAccountId, ids.memberAccountId);
   }
 
   /**
