@@ -9,6 +9,7 @@ import {
 } from "@tollgate/core";
 import { requestHash } from "./codec.ts";
 import { signupGrantKey } from "./idempotency-keys.ts";
+import { type AccountsPage, type ListAccountsOptions, listAccounts } from "./list-accounts.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
@@ -60,6 +61,11 @@ export class AccountDirectory {
       return row ? toAccount(row) : null;
     }
     return this.#find(ref);
+  }
+
+  /** Customer accounts a page at a time, by type or external id prefix (list-accounts.ts). */
+  list(options: ListAccountsOptions = {}): Promise<AccountsPage> {
+    return listAccounts(this.sql, options);
   }
 
   #cached(ref: { type: AccountType; externalId: string }): string | undefined {

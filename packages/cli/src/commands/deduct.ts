@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { formatAmount, parseAmount, resolveUnit } from "../amounts.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { ledgerFailure } from "../ledger-failure.ts";
-import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../legacy-account-options.ts";
+import { type AccountOptions, accountParamOf, accountPath, withAccountOptions } from "../account-options.ts";
+import { withApi } from "../api-client.ts";
+import { contextOf } from "../context.ts";
 import { idempotencyKeyOf, requireReason } from "../write-options.ts";
 
 interface DeductOptions extends AccountOptions {
@@ -10,6 +9,17 @@ interface DeductOptions extends AccountOptions {
   unit?: string;
   reason?: string;
   idempotencyKey?: string;
+}
+
+/** `POST /v1/accounts/{account}/deductions`'s answer. */
+interface DeductionJson {
+  transactionId: string;
+  accountId: string;
+  unit: string;
+  amount: string;
+  reason: string;
+  balance: string;
+  available: string;
 }
 
 export function registerDeduct(program: Command): void {
@@ -22,40 +32,20 @@ export function registerDeduct(program: Command): void {
     .option("--idempotency-key <key>", "makes a retry safe (default: a generated key, printed)")
     .action(async (options: DeductOptions, command: Command) => {
       const context = contextOf(command);
-      const ref = accountRefOf(options);
+      accountParamOf(options);
       const reason = requireReason(options.reason, "a deduction");
       const idempotencyKey = idempotencyKeyOf(options.idempotencyKey, "deduct");
-      await withLedger(context, async (ledger) => {
-        const unit = resolveUnit(ledger, options.unit);
-        const amountMinor = parseAmount(options.amount, unit);
-        const account = await findAccount(ledger, ref);
-        const result = await ledger.deduct({
-          account: { accountId: account.accountId },
-          unit: unit.unit,
-          amountMinor,
-          reason,
-          idempotencyKey,
-        });
-        if (!result.ok) throw ledgerFailure(result, unit);
-        const deducted = result.value;
-        const amount = (minor: bigint) => formatAmount(minor, unit);
-        context.output.result(
-          {
-            accountId: deducted.accountId,
-            unit: unit.unit,
-            amount: amount(deducted.amountMinor),
-            transactionId: deducted.transactionId,
-            balance: amount(deducted.balanceMinor),
-            available: amount(deducted.availableMinor),
-            idempotencyKey,
-            replayed: result.replayed,
-          },
-          () => [
-            `${result.replayed ? "already deducted (replayed; nothing changed)" : "deducted"} ${amount(deducted.amountMinor)} ${unit.unit} from ${deducted.accountId}`,
-            `  transaction ${deducted.transactionId}; balance ${amount(deducted.balanceMinor)}, available ${amount(deducted.availableMinor)}`,
-            `  idempotency key: ${idempotencyKey}`,
-          ],
+      await withApi(context, async (api) => {
+        const { body: deducted, replayed } = await api.send<DeductionJson>(
+          "POST",
+          accountPath(options, "/deductions"),
+          { idempotencyKey, body: { amount: options.amount, unit: options.unit, reason } },
         );
+        context.output.result({ ...deducted, idempotencyKey, replayed }, () => [
+          `${replayed ? "already deducted (replayed; nothing changed)" : "deducted"} ${deducted.amount} ${deducted.unit} from ${deducted.accountId}`,
+          `  transaction ${deducted.transactionId}; balance ${deducted.balance}, available ${deducted.available}`,
+          `  idempotency key: ${idempotencyKey}`,
+        ]);
       });
     });
 }

@@ -3,17 +3,21 @@ import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate
 import type { Hono, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
+import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { authenticate, callerOf, type KeyStore } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { deductionRoutes } from "./deduction-routes.ts";
+import { featureOverrideRoutes } from "./feature-override-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
+import { refundRoutes } from "./refund-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 
@@ -66,6 +70,10 @@ export function apiRoutes(deps: {
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
   reconcileRoutes(v1, deps);
+  accountListRoutes(v1, deps);
+  deductionRoutes(v1, deps);
+  featureOverrideRoutes(v1, deps);
+  refundRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();
