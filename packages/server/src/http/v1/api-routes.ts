@@ -15,6 +15,7 @@ import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
+import { webhookRoutes } from "./webhook-routes.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -55,6 +56,7 @@ export function apiRoutes(deps: {
   adminRoutes(v1, deps);
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
+  webhookRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();
