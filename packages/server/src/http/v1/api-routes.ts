@@ -34,9 +34,18 @@ export function apiRoutes(deps: {
   rateLimit?: MiddlewareHandler<AppEnv>;
   /** The largest body the idempotency middleware hashes: the largest body limit. Default 1 MiB. */
   requestBodyBytesMax?: number;
+  /** This process's local credential, accepted as an admin key (local-credential.ts). */
+  localCredential?: string;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
-  v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
+  v1.use(
+    "*",
+    authenticate({
+      keys: deps.keys,
+      clock: deps.clock,
+      ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+    }),
+  );
   if (deps.rateLimit) v1.use("*", deps.rateLimit);
   // After authentication: a key is scoped by who sent it.
   v1.use(
