@@ -9,6 +9,7 @@ import { authenticate, callerOf, type KeyStore } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { importRoutes } from "./import-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
@@ -66,6 +67,7 @@ export function apiRoutes(deps: {
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
   webhookRoutes(v1, deps);
+  importRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();

@@ -293,6 +293,11 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/low-balance-thresholds", { below: "10" }),
       },
+      {
+        name: "POST /v1/imports",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/imports", { rows: [{ account: "user:alice", amount: "1" }] }),
+      },
     ];
 
     for (const row of matrix) {

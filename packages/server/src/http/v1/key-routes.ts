@@ -50,15 +50,10 @@ const createKey = createRoute({
         "application/json": {
           schema: z.object({
             kind: z.enum(["customer", "secret"]).default("customer"),
-            account: z
-              .string()
-              .min(1)
-              .max(300)
-              .optional()
-              .openapi({
-                description: "The account a customer token acts as (required for one)",
-                example: "user:alice",
-              }),
+            account: z.string().min(1).max(300).optional().openapi({
+              description: "The account a customer token acts as (required for one)",
+              example: "user:alice",
+            }),
             admin: z.boolean().optional().openapi({ description: "A secret key that is also an admin key" }),
             name: z.string().min(1).max(API_KEY_NAME_LENGTH_MAX).optional(),
             expiresInSeconds: z
