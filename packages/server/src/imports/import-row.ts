@@ -42,7 +42,10 @@ export const ImportRowSchema = z
       .openapi({ example: "user:alice" }),
     unit: z.string().min(1).max(64).optional().openapi({ description: "Default: the deployment's unit" }),
     amount: z
-      .string()
+      .string({
+        error: (issue) =>
+          issue.input === undefined ? "required" : 'a decimal string, e.g. "12.50" (a string, never a JSON number)',
+      })
       .regex(/^\d{1,19}(\.\d{1,18})?$/, 'a decimal string in the unit\'s scale, e.g. "12.50"')
       .refine((text) => /[1-9]/.test(text), "more than 0 (leave out rows with nothing to import)")
       .openapi({ example: "40" }),
