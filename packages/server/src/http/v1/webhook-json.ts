@@ -15,7 +15,7 @@ const EventType = z.enum(WEBHOOK_EVENT_TYPES);
 export const WebhookEndpoint = z
   .object({
     id: z.string().openapi({ example: "we_0193…" }),
-    url: z.string().openapi({ example: "https://app.example.com/hooks/tollgate" }),
+    url: z.string(),
     eventTypes: z.array(EventType).openapi({ description: "The types sent to it; empty for every type" }),
     description: z.string().nullable(),
     enabled: z.boolean(),

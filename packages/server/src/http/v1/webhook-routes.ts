@@ -33,7 +33,8 @@ const WebhookUrl = z
   .string()
   .max(WEBHOOK_URL_LENGTH_MAX)
   .superRefine(checkedBy(webhookUrlOf))
-  .openapi({ description: "https://… (http:// for local development), no user name or password, no #fragment" });
+  // Said without a URL: the reference page links to nothing elsewhere.
+  .openapi({ description: "An https URL (http for local development), without a user name, password or #fragment" });
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
