@@ -38,6 +38,7 @@ export async function previewGrants(
   env: BatchEnvironment,
   ops: readonly GrantOperation[],
 ): Promise<GrantPreview[]> {
+  if (ops.length === 0) return [];
   let previews: GrantPreview[] = [];
   try {
     await sql.transaction(async (tx) => {

@@ -91,8 +91,8 @@ function prepare(ledger: Ledger, row: ImportRow, at: { index: number; key: strin
     refused: { index, key, status: "refused", accountId: null, unit, amount: null, error: { code, message } },
   });
   const found = ledger.units.get(unit);
-  if (!found)
-    return refused("unit_not_found", `no unit "${unit}"; the units are ${[...ledger.units.keys()].join(", ")}`);
+  // Short, without the list of units: a thousand of these must fit one stored answer.
+  if (!found) return refused("unit_not_found", `no unit "${unit}" in this deployment`);
   let amountMinor: bigint;
   try {
     amountMinor = parseDecimalToMinor(row.amount, found.scale);
