@@ -1,5 +1,6 @@
 import type { Account, AccountRef, AccountType, IdGenerator, LedgerConfig, Unit } from "@tollgate/core";
 import { assertExternalRef, createAccountIn } from "./create-account.ts";
+import { type AccountsPage, type ListAccountsOptions, listAccounts } from "./list-accounts.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
 
@@ -49,6 +50,11 @@ export class AccountDirectory {
       return row ? toAccount(row) : null;
     }
     return this.#find(ref);
+  }
+
+  /** Customer accounts a page at a time, by type or external id prefix (list-accounts.ts). */
+  list(options: ListAccountsOptions = {}): Promise<AccountsPage> {
+    return listAccounts(this.sql, options);
   }
 
   #cached(ref: { type: AccountType; externalId: string }): string | undefined {

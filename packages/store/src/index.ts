@@ -7,6 +7,7 @@ export * from "./commit-lane.ts";
 export * from "./http-idempotency.ts";
 export * from "./idempotency-keys.ts";
 export * from "./ledger.ts";
+export * from "./list-accounts.ts";
 export * from "./members.ts";
 export * from "./migrate.ts";
 export { idFloorAt } from "./new-id.ts";

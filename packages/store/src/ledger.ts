@@ -12,6 +12,7 @@ import {
   type OutcomeByKind,
   type ResolvedOperation,
   type Result,
+  type TransactionKind,
   type Unit,
 } from "@tollgate/core";
 import { AccountDirectory } from "./account-directory.ts";
@@ -19,7 +20,16 @@ import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
-import { type AddMemberInput, addMember } from "./members.ts";
+import {
+  type AddMemberInput,
+  addMember,
+  listMembers,
+  type MemberView,
+  type RemoveMemberOutcome,
+  readMember,
+  removeMember,
+  updateMemberCaps,
+} from "./members.ts";
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
@@ -247,6 +257,28 @@ export class Ledger {
     return row ? { holdId, accountId: row.account_id, unit: row.unit, status: row.status } : null;
   }
 
+  /**
+   * A transaction's account, kind, unit and amount; null when there is no such transaction.
+   * What a refund's caller needs before it can read an amount in the transaction's unit.
+   */
+  async findTransaction(transactionId: string): Promise<{
+    transactionId: string;
+    accountId: string;
+    kind: TransactionKind;
+    unit: string;
+    amountMinor: bigint;
+  } | null> {
+    const [row] = await this.sql.query<{
+      account_id: string;
+      kind: TransactionKind;
+      unit: string;
+      amount_minor: bigint;
+    }>("select account_id, kind, unit, amount_minor from transactions where transaction_id = $1", [transactionId]);
+    return row
+      ? { transactionId, accountId: row.account_id, kind: row.kind, unit: row.unit, amountMinor: row.amount_minor }
+      : null;
+  }
+
   /** The ledger's clock: what every operation takes as now. */
   now(): Date {
     return this.clock();
@@ -260,6 +292,46 @@ export class Ledger {
   /** Lets a user draw from an organization's balance, with optional caps per unit. */
   addMember(input: AddMemberInput) {
     return addMember(this.sql, this.accounts, this.units, input);
+  }
+
+  /**
+   * An organization's members, a page at a time (cursor: the last member account id), each
+   * with its caps and what it has spent and holds against them.
+   */
+  listMembers(options: { organizationAccountId: string; limit?: number; after?: string | null }) {
+    return listMembers(this.sql, options);
+  }
+
+  /** One member of an organization, with its caps and what it drew; null when the user is not its member. */
+  findMember(ids: { organizationAccountId: string; memberAccountId: string }): Promise<MemberView | null> {
+    return readMember(this.sql, ids.organizationAccountId, ids.memberAccountId);
+  }
+
+  /**
+   * Changes a member's caps per unit (null: no cap; units not named keep theirs). The next
+   * charge is checked against them. Null when the user is not the organization's member.
+   */
+  async updateMember(input: {
+    organizationAccountId: string;
+    member: string;
+    capsMinor: Record<string, bigint | null>;
+  }): Promise<MemberView | null> {
+    const memberAccountId = await this.accounts.findId({ type: "user", externalId: input.member });
+    if (!memberAccountId) return null;
+    return updateMemberCaps(this.sql, this.units, { ...input, memberAccountId });
+  }
+
+  /**
+   * Takes a user out of an organization; its later draws are refused `member_not_found`.
+   * Refused while the member has an active hold (see `removeMember` in members.ts).
+   */
+  async removeMember(input: { organizationAccountId: string; member: string }): Promise<RemoveMemberOutcome> {
+    const memberAccountId = await this.accounts.findId({ type: "user", externalId: input.member });
+    if (!memberAccountId) return { removed: false, reason: "not_a_member" };
+    // Releases the holds that expired but were not swept yet, through the organization's own
+    // lane, so only a hold that is still live keeps the member in.
+    await this.#laneFor(input.organizationAccountId).submit({ type: "sweep", accountId: input.organizationAccountId });
+    return removeMember(this.sql, { organizationAccountId: input.organizationAccountId, memberAccountId });
   }
 
   /** How far a settlement may overrun the account's available balance (default 0). */

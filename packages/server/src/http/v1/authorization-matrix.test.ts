@@ -39,6 +39,7 @@ for (const database of await testDatabases()) {
       const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
       aliceId = alice.accountId;
       await ledger.ensureAccount({ type: "organization", externalId: "acme" });
+      await ledger.addMember({ organization: "acme", member: "alice" });
       const bob = await ledger.ensureAccount({ type: "user", externalId: "bob" });
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
@@ -51,7 +52,7 @@ for (const database of await testDatabases()) {
       await ledger.dispose();
     });
 
-    const call = (caller: Caller, method: "GET" | "POST", path: string, body?: unknown) =>
+    const call = (caller: Caller, method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
       app.request(path, {
         method,
         headers: {
@@ -66,6 +67,13 @@ for (const database of await testDatabases()) {
       const response = await call("secret", "POST", "/v1/holds", { account: "user:alice", amount: "1" });
       assert.equal(response.status, 200);
       return ((await response.json()) as { holdId: string }).holdId;
+    };
+
+    /** A fresh charge of alice's, for the routes that undo one. */
+    const newCharge = async () => {
+      const response = await call("secret", "POST", "/v1/charges", { account: "user:alice", amount: "1" });
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { transactionId: string }).transactionId;
     };
 
     /** A fresh customer token's id (never a caller's own key: the matrix revokes it). */
@@ -297,6 +305,59 @@ for (const database of await testDatabases()) {
         name: "POST /v1/imports",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "POST", "/v1/imports", { rows: [{ account: "user:alice", amount: "1" }] }),
+      },
+      {
+        name: "GET /v1/accounts",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts?type=user&search=al&limit=2"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/deductions",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/accounts/user:alice/deductions", { amount: "1", reason: "a support correction" }),
+      },
+      {
+        name: "GET /v1/accounts/{account}/feature-overrides",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/feature-overrides"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/feature-overrides/{feature}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/feature-overrides/summarize", { cost: "1" }),
+      },
+      {
+        name: "DELETE /v1/accounts/{account}/feature-overrides/{feature}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "DELETE", "/v1/accounts/user:alice/feature-overrides/summarize"),
+      },
+      {
+        name: "GET /v1/accounts/{account}/members",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/organization:acme/members?limit=10"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/members/{member}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/accounts/organization:acme/members/alice", { caps: { credits: "20" } }),
+      },
+      {
+        name: "DELETE /v1/accounts/{account}/members/{member}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "DELETE", "/v1/accounts/organization:acme/members/zed"),
+      },
+      {
+        name: "POST /v1/transactions/{transaction}/refund",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/transactions/${await newCharge()}/refund`, { amount: "1" }),
+      },
+      {
+        name: "POST /v1/transactions/{transaction}/reverse",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) =>
+          call(caller, "POST", `/v1/transactions/${await newCharge()}/reverse`, { reason: "charged by mistake" }),
       },
     ];
 

@@ -17,10 +17,14 @@ const PUBLIC_CODE: Partial<Record<FailureCode, ErrorCode>> = {
   insufficient_credits: "insufficient_credits",
 };
 
-/** Turns a failed ledger result into the error the API answers with; amounts in the unit's decimals. */
+/**
+ * Turns a failed ledger result into the error the API answers with; amounts in the unit's
+ * decimals, and `details.unit` naming the unit when one is given and there are amounts.
+ */
 export function ledgerFailure(
   failure: { code: string; details: FailureDetails | { message?: string } },
   format: (minor: bigint) => string,
+  unit?: string,
 ): ApiError {
   const code =
     PUBLIC_CODE[failure.code as FailureCode] ??
@@ -30,5 +34,7 @@ export function ledgerFailure(
   if (requiredMinor !== undefined) details.required = format(requiredMinor);
   if (availableMinor !== undefined) details.available = format(availableMinor);
   if (capMinor !== undefined) details.cap = format(capMinor);
+  const hasAmounts = requiredMinor !== undefined || availableMinor !== undefined || capMinor !== undefined;
+  if (unit !== undefined && hasAmounts) details.unit = unit;
   return new ApiError(code, message ?? failure.code.replaceAll("_", " "), details);
 }
