@@ -82,7 +82,10 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       "/v1/*",
       requestBodyLimit({
         bytesMax: operations.bodyBytesMax,
-        routes: [{ method: "POST", path: "/v1/usage-events/batch", bytesMax: operations.batchBodyBytesMax }],
+        routes: [
+          { method: "POST", path: "/v1/usage-events/batch", bytesMax: operations.batchBodyBytesMax },
+          { method: "POST", path: "/v1/imports", bytesMax: operations.batchBodyBytesMax },
+        ],
       }),
     );
     const { rateLimits } = operations;

@@ -6,6 +6,8 @@ export * from "./duration.ts";
 export * from "./expiry-sweeper.ts";
 export * from "./http/api-error.ts";
 export * from "./idempotency-purger.ts";
+export * from "./imports/import-row.ts";
+export type { ImportRowResult, ImportRowStatus } from "./imports/run-import.ts";
 export * from "./in-process-api.ts";
 export * from "./ledger-config-file.ts";
 export * from "./local-credential.ts";

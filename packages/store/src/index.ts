@@ -12,6 +12,7 @@ export * from "./members.ts";
 export * from "./migrate.ts";
 export { idFloorAt } from "./new-id.ts";
 export * from "./open-database.ts";
+export type { GrantPreview } from "./preview-grants.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";
 export * from "./sql-client.ts";

@@ -33,7 +33,8 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
-import { type BatchItem, processBatch } from "./process-batch.ts";
+import { type GrantPreview, previewGrants } from "./preview-grants.ts";
+import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
 import { type HistoryPage, readBalanceState, readHistory, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
@@ -84,6 +85,8 @@ export class Ledger {
   readonly #lanes: BatchLane[];
   readonly #holdAccounts = new Map<string, string>();
   readonly #balanceCache: BalanceCache | null;
+  /** What a batch runs with: the configuration, the units, ids, and now. */
+  readonly #env: () => BatchEnvironment;
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
@@ -106,6 +109,7 @@ export class Ledger {
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
     const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
+    this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
         return await sql.transaction((tx) => processBatch(tx, env(), items));
@@ -194,6 +198,23 @@ export class Ledger {
   }
   reverse(input: OperationInput<"reverse">) {
     return this.execute({ kind: "reverse", ...input });
+  }
+
+  /**
+   * What these grants would do, in order, without doing it: each one's outcome (a replay of
+   * an earlier grant under its key, or a refusal), whether its account exists, and the
+   * balance it finds. Nothing is written: accounts that do not exist are created and the
+   * grants applied in a transaction that is rolled back (see `previewGrants`).
+   *
+   * @example
+   * const [preview] = await ledger.previewGrants([{ account: user, amountMinor: 40n, source: "admin", reason: "import", idempotencyKey: "import:1" }]);
+   * // preview.accountExists, preview.balanceBeforeMinor, preview.result
+   */
+  async previewGrants(inputs: ReadonlyArray<OperationInput<"grant">>): Promise<GrantPreview[]> {
+    for (const input of inputs) assertAppKey(input.idempotencyKey);
+    // Built as `grant` builds it, so each hashes as the real operation would.
+    const ops = inputs.map((input) => ({ kind: "grant" as const, ...input }));
+    return previewGrants(this.sql, this.#env(), ops);
   }
 
   /**

@@ -12,6 +12,7 @@ import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
 import { deductionRoutes } from "./deduction-routes.ts";
 import { featureOverrideRoutes } from "./feature-override-routes.ts";
+import { importRoutes } from "./import-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
@@ -20,6 +21,7 @@ import { referencePage } from "./reference-page.ts";
 import { refundRoutes } from "./refund-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
+import { webhookRoutes } from "./webhook-routes.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -74,6 +76,8 @@ export function apiRoutes(deps: {
   deductionRoutes(v1, deps);
   featureOverrideRoutes(v1, deps);
   refundRoutes(v1, deps);
+  webhookRoutes(v1, deps);
+  importRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();
