@@ -1,0 +1,108 @@
+// A team workspace where an organization holds one balance per feature family (goals, leads,
+// strategy, forecasts, general), each feature costs a fixed number of its own unit, members
+// draw from the organization's balances within caps, and an admin screen reads the totals —
+// the configuration in docs/operating/examples/team-workspace-per-feature-units.json, driven
+// through the HTTP API only, on both databases.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { testDatabases } from "@tollgate/store/testing";
+import { type CustomerServer, errorOf, startCustomerServer } from "./customer-server.ts";
+
+interface Charged {
+  unit: string;
+  amount: string;
+  balance: string;
+}
+interface Member {
+  member: string;
+  limits: Array<{ unit: string; cap: string | null; spent: string; remaining: string | null }>;
+}
+
+const ALLOCATION = { goal_generation: "20", lead_generation: "50", strategy_analysis: "100", forecast: "30" };
+
+for (const database of await testDatabases()) {
+  describe(`a team workspace with per-feature balances on ${database.name}`, () => {
+    let app: CustomerServer;
+    before(async () => {
+      app = await startCustomerServer(database, "team-workspace-per-feature-units");
+      await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "acme" });
+      for (const [unit, amount] of Object.entries(ALLOCATION)) {
+        await app.ok("POST", "/v1/accounts/organization:acme/grants", { amount, unit, source: "plan" });
+      }
+      await app.ok("POST", "/v1/accounts/organization:acme/members", {
+        member: "bob",
+        caps: { goal_generation: "5" },
+      });
+      await app.ok("POST", "/v1/accounts/organization:acme/members", { member: "carol" });
+    });
+    after(() => app.close());
+
+    test("each feature draws its own unit, for a member of the organization", async () => {
+      const goal = await app.ok<Charged>("POST", "/v1/charges", {
+        account: "organization:acme",
+        feature: "generate_goal",
+        member: "bob",
+      });
+      assert.deepEqual([goal.unit, goal.amount, goal.balance], ["goal_generation", "3", "17"]);
+      const leads = await app.ok<Charged>("POST", "/v1/charges", {
+        account: "organization:acme",
+        feature: "generate_leads",
+        member: "carol",
+      });
+      assert.deepEqual([leads.unit, leads.amount, leads.balance], ["lead_generation", "5", "45"]);
+    });
+
+    test("a member's cap is checked before and on the write; the members list shows what each drew", async () => {
+      const refused = await app.call("POST", "/v1/charges", {
+        account: "organization:acme",
+        feature: "generate_goal",
+        member: "bob",
+      });
+      assert.equal(errorOf(refused, 403).details.reason, "member_cap_exceeded", "3 drawn, 3 more is over the cap of 5");
+      const members = await app.ok<{ data: Member[] }>("GET", "/v1/accounts/organization:acme/members");
+      const bob = members.data.find((member) => member.member === "bob");
+      assert.deepEqual(
+        bob?.limits.map((limit) => [limit.unit, limit.cap, limit.spent, limit.remaining]),
+        [["goal_generation", "5", "3", "2"]],
+      );
+      await app.ok("POST", "/v1/accounts/organization:acme/members/bob", { caps: { goal_generation: "10" } });
+      await app.ok("POST", "/v1/charges", { account: "organization:acme", feature: "generate_goal", member: "bob" });
+    });
+
+    test("a removed member can no longer draw", async () => {
+      await app.ok("POST", "/v1/accounts/organization:acme/members", { member: "dave" });
+      await app.ok("DELETE", "/v1/accounts/organization:acme/members/dave");
+      const refused = await app.call("POST", "/v1/charges", {
+        account: "organization:acme",
+        feature: "generate_insight",
+        member: "dave",
+      });
+      assert.equal(errorOf(refused, 404).details.reason, "member_not_found");
+    });
+
+    test("a feature family that ran out is refused with its own unit, the others go on", async () => {
+      await app.ok("POST", "/v1/accounts/organization:acme/deductions", {
+        amount: "28",
+        unit: "forecast",
+        reason: "test: forecasts nearly used up",
+      });
+      const refused = errorOf(
+        await app.call("POST", "/v1/charges", { account: "organization:acme", feature: "forecast_revenue" }),
+        402,
+      );
+      assert.deepEqual([refused.details.required, refused.details.available], ["4", "2"]);
+      await app.ok("POST", "/v1/charges", { account: "organization:acme", feature: "analyze_strategy" });
+    });
+
+    test("accounts are found by the start of their external id", async () => {
+      await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "acme-labs" });
+      await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "globex" });
+      const found = await app.ok<{ data: Array<{ externalId: string }> }>("GET", "/v1/accounts?search=acme");
+      assert.deepEqual(found.data.map((account) => account.externalId).sort(), ["acme", "acme-labs"]);
+    });
+
+    test("the whole ledger reconciles", async () => {
+      assert.equal((await app.ok<{ ok: boolean }>("GET", "/v1/reconcile")).ok, true);
+    });
+  });
+}
