@@ -13,7 +13,8 @@ import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
 
-const EXTERNAL_ID_LENGTH_MAX = 256;
+/** The longest external id an account may have (the app's own id for it). */
+export const EXTERNAL_ID_LENGTH_MAX = 256;
 /** Ids resolved per process; they never change once created, so the cache cannot go stale. */
 const CACHE_SIZE_MAX = 100_000;
 

@@ -18,13 +18,15 @@ import { AccountDirectory } from "./account-directory.ts";
 import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
+import { type HistoryPage, readHistory } from "./history.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
+import { type MemberLimitView, readMemberLimit } from "./member-limit.ts";
 import { type AddMemberInput, addMember } from "./members.ts";
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
-import { type HistoryPage, readBalanceState, readHistory, viewBalances } from "./reads.ts";
+import { readBalanceState, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { ensureUnits } from "./units.ts";
@@ -239,6 +241,17 @@ export class Ledger {
   /** Lets a user draw from an organization's balance, with optional caps per unit. */
   addMember(input: AddMemberInput) {
     return addMember(this.sql, this.accounts, this.units, input);
+  }
+
+  /**
+   * What `member` may still draw from an organization's balance in `unit` (its cap, spent and
+   * held); null when it is not the organization's member. For a check before a call: the
+   * charge decides again, under the organization's lock.
+   */
+  async memberLimit(input: { organizationId: string; member: string; unit: string }): Promise<MemberLimitView | null> {
+    const memberAccountId = await this.accounts.findId({ type: "user", externalId: input.member });
+    if (!memberAccountId) return null;
+    return readMemberLimit(this.sql, { accountId: input.organizationId, memberAccountId, unit: input.unit });
   }
 
   /** How far a settlement may overrun the account's available balance (default 0). */

@@ -9,6 +9,7 @@ import { authenticate, callerOf, type KeyStore } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { holdRoutes } from "./hold-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
@@ -17,6 +18,12 @@ import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 
 export const API_VERSION = "0.1.0";
+
+/**
+ * The POST routes that write nothing, so they take no `Idempotency-Key` (one sent is ignored).
+ * A route is listed here by hand, only when it writes nothing at all.
+ */
+export const READ_ONLY_POSTS: readonly string[] = ["/v1/check"];
 
 /**
  * The HTTP API: `/v1/…` behind authentication, its OpenAPI 3.1 document at `/openapi.json`
@@ -44,11 +51,13 @@ export function apiRoutes(deps: {
       store: new HttpIdempotencyStore(deps.ledger.sql),
       clock: deps.clock,
       scopeOf: (c) => callerOf(c).keyId,
+      readOnlyPaths: READ_ONLY_POSTS,
       ...(deps.requestBodyBytesMax === undefined ? {} : { requestBodyBytesMax: deps.requestBodyBytesMax }),
     }),
   );
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
+  holdRoutes(v1, deps);
   usageRoutes(v1, deps);
   usageBatchRoutes(v1, deps);
   checkRoutes(v1, deps);

@@ -26,13 +26,18 @@ const Key = z
   })
   .openapi("ApiKey");
 
+/** A key's id, as the key store takes it (a malformed one is a 400 here, not a 404). */
+const KeyId = z.string().regex(/^key_[0-9a-f]{32}$/, "a key id: key_ followed by 32 hex digits");
+
 const KeyIdParam = z.object({
-  keyId: z
-    .string()
-    .min(1)
-    .max(100)
-    .openapi({ param: { name: "keyId", in: "path" }, example: "key_019a…" }),
+  keyId: KeyId.openapi({ param: { name: "keyId", in: "path" }, example: "key_019a6f0e4b7d7c3a9e1f2b8d5c6a7e90" }),
 });
+
+const KeyName = z
+  .string()
+  .min(1)
+  .max(API_KEY_NAME_LENGTH_MAX)
+  .refine((name) => !/\p{Cc}/u.test(name), "no control characters");
 
 const createKey = createRoute({
   method: "post",
@@ -41,12 +46,13 @@ const createKey = createRoute({
   description:
     "Customer tokens let a browser or mobile app read its own account's balance, usage and live events. Secret keys are created by an operator with `tollgate keys create`, never over the API. A replay of this request answers the key with `token: null`: tokens are never stored.",
   request: {
+    query: z.strictObject({}),
     body: {
       content: {
         "application/json": {
-          schema: z.object({
+          schema: z.strictObject({
             account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
-            name: z.string().min(1).max(API_KEY_NAME_LENGTH_MAX).optional(),
+            name: KeyName.optional(),
             expiresInSeconds: z
               .number()
               .int()
@@ -70,12 +76,12 @@ const listKeys = createRoute({
   path: "/keys",
   summary: "Keys in creation order, a page at a time (cursor: `after`); never a token",
   request: {
-    query: z.object({
+    query: z.strictObject({
       kind: z.enum(["secret", "customer"]).optional(),
       account: z.string().min(1).max(300).optional(),
       includeRevoked: z.enum(["true", "false"]).optional(),
       limit: z.coerce.number().int().min(1).max(API_KEYS_PAGE_MAX).optional(),
-      after: z.string().min(1).max(100).optional(),
+      after: KeyId.optional().openapi({ description: "The previous page's nextCursor" }),
     }),
   },
   responses: {
@@ -88,7 +94,7 @@ const getKey = createRoute({
   method: "get",
   path: "/keys/{keyId}",
   summary: "One key, revoked or not",
-  request: { params: KeyIdParam },
+  request: { params: KeyIdParam, query: z.strictObject({}) },
   responses: { 200: jsonContent(Key, "The key"), ...errorResponses([400, 401, 403, 404]) },
 });
 
@@ -96,7 +102,7 @@ const revokeKey = createRoute({
   method: "post",
   path: "/keys/{keyId}/revoke",
   summary: "Revoke a key for good; every instance stops accepting it at once. Revoking twice is harmless.",
-  request: { params: KeyIdParam },
+  request: { params: KeyIdParam, query: z.strictObject({}) },
   responses: { 200: jsonContent(Key, "The revoked key"), ...errorResponses([400, 401, 403, 404, 409, 422]) },
 });
 

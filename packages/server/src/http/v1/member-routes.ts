@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { parseDecimalToMinor } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { AccountParam, Amount, errorResponses } from "./schemas.ts";
-import { unitScale } from "./unit-scale.ts";
+import { parseAmountField, unitScale } from "./unit-scale.ts";
 
 const addMember = createRoute({
   method: "post",
@@ -14,10 +13,11 @@ const addMember = createRoute({
   summary: "Let a user draw from an organization's balance, with an optional cap per unit (null: no cap)",
   request: {
     params: AccountParam,
+    query: z.strictObject({}),
     body: {
       content: {
         "application/json": {
-          schema: z.object({
+          schema: z.strictObject({
             member: z.string().min(1).max(256).openapi({ description: "The user's external id", example: "bob" }),
             caps: z
               .record(z.string().max(64), Amount.nullable())
@@ -57,14 +57,7 @@ export function memberRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger })
     const input = c.req.valid("json");
     const capsMinor: Record<string, bigint | null> = {};
     for (const [unit, cap] of Object.entries(input.caps ?? {})) {
-      try {
-        capsMinor[unit] = cap === null ? null : parseDecimalToMinor(cap, unitScale(ledger, unit));
-      } catch (error) {
-        if (error instanceof ApiError) throw error;
-        throw new ApiError("invalid_request", `caps.${unit}: ${(error as Error).message}`, {
-          fields: [{ field: `caps.${unit}`, message: (error as Error).message }],
-        });
-      }
+      capsMinor[unit] = cap === null ? null : parseAmountField(cap, unitScale(ledger, unit), `caps.${unit}`);
     }
     const added = await ledger.addMember({ organization: organization.externalId, member: input.member, capsMinor });
     return c.json({ organizationId: added.organizationAccountId, memberId: added.memberAccountId }, 200);
