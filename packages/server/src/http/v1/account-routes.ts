@@ -72,9 +72,10 @@ const GrantBody = z
     }),
     reason: Reason.optional().openapi({ description: "Why; required for an admin grant" }),
   })
-  .refine((body) => body.expiresAt === undefined || body.expiresIn === undefined, {
-    message: "give expiresAt or expiresIn, not both",
-    path: ["expiresIn"],
+  .superRefine((body, context) => {
+    if (body.expiresAt !== undefined && body.expiresIn !== undefined) {
+      context.addIssue({ code: "custom", path: ["expiresIn"], message: "give expiresAt or expiresIn, not both" });
+    }
   });
 
 const createGrant = createRoute({

@@ -173,10 +173,12 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         available: format(unit, availableMinor),
         minimumAvailable: floorMinor > 0n ? format(unit, floorMinor) : null,
         estimatedUsage,
-        member: member && {
-          cap: member.capMinor === null ? null : format(unit, member.capMinor),
-          available: member.headroomMinor === null ? null : format(unit, member.headroomMinor),
-        },
+        member: member?.limit
+          ? {
+              cap: member.limit.capMinor === null ? null : format(unit, member.limit.capMinor),
+              available: member.limit.headroomMinor === null ? null : format(unit, member.limit.headroomMinor),
+            }
+          : null,
       },
       200,
     );
@@ -186,14 +188,12 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     // member_cap_exceeded.
     async function memberCheck(name: string) {
       const limit = await ledger.memberLimit({ organizationId: accountId, member: name, unit });
-      if (!limit) return { refusal: "member_not_found" as const, capMinor: null, headroomMinor: null };
-      if (limit.capMinor === null) return { refusal: null, capMinor: null, headroomMinor: null };
+      if (!limit) return { refusal: "member_not_found" as const, limit: null };
+      if (limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
       const left = limit.capMinor - limit.spentMinor - limit.heldMinor;
-      const headroomMinor = left > 0n ? left : 0n;
       return {
         refusal: drawMinor > left ? ("member_cap_exceeded" as const) : null,
-        capMinor: limit.capMinor,
-        headroomMinor,
+        limit: { capMinor: limit.capMinor, headroomMinor: left > 0n ? left : 0n },
       };
     }
   });

@@ -17,7 +17,8 @@ export function domainRule<T>(path: PropertyKey[], check: (value: T) => unknown)
       check(value);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      context.addIssue({ code: "custom", path, message: error.message });
+      // A copy: zod prefixes the issue's path in place as it bubbles up to the body.
+      context.addIssue({ code: "custom", path: [...path], message: error.message });
     }
   };
 }
