@@ -121,81 +121,35 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(check, async (c) => {
     const input = c.req.valid("json");
     const { accountId } = await findAccountInScope(ledger, c, input.account);
-    const unpriced = (reason: "feature_not_found" | "unknown_model_price") =>
-      c.json(
-        {
-          allowed: false,
-          reason,
-          unit: null,
-          estimate: null,
-          required: null,
-          available: null,
-          minimumAvailable: null,
-          estimatedUsage: null,
-          member: null,
-        },
-        200,
-      );
-    // What the write would draw (the member's cap counts this) and what must be available.
-    let unit: string;
-    let drawMinor: bigint;
-    let estimateMinor: bigint;
-    let floorMinor = 0n;
-    let estimatedUsage: z.infer<typeof EstimatedUsage> | null = null;
-    if (input.feature !== undefined) {
-      const cost = await meter.features.costFor(accountId, input.feature);
-      if (!cost) return unpriced("feature_not_found");
-      unit = cost.unit;
-      estimateMinor = cost.costMinor;
-      drawMinor = cost.costMinor;
-    } else {
-      const estimate = await refusedAs("messages", () => meter.estimateCall(modelCallOf(input)));
-      if (!estimate) return unpriced("unknown_model_price");
-      unit = estimate.unit;
-      estimateMinor = estimate.amountMinor;
-      // As Meter.authorizeCall holds it: never an empty hold, and the deployment's floor.
-      drawMinor = estimate.amountMinor > 0n ? estimate.amountMinor : 1n;
-      floorMinor = meter.config.minimumAvailableMinor;
-      estimatedUsage = estimatedUsageJson(estimate);
-    }
+    const call = await priceCall(meter, accountId, input);
+    if (typeof call === "string") return c.json({ ...UNPRICED, reason: call }, 200);
+    const { unit, drawMinor, floorMinor } = call;
     const requiredMinor = drawMinor > floorMinor ? drawMinor : floorMinor;
     const [balance] = (await ledger.getBalances({ accountId }, { unit })) ?? [];
     const availableMinor = balance?.availableMinor ?? 0n;
-    const member = input.member === undefined ? null : await memberCheck(input.member);
+    const member =
+      input.member === undefined
+        ? null
+        : await memberCheck(ledger, { accountId, member: input.member, unit, drawMinor });
+    // The member's rule comes before the balance, as in the ledger's order of precedence.
     const reason: Refusal | null = member?.refusal ?? (availableMinor >= requiredMinor ? null : "insufficient_credits");
+    const amount = (minor: bigint | null) => (minor === null ? null : format(unit, minor));
     return c.json(
       {
         allowed: reason === null,
         reason,
         unit,
-        estimate: format(unit, estimateMinor),
-        required: format(unit, requiredMinor),
-        available: format(unit, availableMinor),
-        minimumAvailable: floorMinor > 0n ? format(unit, floorMinor) : null,
-        estimatedUsage,
+        estimate: amount(call.estimateMinor),
+        required: amount(requiredMinor),
+        available: amount(availableMinor),
+        minimumAvailable: floorMinor > 0n ? amount(floorMinor) : null,
+        estimatedUsage: call.estimatedUsage,
         member: member?.limit
-          ? {
-              cap: member.limit.capMinor === null ? null : format(unit, member.limit.capMinor),
-              available: member.limit.headroomMinor === null ? null : format(unit, member.limit.headroomMinor),
-            }
+          ? { cap: amount(member.limit.capMinor), available: amount(member.limit.headroomMinor) }
           : null,
       },
       200,
     );
-
-    // The ledger's member rule, as a charge or hold applies it before the balance: not a
-    // member is member_not_found; what it has spent and holds plus this draw over its cap is
-    // member_cap_exceeded.
-    async function memberCheck(name: string) {
-      const limit = await ledger.memberLimit({ organizationId: accountId, member: name, unit });
-      if (!limit) return { refusal: "member_not_found" as const, limit: null };
-      if (limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
-      const left = limit.capMinor - limit.spentMinor - limit.heldMinor;
-      return {
-        refusal: drawMinor > left ? ("member_cap_exceeded" as const) : null,
-        limit: { capMinor: limit.capMinor, headroomMinor: left > 0n ? left : 0n },
-      };
-    }
   });
 
   app.openapi(stats, async (c) => {
@@ -226,4 +180,62 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
       200,
     );
   });
+}
+
+const UNPRICED = {
+  allowed: false,
+  unit: null,
+  estimate: null,
+  required: null,
+  available: null,
+  minimumAvailable: null,
+  estimatedUsage: null,
+  member: null,
+} as const;
+
+/**
+ * What the write would draw for this call, and the least that must be available: a feature's
+ * cost (the account's override, if any); or a model call's estimate, as `Meter.authorizeCall`
+ * holds it (never an empty hold) with the deployment's minimum. A string when nothing prices it.
+ */
+async function priceCall(meter: Meter, accountId: string, input: z.infer<typeof CheckBody>) {
+  if (input.feature !== undefined) {
+    const cost = await meter.features.costFor(accountId, input.feature);
+    if (!cost) return "feature_not_found" as const;
+    return {
+      unit: cost.unit,
+      estimateMinor: cost.costMinor,
+      drawMinor: cost.costMinor,
+      floorMinor: 0n,
+      estimatedUsage: null,
+    };
+  }
+  const estimate = await refusedAs("messages", () => meter.estimateCall(modelCallOf(input)));
+  if (!estimate) return "unknown_model_price" as const;
+  return {
+    unit: estimate.unit,
+    estimateMinor: estimate.amountMinor,
+    drawMinor: estimate.amountMinor > 0n ? estimate.amountMinor : 1n,
+    floorMinor: meter.config.minimumAvailableMinor,
+    estimatedUsage: estimatedUsageJson(estimate),
+  };
+}
+
+/**
+ * The ledger's member rule, as a charge or hold applies it: not the organization's member is
+ * `member_not_found`; what it has spent and holds plus this draw over its cap is
+ * `member_cap_exceeded`. With the member's cap and what it may still draw (null: no cap).
+ */
+async function memberCheck(
+  ledger: Meter["ledger"],
+  query: { accountId: string; member: string; unit: string; drawMinor: bigint },
+) {
+  const limit = await ledger.memberLimit({ organizationId: query.accountId, member: query.member, unit: query.unit });
+  if (!limit) return { refusal: "member_not_found" as const, limit: null };
+  if (limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
+  const left = limit.capMinor - limit.spentMinor - limit.heldMinor;
+  return {
+    refusal: query.drawMinor > left ? ("member_cap_exceeded" as const) : null,
+    limit: { capMinor: limit.capMinor, headroomMinor: left > 0n ? left : 0n },
+  };
 }

@@ -21,7 +21,7 @@ export function openApiApp(): OpenAPIHono<AppEnv> {
 }
 
 /** A field that failed validation, as `details.fields` lists it. */
-export interface FieldError {
+interface FieldError {
   field: string;
   message: string;
 }
@@ -34,7 +34,7 @@ type Issue = { code: string; path: PropertyKey[]; message: string; keys?: string
  * names every unknown field first: the usual cause is a misspelled or unsupported option, and
  * a client fixing one at a time would otherwise need as many round trips.
  */
-export function invalidRequest(issues: readonly Issue[]): ApiError {
+function invalidRequest(issues: readonly Issue[]): ApiError {
   const name = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
   const unknown = issues.flatMap((issue) =>
     issue.code === "unrecognized_keys" ? (issue.keys ?? []).map((key) => name([...issue.path, key])) : [],
