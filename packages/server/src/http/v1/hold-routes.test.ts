@@ -110,6 +110,12 @@ for (const database of await testDatabases()) {
           `${JSON.stringify(body)} names ${field}: ${JSON.stringify(answer.body.error.details.fields)}`,
         );
       }
+      const tooLong = await api.call<ErrorAnswer>("POST", "/v1/holds", {
+        account: "user:erin",
+        amount: "1",
+        ttlSeconds: 2 * 86_400,
+      });
+      assert.deepEqual([tooLong.status, tooLong.body.error.details.reason], [400, "invalid_expiry"], "past holdTtlMax");
       assert.deepEqual(await usd(), before);
     });
   });

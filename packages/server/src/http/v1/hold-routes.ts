@@ -3,6 +3,7 @@ import { formatMinor, type HoldOutcome } from "@tollgate/core";
 import type { CallEstimate, Meter } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
+import { DURATION_MS_MAX } from "../../duration.ts";
 import { ApiError } from "../api-error.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
@@ -34,7 +35,14 @@ const HoldBody = z
     unit: z.string().max(64).optional().openapi({ description: "With amount: its unit (default: the default unit)" }),
     ...ModelCallFields,
     member: MemberName.optional(),
-    ttlSeconds: z.number().int().min(1).max(86_400).optional(),
+    // Bounded here only for sanity: the deployment's holdTtlMax decides (invalid_expiry beyond it).
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(DURATION_MS_MAX / 1000)
+      .optional()
+      .openapi({ description: "How long the hold lives (default: the deployment's holdTtl, at most its holdTtlMax)" }),
   })
   .superRefine((body, context) => {
     refineModelCall(body, context, { field: "amount", present: body.amount !== undefined });
