@@ -14,6 +14,15 @@ import { tableChecksums } from "./http-fuzz/table-checksums.ts";
 
 /** A name no route takes (`success` would not do: a usage event takes it). */
 const UNKNOWN_FIELD = "notAField";
+/**
+ * Path parameters by name, where the fuzz's values (its own, else the schema's example) would not
+ * pass the parameter's pattern: ids in their formats, naming nothing (the handler never runs).
+ */
+const PATH_VALUES: Record<string, string> = {
+  endpoint: `we_${"0".repeat(32)}`,
+  event: `evt_${"0".repeat(32)}`,
+  delivery: `wd_${"0".repeat(32)}`,
+};
 /** The one table a refused request may write to: the stored 400s, replayed on a retry. */
 const REPLAY_TABLE = "http_idempotency_keys";
 
@@ -51,7 +60,14 @@ for (const database of await testDatabases()) {
       let bodies = 0;
       for (const route of routes) {
         // baseParts gives a valid request with a fresh Idempotency-Key each time.
-        const parts = () => baseParts(route, context);
+        const parts = () => {
+          const valid = baseParts(route, context);
+          for (const name of Object.keys(valid.pathValues)) {
+            const value = PATH_VALUES[name];
+            if (value !== undefined) valid.pathValues[name] = value;
+          }
+          return valid;
+        };
         const requests = [
           { where: "query", request: assemble(route, { ...parts(), query: [[UNKNOWN_FIELD, "1"]] }, "unknown query") },
         ];

@@ -7,6 +7,7 @@ import { registerDeduct } from "./commands/deduct.ts";
 import { registerFeatures } from "./commands/features.ts";
 import { registerGrant } from "./commands/grant.ts";
 import { registerHistory } from "./commands/history.ts";
+import { registerImport } from "./commands/import.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPricing } from "./commands/pricing.ts";
@@ -39,6 +40,7 @@ export function createProgram(): Command {
     registerMigrate,
     registerAccounts,
     registerGrant,
+    registerImport,
     registerDeduct,
     registerBalance,
     registerHistory,

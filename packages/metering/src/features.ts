@@ -10,6 +10,17 @@ export interface FeatureCost {
   overridden: boolean;
 }
 
+/** One account's own cost for a feature, and the feature's cost it stands in for. */
+export interface AccountFeatureCost {
+  feature: string;
+  unit: string;
+  /** What the account pays per use (0: free). */
+  costMinor: bigint;
+  /** What every other account pays. */
+  featureCostMinor: bigint;
+  updatedAt: Date;
+}
+
 export interface Feature extends FeatureDefinition {
   feature: string;
   updatedAt: Date;
@@ -70,6 +81,35 @@ export class Features {
       [accountId, feature, costMinor.toString()],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Every feature `accountId` pays its own cost for, by feature name, with the feature's own
+   * cost beside it. As many as there are features at most, so it needs no pages.
+   *
+   * @example
+   * await meter.features.accountCosts(accountId) // [{ feature: "generate_goal", unit: "goal_generation", costMinor: 1n, featureCostMinor: 3n, … }]
+   */
+  async accountCosts(accountId: string): Promise<AccountFeatureCost[]> {
+    const rows = await this.sql.query<{
+      feature: string;
+      unit: string;
+      cost_minor: bigint;
+      feature_cost_minor: bigint;
+      updated_at: Date;
+    }>(
+      `select o.feature, f.unit, o.cost_minor, f.cost_minor as feature_cost_minor, o.updated_at
+       from feature_cost_overrides o join features f on f.feature = o.feature
+       where o.account_id = $1 order by o.feature`,
+      [accountId],
+    );
+    return rows.map((row) => ({
+      feature: row.feature,
+      unit: row.unit,
+      costMinor: BigInt(row.cost_minor),
+      featureCostMinor: BigInt(row.feature_cost_minor),
+      updatedAt: row.updated_at,
+    }));
   }
 
   /** What `accountId` (or anyone, when null) pays for `feature`; null for an unknown feature. */

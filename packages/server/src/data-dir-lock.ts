@@ -31,7 +31,7 @@ export async function lockDataDir(
     const lock = tryCreate(path);
     if (lock) return lock;
     const holder = readHolder(path);
-    if (holder && !isAlive(holder.pid)) {
+    if (holder && !isProcessAlive(holder.pid)) {
       removeIfSame(path, holder.raw);
       continue;
     }
@@ -90,7 +90,8 @@ function isOlderThan(path: string, ageMs: number): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it does, as another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,13 +2,15 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { Meter } from "@tollgate/metering";
-import { ApiKeys, BalanceEvents, HttpIdempotencyStore, type Ledger, Webhooks } from "@tollgate/store";
+import { type ApiKeyInfo, ApiKeys, BalanceEvents, HttpIdempotencyStore, type Ledger, Webhooks } from "@tollgate/store";
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
 import { startIdempotencyPurger } from "./idempotency-purger.ts";
+import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
+import { writeRunningServerFile } from "./running-server-file.ts";
 import { stopAccepting } from "./stop-accepting.ts";
 import { startWebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 import { startWebhookPurger } from "./webhooks/webhook-purger.ts";
@@ -28,6 +30,12 @@ export interface StartServerOptions {
   /** How long to wait for another process holding the embedded data directory (default 30 s). */
   storageWaitMs?: number;
   clock?: () => Date;
+  /**
+   * Called once with the deployment's first admin key when this server made it: on the
+   * embedded database, when no secret key was ever created. Without it no key is made. The
+   * token is shown here only (`tollgate serve` prints it); it never reaches the log.
+   */
+  onFirstKey?: (first: { key: ApiKeyInfo; token: string }) => void;
 }
 
 export interface RunningServer {
@@ -66,10 +74,21 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await keys?.close();
     await meter?.close();
   };
+  // On the embedded database only this process may open the data directory, so the CLI works
+  // through this server, with a credential it finds in the directory (running-server-file.ts).
+  const embeddedDir = embeddedDataDir(config);
+  const localCredential = embeddedDir === null ? undefined : newLocalCredential();
   let server: Server;
   try {
     meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
     keys = await ApiKeys.open(opened.ledger.sql, { clock: () => opened.ledger.now() });
+    if (embeddedDir !== null && options.onFirstKey) {
+      const first = await keys.createFirstAdminKey({ name: "first key (made by tollgate serve)" });
+      if (first) {
+        logger.info("created the first admin key", { keyId: first.key.keyId });
+        options.onFirstKey(first);
+      }
+    }
     const app = createApp({
       ledger: opened.ledger,
       logger,
@@ -79,6 +98,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       balanceEvents,
       operations: config.operations,
       processMetrics: true,
+      ...(localCredential === undefined ? {} : { localCredential }),
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, config.port, config.host);
@@ -88,6 +108,15 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw error;
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${(server.address() as AddressInfo).port}`;
+  const removeServerFile =
+    embeddedDir !== null && localCredential !== undefined
+      ? writeRunningServerFile(embeddedDir, {
+          pid: process.pid,
+          url: localUrlOf(url, config.host),
+          credential: localCredential,
+          startedAt: new Date().toISOString(),
+        })
+      : () => {};
   const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
   const dispatcher = startWebhookDispatcher(Webhooks.of(opened.ledger, { retryPolicy: config.webhooks.retryPolicy }), {
     logger,
@@ -122,6 +151,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       // A second signal now finds no listener and ends the process: the operator's way out.
       process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
       try {
+        // First, so no CLI starts a request that would only be cut off.
+        removeServerFile();
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
         await dispatcher.stop();
@@ -138,6 +169,19 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   };
   if (options.handleSignals ?? true) process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   return { url, ledger: opened.ledger, close, closed };
+}
+
+/** The embedded database's directory, or null on PostgreSQL and in memory. */
+function embeddedDataDir(config: ServerConfig): string | null {
+  const { storage } = config;
+  return storage.kind === "pglite" && !storage.dataDir.startsWith("memory://") ? storage.dataDir : null;
+}
+
+/** How a CLI on this host reaches the server: a wildcard bind is reached on loopback. */
+function localUrlOf(url: string, host: string): string {
+  if (host === "0.0.0.0") return url.replace("//0.0.0.0:", "//127.0.0.1:");
+  if (host === "::") return url.replace("//[::]:", "//[::1]:");
+  return url;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,20 +1,9 @@
-import {
-  ACCOUNT_TYPES,
-  type Account,
-  type AccountRef,
-  type AccountType,
-  type IdGenerator,
-  type LedgerConfig,
-  type Unit,
-} from "@tollgate/core";
-import { requestHash } from "./codec.ts";
-import { signupGrantKey } from "./idempotency-keys.ts";
-import { type BatchItem, processBatch } from "./process-batch.ts";
+import type { Account, AccountRef, AccountType, IdGenerator, LedgerConfig, Unit } from "@tollgate/core";
+import { assertExternalRef, createAccountIn } from "./create-account.ts";
+import { type AccountsPage, type ListAccountsOptions, listAccounts } from "./list-accounts.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
 
-/** The longest external id an account may have (the app's own id for it). */
-export const EXTERNAL_ID_LENGTH_MAX = 256;
 /** Ids resolved per process; they never change once created, so the cache cannot go stale. */
 const CACHE_SIZE_MAX = 100_000;
 
@@ -63,6 +52,11 @@ export class AccountDirectory {
     return this.#find(ref);
   }
 
+  /** Customer accounts a page at a time, by type or external id prefix (list-accounts.ts). */
+  list(options: ListAccountsOptions = {}): Promise<AccountsPage> {
+    return listAccounts(this.sql, options);
+  }
+
   #cached(ref: { type: AccountType; externalId: string }): string | undefined {
     assertExternalRef(ref);
     return this.#ids.get(`${ref.type}\u0000${ref.externalId}`);
@@ -84,60 +78,7 @@ export class AccountDirectory {
   }
 
   async #create(ref: { type: AccountType; externalId: string }): Promise<Account> {
-    const { config, newId, clock } = this.env;
-    const account = await this.sql.transaction(async (tx) => {
-      const now = clock();
-      const [inserted] = await tx.query<AccountDbRow>(
-        `insert into accounts (account_id, type, external_id, overdraft_limit_minor, created_at)
-         values ($1, $2, $3, $4, $5) on conflict (type, external_id) do nothing returning *`,
-        [newId("account"), ref.type, ref.externalId, config.overdraftLimitMinorDefault.toString(), now.toISOString()],
-      );
-      if (!inserted) {
-        // Another process created it first; its transaction made the signup grant.
-        const [existing] = await tx.query<AccountDbRow>("select * from accounts where type = $1 and external_id = $2", [
-          ref.type,
-          ref.externalId,
-        ]);
-        if (!existing) throw new Error(`account ${ref.type}/${ref.externalId} vanished while being created`);
-        return toAccount(existing);
-      }
-      const created = toAccount(inserted);
-      const items: BatchItem[] = config.signupGrants[ref.type].map((grant, index) => {
-        const op = {
-          kind: "grant" as const,
-          account: { accountId: created.accountId },
-          unit: grant.unit,
-          amountMinor: grant.amountMinor,
-          source: "signup" as const,
-          expiresAt: grant.expiresInMs === null ? null : new Date(now.getTime() + grant.expiresInMs),
-          idempotencyKey: signupGrantKey(index),
-        };
-        return {
-          type: "operation",
-          resolved: { op, accountId: created.accountId, memberAccountId: null },
-          requestHash: requestHash(op),
-        };
-      });
-      if (items.length > 0) {
-        const results = await processBatch(tx, { ...this.env, now }, items);
-        const failed = results.find((result) => result && !result.ok);
-        if (failed && !failed.ok) throw new Error(`the signup grant failed: ${failed.code}`);
-      }
-      return created;
-    });
+    const account = await this.sql.transaction((tx) => createAccountIn(tx, this.env, ref, this.env.clock()));
     return this.#remember(account);
-  }
-}
-
-function assertExternalRef(ref: { type: AccountType; externalId: string }): void {
-  if (!(ACCOUNT_TYPES as readonly string[]).includes(ref.type)) {
-    throw new RangeError(`account type must be one of ${ACCOUNT_TYPES.join(", ")}; got "${ref.type}"`);
-  }
-  if (
-    typeof ref.externalId !== "string" ||
-    ref.externalId.length === 0 ||
-    ref.externalId.length > EXTERNAL_ID_LENGTH_MAX
-  ) {
-    throw new RangeError(`externalId must be a string of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters`);
   }
 }

@@ -90,6 +90,33 @@ for (const database of await testDatabases()) {
       await assert.rejects(keys.create({ kind: "admin" as never, now: T0 }), /kind must be/);
     });
 
+    test("an admin key is a secret key that says so; a customer token cannot be one", async () => {
+      const { key, token } = await keys.create({ kind: "secret", admin: true, name: "operator", now: T0 });
+      assert.equal(key.admin, true);
+      assert.equal((await keys.verify(token, at(1000)))?.admin, true);
+      assert.equal((await keys.create({ kind: "secret", now: T0 })).key.admin, false, "not by default");
+      await assert.rejects(keys.create({ kind: "customer", accountId, admin: true, now: T0 }), /only a secret key/);
+      assert.equal((await keys.get(key.keyId))?.admin, true);
+    });
+
+    test("the first admin key is made only while no secret key was ever created", async () => {
+      const fresh = await openTestLedger(database);
+      try {
+        const freshKeys = new ApiKeys(fresh.sql);
+        const customerOf = (await fresh.ensureAccount({ type: "user", externalId: "c" })).accountId;
+        await freshKeys.create({ kind: "customer", accountId: customerOf, now: T0 });
+        const first = await freshKeys.createFirstAdminKey({ name: "first key", now: T0 });
+        assert.ok(first, "customer tokens do not make a deployment less fresh");
+        assert.deepEqual([first.key.kind, first.key.admin, first.key.name], ["secret", true, "first key"]);
+        await freshKeys.revoke(first.key.keyId, at(1000));
+        assert.equal(await freshKeys.createFirstAdminKey({ name: "again", now: at(2000) }), null, "revoked keys count");
+        const secrets = await freshKeys.list({ kind: "secret", includeRevoked: true });
+        assert.equal(secrets.keys.length, 1);
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
     test("an expired token does not verify, and a key cannot be born expired", async () => {
       const { token } = await keys.create({ kind: "customer", accountId, expiresAt: at(60_000), now: T0 });
       assert.ok(await keys.verify(token, at(59_999)));

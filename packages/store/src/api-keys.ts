@@ -33,6 +33,8 @@ export const API_KEY_LAST_USED_INTERVAL_MS = 60_000;
 export interface ApiKeyInfo {
   readonly keyId: string;
   readonly kind: ApiKeyKind;
+  /** A secret key that may also manage secret keys and run reconcile (see `CreateApiKeyInput.admin`). */
+  readonly admin: boolean;
   readonly name: string | null;
   /** The typed prefix and the last 4 characters, `tg_sk_...x7Qa`, to tell keys apart. */
   readonly hint: string;
@@ -47,6 +49,11 @@ export interface ApiKeyInfo {
 
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;
+  /**
+   * An admin key: a secret key that may also create, list and revoke secret keys and run
+   * reconcile. Default false; refused for a customer token.
+   */
+  admin?: boolean;
   /** A label for people, 1 to 100 characters. */
   name?: string | null;
   /** Required for a customer token (an existing customer account); refused for a secret key. */
@@ -89,6 +96,7 @@ export interface ApiKeysOptions {
 interface ApiKeyDbRow {
   key_id: string;
   kind: ApiKeyKind;
+  admin: boolean;
   token_hash: string;
   hint: string;
   name: string | null;
@@ -159,6 +167,26 @@ export class ApiKeys {
 
   /** Creates a key; `token` is the only copy of the secret and must be handed over now. */
   async create(input: CreateApiKeyInput): Promise<{ key: ApiKeyInfo; token: string }> {
+    const created = await this.#insert(input, { onlyIfNoSecretKey: false });
+    if (!created) {
+      throw new RangeError(`no customer account ${input.accountId}: a customer token acts as an existing account`);
+    }
+    return created;
+  }
+
+  /**
+   * The deployment's first admin key, or null if any secret key was ever created (revoked ones
+   * count: a deployment that had keys is not fresh). `tollgate serve` makes it on a fresh
+   * embedded deployment, so its quickstart needs no other command.
+   */
+  createFirstAdminKey(input: { name: string; now?: Date }): Promise<{ key: ApiKeyInfo; token: string } | null> {
+    return this.#insert({ kind: "secret", admin: true, ...input }, { onlyIfNoSecretKey: true });
+  }
+
+  async #insert(
+    input: CreateApiKeyInput,
+    options: { onlyIfNoSecretKey: boolean },
+  ): Promise<{ key: ApiKeyInfo; token: string } | null> {
     const now = input.now ?? this.#clock();
     if (input.kind !== "secret" && input.kind !== "customer") {
       throw new RangeError(`kind must be "secret" or "customer"; got "${input.kind}"`);
@@ -170,6 +198,9 @@ export class ApiKeys {
     if (input.kind === "secret" && accountId !== null) {
       throw new RangeError("a secret key acts for the whole app and takes no accountId");
     }
+    const admin = input.admin ?? false;
+    if (typeof admin !== "boolean") throw new RangeError("admin must be true or false");
+    if (admin && input.kind !== "secret") throw new RangeError("only a secret key can be an admin key");
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt !== null && !(expiresAt.getTime() > now.getTime())) {
       throw new RangeError("expiresAt must be a valid time after now");
@@ -177,9 +208,10 @@ export class ApiKeys {
     const token = API_KEY_PREFIXES[input.kind] + randomBytes(TOKEN_RANDOM_BYTES).toString("base64url");
     const [row] = await this.sql.query<ApiKeyDbRow>(
       `with inserted as (
-         insert into api_keys (key_id, kind, token_hash, hint, name, account_id, expires_at, created_at)
-         select $1, $2, $3, $4, $5, $6::text, $7::timestamptz, $8::timestamptz
-         where $6::text is null or exists (select 1 from accounts where account_id = $6::text and type <> 'system')
+         insert into api_keys (key_id, kind, token_hash, hint, name, account_id, expires_at, created_at, admin)
+         select $1, $2, $3, $4, $5, $6::text, $7::timestamptz, $8::timestamptz, $9::boolean
+         where ($6::text is null or exists (select 1 from accounts where account_id = $6::text and type <> 'system'))
+           and not ($10::boolean and exists (select 1 from api_keys where kind = 'secret'))
          returning *)
        select i.*, a.type as account_type, a.external_id as account_external_id
        from inserted i left join accounts a on a.account_id = i.account_id`,
@@ -192,10 +224,11 @@ export class ApiKeys {
         accountId,
         expiresAt?.toISOString() ?? null,
         now.toISOString(),
+        admin,
+        options.onlyIfNoSecretKey,
       ],
     );
-    if (!row) throw new RangeError(`no customer account ${accountId}: a customer token acts as an existing account`);
-    return { key: toInfo(row), token };
+    return row ? { key: toInfo(row), token } : null;
   }
 
   /** Keys in creation order, a page at a time; never a token or a hash. */
@@ -387,6 +420,7 @@ function toInfo(row: ApiKeyDbRow): ApiKeyInfo {
   return Object.freeze({
     keyId: row.key_id,
     kind: row.kind,
+    admin: row.admin,
     name: row.name,
     hint: row.hint,
     account,

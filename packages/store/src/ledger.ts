@@ -12,6 +12,7 @@ import {
   type OutcomeByKind,
   type ResolvedOperation,
   type Result,
+  type TransactionKind,
   type Unit,
 } from "@tollgate/core";
 import { AccountDirectory } from "./account-directory.ts";
@@ -20,12 +21,21 @@ import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
-import { type MemberLimitView, readMemberLimit } from "./member-limit.ts";
-import { type AddMemberInput, addMember } from "./members.ts";
+import {
+  type AddMemberInput,
+  addMember,
+  listMembers,
+  type MemberView,
+  type RemoveMemberOutcome,
+  readMember,
+  removeMember,
+  updateMemberCaps,
+} from "./members.ts";
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
-import { type BatchItem, processBatch } from "./process-batch.ts";
+import { type GrantPreview, previewGrants } from "./preview-grants.ts";
+import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
 import { readBalanceState, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
@@ -76,6 +86,8 @@ export class Ledger {
   readonly #lanes: BatchLane[];
   readonly #holdAccounts = new Map<string, string>();
   readonly #balanceCache: BalanceCache | null;
+  /** What a batch runs with: the configuration, the units, ids, and now. */
+  readonly #env: () => BatchEnvironment;
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
@@ -98,6 +110,7 @@ export class Ledger {
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
     const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
+    this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
         return await sql.transaction((tx) => processBatch(tx, env(), items));
@@ -189,6 +202,23 @@ export class Ledger {
   }
 
   /**
+   * What these grants would do, in order, without doing it: each one's outcome (a replay of
+   * an earlier grant under its key, or a refusal), whether its account exists, and the
+   * balance it finds. Nothing is written: accounts that do not exist are created and the
+   * grants applied in a transaction that is rolled back (see `previewGrants`).
+   *
+   * @example
+   * const [preview] = await ledger.previewGrants([{ account: user, amountMinor: 40n, source: "admin", reason: "import", idempotencyKey: "import:1" }]);
+   * // preview.accountExists, preview.balanceBeforeMinor, preview.result
+   */
+  async previewGrants(inputs: ReadonlyArray<OperationInput<"grant">>): Promise<GrantPreview[]> {
+    for (const input of inputs) assertAppKey(input.idempotencyKey);
+    // Built as `grant` builds it, so each hashes as the real operation would.
+    const ops = inputs.map((input) => ({ kind: "grant" as const, ...input }));
+    return previewGrants(this.sql, this.#env(), ops);
+  }
+
+  /**
    * Records a usage event that charges nothing (a failed call, or one that cost nothing),
    * idempotent under `idempotencyKey` like every write. The account is created on first use.
    */
@@ -228,6 +258,28 @@ export class Ledger {
     return row ? { holdId, accountId: row.account_id, unit: row.unit, status: row.status } : null;
   }
 
+  /**
+   * A transaction's account, kind, unit and amount; null when there is no such transaction.
+   * What a refund's caller needs before it can read an amount in the transaction's unit.
+   */
+  async findTransaction(transactionId: string): Promise<{
+    transactionId: string;
+    accountId: string;
+    kind: TransactionKind;
+    unit: string;
+    amountMinor: bigint;
+  } | null> {
+    const [row] = await this.sql.query<{
+      account_id: string;
+      kind: TransactionKind;
+      unit: string;
+      amount_minor: bigint;
+    }>("select account_id, kind, unit, amount_minor from transactions where transaction_id = $1", [transactionId]);
+    return row
+      ? { transactionId, accountId: row.account_id, kind: row.kind, unit: row.unit, amountMinor: row.amount_minor }
+      : null;
+  }
+
   /** The ledger's clock: what every operation takes as now. */
   now(): Date {
     return this.clock();
@@ -244,14 +296,43 @@ export class Ledger {
   }
 
   /**
-   * What `member` may still draw from an organization's balance in `unit` (its cap, spent and
-   * held); null when it is not the organization's member. For a check before a call: the
-   * charge decides again, under the organization's lock.
+   * An organization's members, a page at a time (cursor: the last member account id), each
+   * with its caps and what it has spent and holds against them.
    */
-  async memberLimit(input: { organizationId: string; member: string; unit: string }): Promise<MemberLimitView | null> {
+  listMembers(options: { organizationAccountId: string; limit?: number; after?: string | null }) {
+    return listMembers(this.sql, options);
+  }
+
+  /** One member of an organization, with its caps and what it drew; null when the user is not its member. */
+  findMember(ids: { organizationAccountId: string; memberAccountId: string }): Promise<MemberView | null> {
+    return readMember(this.sql, ids.organizationAccountId, ids.memberAccountId);
+  }
+
+  /**
+   * Changes a member's caps per unit (null: no cap; units not named keep theirs). The next
+   * charge is checked against them. Null when the user is not the organization's member.
+   */
+  async updateMember(input: {
+    organizationAccountId: string;
+    member: string;
+    capsMinor: Record<string, bigint | null>;
+  }): Promise<MemberView | null> {
     const memberAccountId = await this.accounts.findId({ type: "user", externalId: input.member });
     if (!memberAccountId) return null;
-    return readMemberLimit(this.sql, { accountId: input.organizationId, memberAccountId, unit: input.unit });
+    return updateMemberCaps(this.sql, this.units, { ...input, memberAccountId });
+  }
+
+  /**
+   * Takes a user out of an organization; its later draws are refused `member_not_found`.
+   * Refused while the member has an active hold (see `removeMember` in members.ts).
+   */
+  async removeMember(input: { organizationAccountId: string; member: string }): Promise<RemoveMemberOutcome> {
+    const memberAccountId = await this.accounts.findId({ type: "user", externalId: input.member });
+    if (!memberAccountId) return { removed: false, reason: "not_a_member" };
+    // Releases the holds that expired but were not swept yet, through the organization's own
+    // lane, so only a hold that is still live keeps the member in.
+    await this.#laneFor(input.organizationAccountId).submit({ type: "sweep", accountId: input.organizationAccountId });
+    return removeMember(this.sql, { organizationAccountId: input.organizationAccountId, memberAccountId });
   }
 
   /** How far a settlement may overrun the account's available balance (default 0). */

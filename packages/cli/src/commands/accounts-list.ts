@@ -1,11 +1,11 @@
 import type { Account, BalanceView } from "@tollgate/core";
+import { ACCOUNTS_PAGE_MAX } from "@tollgate/store";
 import type { Command } from "commander";
 import { accountJson, accountTypeOf } from "../account-options.ts";
 import { parseLimit } from "../amounts.ts";
 import { balanceJson, balancesInline } from "../balance-output.ts";
 import { invalidInput } from "../cli-error.ts";
 import { contextOf, withLedger } from "../context.ts";
-import { ACCOUNTS_PAGE_MAX, listAccounts } from "../list-accounts.ts";
 import { table } from "../output.ts";
 
 interface ListOptions {
@@ -29,7 +29,7 @@ export function registerAccountsList(accounts: Command): void {
         throw invalidInput(`--after must be the cursor a previous page printed (acct_…); got "${options.after}"`);
       }
       await withLedger(context, async (ledger) => {
-        const page = await listAccounts(ledger.sql, { limit, after: options.after ?? null, type });
+        const page = await ledger.accounts.list({ limit, after: options.after ?? null, type });
         const rows: Array<{ account: Account; balances: BalanceView[] }> = [];
         for (const account of page.accounts) {
           rows.push({ account, balances: (await ledger.getBalances({ accountId: account.accountId })) ?? [] });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { newIdAt } from "../new-id.ts";
 import type { SqlExecutor } from "../sql-client.ts";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-event-types.ts";
+import type { WebhookPage } from "./webhook-log.ts";
 import { assertWebhookId, boundedInteger, WEBHOOK_PAGE_MAX } from "./webhook-validation.ts";
 
 /** An endpoint as lists and logs show it: never its secret. */
@@ -23,6 +24,20 @@ export interface CreateWebhookEndpointInput {
   eventTypes?: readonly string[];
   description?: string | null;
 }
+
+/** What an update changes; a field left out stays as it is. */
+export interface UpdateWebhookEndpointInput {
+  url?: string;
+  /** Empty: every type, including types added later. */
+  eventTypes?: readonly string[];
+  /** Null clears it. */
+  description?: string | null;
+}
+
+export type UpdateWebhookEndpointResult =
+  | { code: "updated"; endpoint: WebhookEndpointInfo }
+  | { code: "disabled"; endpoint: WebhookEndpointInfo }
+  | { code: "not_found" };
 
 export type DisableWebhookEndpointResult =
   | { code: "disabled"; endpoint: WebhookEndpointInfo; pendingFailed: number }
@@ -69,12 +84,26 @@ export async function listEndpoints(
   sql: SqlExecutor,
   options: { includeDisabled?: boolean; limit?: number } = {},
 ): Promise<WebhookEndpointInfo[]> {
-  const limit = boundedInteger("limit", options.limit ?? 100, 1, WEBHOOK_PAGE_MAX);
+  return (await endpointPage(sql, { limit: 100, ...options })).items;
+}
+
+/**
+ * Endpoints in creation order a page at a time: `after` is the previous page's `nextCursor`
+ * (the last endpoint id it showed).
+ */
+export async function endpointPage(
+  sql: SqlExecutor,
+  options: { includeDisabled?: boolean; limit?: number; after?: string | null } = {},
+): Promise<WebhookPage<WebhookEndpointInfo>> {
+  const limit = boundedInteger("limit", options.limit ?? 50, 1, WEBHOOK_PAGE_MAX);
+  if (options.after != null) assertWebhookId("endpoint", options.after);
   const rows = await sql.query<EndpointDbRow>(
-    `select ${COLUMNS} from webhook_endpoints where $1::boolean or enabled order by endpoint_id limit $2`,
-    [options.includeDisabled === true, limit],
+    `select ${COLUMNS} from webhook_endpoints where ($1::boolean or enabled) and ($2::text is null or endpoint_id > $2)
+     order by endpoint_id limit $3`,
+    [options.includeDisabled === true, options.after ?? null, limit + 1],
   );
-  return rows.map(toInfo);
+  const items = rows.slice(0, limit).map(toInfo);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.endpointId ?? null) : null };
 }
 
 /** One endpoint, enabled or not; null if there is none. */
@@ -84,6 +113,32 @@ export async function getEndpoint(sql: SqlExecutor, endpointId: string): Promise
     endpointId,
   ]);
   return row ? toInfo(row) : null;
+}
+
+/**
+ * Changes an enabled endpoint's URL, event types or description, checked as on creation. Its
+ * pending deliveries go to the new URL from their next attempt on; the event types apply to
+ * events from now on (deliveries already queued stay). A disabled endpoint stays as it was:
+ * disabling is for good.
+ */
+export async function updateEndpoint(
+  sql: SqlExecutor,
+  endpointId: string,
+  input: UpdateWebhookEndpointInput,
+): Promise<UpdateWebhookEndpointResult> {
+  assertWebhookId("endpoint", endpointId);
+  const url = input.url === undefined ? null : webhookUrlOf(input.url);
+  const eventTypes = input.eventTypes === undefined ? null : eventTypesOf(input.eventTypes);
+  const description = input.description === undefined ? null : descriptionOf(input.description);
+  const [row] = await sql.query<EndpointDbRow>(
+    `update webhook_endpoints set url = coalesce($2, url), event_types = coalesce($3::text[], event_types),
+       description = case when $4::boolean then $5 else description end
+     where endpoint_id = $1 and enabled returning ${COLUMNS}`,
+    [endpointId, url, eventTypes, input.description !== undefined, description],
+  );
+  if (row) return { code: "updated", endpoint: toInfo(row) };
+  const existing = await getEndpoint(sql, endpointId);
+  return existing ? { code: "disabled", endpoint: existing } : { code: "not_found" };
 }
 
 /**
@@ -162,7 +217,13 @@ export function eventTypesOf(types: readonly unknown[]): WebhookEventType[] {
   return [...new Set(types as WebhookEventType[])];
 }
 
-function descriptionOf(text: string | null | undefined): string | null {
+/**
+ * A description as stored: null, or 1 to 200 printable characters; else a RangeError.
+ *
+ * @example
+ * descriptionOf("billing backend"); // "billing backend"
+ */
+export function descriptionOf(text: string | null | undefined): string | null {
   if (text === undefined || text === null) return null;
   if (typeof text !== "string" || text.length < 1 || text.length > 200 || CONTROL_CHARACTER.test(text)) {
     throw new RangeError("a webhook endpoint's description has 1 to 200 printable characters");

@@ -138,6 +138,46 @@ for (const database of await testDatabases()) {
       await webhooks.disableEndpoint(endpoint.endpointId);
     });
 
+    test("an update changes what it names, checked as on creation; a disabled endpoint stays as it was", async () => {
+      const { endpoint } = await webhooks.createEndpoint({ url: "https://a.example/hooks", description: "first" });
+      const retyped = await webhooks.updateEndpoint(endpoint.endpointId, { eventTypes: ["grant.expired"] });
+      assert.equal(retyped.code, "updated");
+      assert.deepEqual(
+        retyped.code === "updated" && [retyped.endpoint.url, retyped.endpoint.eventTypes, retyped.endpoint.description],
+        ["https://a.example/hooks", ["grant.expired"], "first"],
+      );
+      const moved = await webhooks.updateEndpoint(endpoint.endpointId, {
+        url: "https://b.example/h",
+        description: null,
+      });
+      assert.deepEqual(
+        moved.code === "updated" && [moved.endpoint.url, moved.endpoint.eventTypes, moved.endpoint.description],
+        ["https://b.example/h", ["grant.expired"], null],
+      );
+      await assert.rejects(webhooks.updateEndpoint(endpoint.endpointId, { url: "ftp://x" }), /http:\/\//);
+      await assert.rejects(webhooks.updateEndpoint(endpoint.endpointId, { description: "" }), /description/);
+      assert.equal((await webhooks.getEndpoint(endpoint.endpointId))?.url, "https://b.example/h", "unchanged");
+      await webhooks.disableEndpoint(endpoint.endpointId);
+      const refused = await webhooks.updateEndpoint(endpoint.endpointId, { description: "again" });
+      assert.deepEqual([refused.code, refused.code === "disabled" && refused.endpoint.description], ["disabled", null]);
+      assert.deepEqual(await webhooks.updateEndpoint(`we_${"0".repeat(32)}`, { description: "x" }), {
+        code: "not_found",
+      });
+    });
+
+    test("endpoints page in creation order", async () => {
+      const all = await webhooks.endpointPage({ includeDisabled: true, limit: 500 });
+      assert.ok(all.items.length >= 3);
+      const first = await webhooks.endpointPage({ includeDisabled: true, limit: 2 });
+      const second = await webhooks.endpointPage({ includeDisabled: true, limit: 2, after: first.nextCursor });
+      assert.deepEqual(
+        [...first.items, ...second.items].map((endpoint) => endpoint.endpointId),
+        all.items.slice(0, 4).map((endpoint) => endpoint.endpointId),
+      );
+      assert.equal(all.nextCursor, null);
+      await assert.rejects(webhooks.endpointPage({ after: "we_1" }), /not an endpoint id/);
+    });
+
     test("pages of events and deliveries; bad filters are refused", async () => {
       const page = await webhooks.listEvents({ limit: 1 });
       assert.equal(page.items.length, 1);

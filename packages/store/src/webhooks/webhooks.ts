@@ -12,8 +12,12 @@ import {
   createEndpoint,
   type DisableWebhookEndpointResult,
   disableEndpoint,
+  endpointPage,
   getEndpoint,
   listEndpoints,
+  type UpdateWebhookEndpointInput,
+  type UpdateWebhookEndpointResult,
+  updateEndpoint,
   type WebhookEndpointInfo,
 } from "./webhook-endpoints.ts";
 import type { WebhookEvent } from "./webhook-event-types.ts";
@@ -90,8 +94,20 @@ export class Webhooks {
     return listEndpoints(this.sql, options);
   }
 
+  /** Endpoints in creation order, a page at a time (`after`: the previous page's `nextCursor`). */
+  endpointPage(
+    options: { includeDisabled?: boolean; limit?: number; after?: string | null } = {},
+  ): Promise<WebhookPage<WebhookEndpointInfo>> {
+    return endpointPage(this.sql, options);
+  }
+
   getEndpoint(endpointId: string): Promise<WebhookEndpointInfo | null> {
     return getEndpoint(this.sql, endpointId);
+  }
+
+  /** Changes an enabled endpoint's URL, event types or description; a field left out stays. */
+  updateEndpoint(endpointId: string, input: UpdateWebhookEndpointInput): Promise<UpdateWebhookEndpointResult> {
+    return updateEndpoint(this.sql, endpointId, input);
   }
 
   /** Stops sending to an endpoint for good; its pending deliveries fail. */

@@ -3,19 +3,25 @@ import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate
 import type { Hono, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
+import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { authenticate, callerOf, type KeyStore } from "./auth.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
+import { deductionRoutes } from "./deduction-routes.ts";
+import { featureOverrideRoutes } from "./feature-override-routes.ts";
 import { holdRoutes } from "./hold-routes.ts";
+import { importRoutes } from "./import-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { referencePage } from "./reference-page.ts";
+import { refundRoutes } from "./refund-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
+import { webhookRoutes } from "./webhook-routes.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -40,9 +46,18 @@ export function apiRoutes(deps: {
   rateLimit?: MiddlewareHandler<AppEnv>;
   /** The largest body the idempotency middleware hashes: the largest body limit. Default 1 MiB. */
   requestBodyBytesMax?: number;
+  /** This process's local credential, accepted as an admin key (local-credential.ts). */
+  localCredential?: string;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
-  v1.use("*", authenticate({ keys: deps.keys, clock: deps.clock }));
+  v1.use(
+    "*",
+    authenticate({
+      keys: deps.keys,
+      clock: deps.clock,
+      ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+    }),
+  );
   if (deps.rateLimit) v1.use("*", deps.rateLimit);
   // After authentication: a key is scoped by who sent it.
   v1.use(
@@ -64,6 +79,12 @@ export function apiRoutes(deps: {
   adminRoutes(v1, deps);
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
+  accountListRoutes(v1, deps);
+  deductionRoutes(v1, deps);
+  featureOverrideRoutes(v1, deps);
+  refundRoutes(v1, deps);
+  webhookRoutes(v1, deps);
+  importRoutes(v1, deps);
   if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
 
   const root = openApiApp();

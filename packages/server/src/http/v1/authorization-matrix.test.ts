@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { defineLedgerConfig } from "@tollgate/core";
 import { definePricingConfig, Meter } from "@tollgate/metering";
-import { ApiKeys } from "@tollgate/store";
+import { ApiKeys, Webhooks } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
@@ -39,6 +39,7 @@ for (const database of await testDatabases()) {
       const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
       aliceId = alice.accountId;
       await ledger.ensureAccount({ type: "organization", externalId: "acme" });
+      await ledger.addMember({ organization: "acme", member: "alice" });
       const bob = await ledger.ensureAccount({ type: "user", externalId: "bob" });
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
@@ -51,7 +52,7 @@ for (const database of await testDatabases()) {
       await ledger.dispose();
     });
 
-    const call = (caller: Caller, method: "GET" | "POST", path: string, body?: unknown) =>
+    const call = (caller: Caller, method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
       app.request(path, {
         method,
         headers: {
@@ -68,8 +69,30 @@ for (const database of await testDatabases()) {
       return ((await response.json()) as { holdId: string }).holdId;
     };
 
+    /** A fresh charge of alice's, for the routes that undo one. */
+    const newCharge = async () => {
+      const response = await call("secret", "POST", "/v1/charges", { account: "user:alice", amount: "1" });
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { transactionId: string }).transactionId;
+    };
+
     /** A fresh customer token's id (never a caller's own key: the matrix revokes it). */
     const newKeyId = async () => (await keys.create({ kind: "customer", accountId: aliceId })).key.keyId;
+
+    /** A fresh webhook endpoint's id (the matrix disables some), and a delivery to it of a new event. */
+    const newEndpointId = async () =>
+      (await Webhooks.of(ledger).createEndpoint({ url: "http://127.0.0.1:9/hooks" })).endpoint.endpointId;
+    const newDelivery = async () => {
+      const webhooks = Webhooks.of(ledger);
+      const endpointId = await newEndpointId();
+      // An organization: no signup grant, so a grant of 1 and a charge of 1 drain it.
+      const account = { type: "organization" as const, externalId: `drained-${++sequence}` };
+      await ledger.grant({ account, amountMinor: 1n, source: "promo", idempotencyKey: "fill" });
+      await ledger.charge({ account, amountMinor: 1n, idempotencyKey: "drain" });
+      const [delivery] = (await webhooks.listDeliveries({ endpointId, limit: 1 })).items;
+      assert.ok(delivery, "draining an account queues a balance.depleted delivery");
+      return delivery;
+    };
 
     const matrix: Array<{
       name: string;
@@ -210,6 +233,131 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) =>
           call(caller, "POST", "/v1/accounts/organization:acme/members", { member: "alice", caps: { credits: "10" } }),
+      },
+      {
+        name: "POST /v1/webhook-endpoints",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/webhook-endpoints", { url: "https://app.example.com/hooks" }),
+      },
+      {
+        name: "GET /v1/webhook-endpoints",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/webhook-endpoints?includeDisabled=true&limit=2"),
+      },
+      {
+        name: "GET /v1/webhook-endpoints/{endpoint}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "GET", `/v1/webhook-endpoints/${await newEndpointId()}`),
+      },
+      {
+        name: "POST /v1/webhook-endpoints/{endpoint}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) =>
+          call(caller, "POST", `/v1/webhook-endpoints/${await newEndpointId()}`, { description: "renamed" }),
+      },
+      {
+        name: "POST /v1/webhook-endpoints/{endpoint}/disable",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/webhook-endpoints/${await newEndpointId()}/disable`),
+      },
+      {
+        name: "GET /v1/webhook-events",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/webhook-events?account=user:alice&limit=2"),
+      },
+      {
+        name: "GET /v1/webhook-events/{event}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "GET", `/v1/webhook-events/${(await newDelivery()).eventId}`),
+      },
+      {
+        name: "POST /v1/webhook-events/{event}/replay",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/webhook-events/${(await newDelivery()).eventId}/replay`),
+      },
+      {
+        name: "GET /v1/webhook-deliveries",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/webhook-deliveries?status=pending&limit=2"),
+      },
+      {
+        name: "GET /v1/webhook-deliveries/{delivery}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "GET", `/v1/webhook-deliveries/${(await newDelivery()).deliveryId}`),
+      },
+      {
+        name: "POST /v1/webhook-deliveries/{delivery}/replay",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) =>
+          call(caller, "POST", `/v1/webhook-deliveries/${(await newDelivery()).deliveryId}/replay`),
+      },
+      {
+        name: "GET /v1/accounts/{account}/low-balance-thresholds",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/low-balance-thresholds"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/low-balance-thresholds",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/low-balance-thresholds", { below: "10" }),
+      },
+      {
+        name: "POST /v1/imports",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/imports", { rows: [{ account: "user:alice", amount: "1" }] }),
+      },
+      {
+        name: "GET /v1/accounts",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts?type=user&search=al&limit=2"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/deductions",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/accounts/user:alice/deductions", { amount: "1", reason: "a support correction" }),
+      },
+      {
+        name: "GET /v1/accounts/{account}/feature-overrides",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/feature-overrides"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/feature-overrides/{feature}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/feature-overrides/summarize", { cost: "1" }),
+      },
+      {
+        name: "DELETE /v1/accounts/{account}/feature-overrides/{feature}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "DELETE", "/v1/accounts/user:alice/feature-overrides/summarize"),
+      },
+      {
+        name: "GET /v1/accounts/{account}/members",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/organization:acme/members?limit=10"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/members/{member}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/accounts/organization:acme/members/alice", { caps: { credits: "20" } }),
+      },
+      {
+        name: "DELETE /v1/accounts/{account}/members/{member}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "DELETE", "/v1/accounts/organization:acme/members/zed"),
+      },
+      {
+        name: "POST /v1/transactions/{transaction}/refund",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/transactions/${await newCharge()}/refund`, { amount: "1" }),
+      },
+      {
+        name: "POST /v1/transactions/{transaction}/reverse",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) =>
+          call(caller, "POST", `/v1/transactions/${await newCharge()}/reverse`, { reason: "charged by mistake" }),
       },
     ];
 

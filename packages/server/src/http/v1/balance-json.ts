@@ -13,3 +13,20 @@ export function balanceJson(ledger: Pick<Ledger, "units">, view: BalanceView) {
     debt: format(view.debtMinor),
   };
 }
+
+/**
+ * A balance with its live lots in spend order, as `GET /v1/accounts/{account}/balances`
+ * answers it (the `Balance` schema), for every route that shows an account's balances.
+ */
+export function balanceWithLotsJson(ledger: Pick<Ledger, "units">, view: BalanceView) {
+  const scale = unitScale(ledger, view.unit);
+  return {
+    ...balanceJson(ledger, view),
+    lots: view.lots.map((lot) => ({
+      id: lot.lotId,
+      source: lot.source,
+      remaining: formatMinor(lot.remainingMinor, scale),
+      expiresAt: lot.expiresAt?.toISOString() ?? null,
+    })),
+  };
+}

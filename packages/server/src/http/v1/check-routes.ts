@@ -230,9 +230,14 @@ async function memberCheck(
   ledger: Meter["ledger"],
   query: { accountId: string; member: string; unit: string; drawMinor: bigint },
 ) {
-  const limit = await ledger.memberLimit({ organizationId: query.accountId, member: query.member, unit: query.unit });
-  if (!limit) return { refusal: "member_not_found" as const, limit: null };
-  if (limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
+  const memberAccountId = await ledger.accounts.findId({ type: "user", externalId: query.member });
+  const found = memberAccountId
+    ? await ledger.findMember({ organizationAccountId: query.accountId, memberAccountId })
+    : null;
+  if (!found) return { refusal: "member_not_found" as const, limit: null };
+  // A unit it has no cap in and has not drawn in has no row: no cap.
+  const limit = found.limits.find((row) => row.unit === query.unit);
+  if (!limit || limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
   const left = limit.capMinor - limit.spentMinor - limit.heldMinor;
   return {
     refusal: query.drawMinor > left ? ("member_cap_exceeded" as const) : null,

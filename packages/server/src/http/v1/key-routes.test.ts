@@ -6,10 +6,12 @@ import { Meter } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
+import { newLocalCredential } from "../../local-credential.ts";
 
 interface KeyJson {
   id: string;
   kind: string;
+  admin: boolean;
   hint: string;
   token?: string | null;
   account: { externalId: string } | null;
@@ -24,14 +26,17 @@ for (const database of await testDatabases()) {
     let keys: ApiKeys;
     let app: ReturnType<typeof createApp>;
     let secret = "";
+    let admin = "";
     let sequence = 0;
+    const localCredential = newLocalCredential();
 
     before(async () => {
       ledger = await openTestLedger(database);
       meter = await Meter.open({ ledger });
       keys = await ApiKeys.open(ledger.sql);
       secret = (await keys.create({ kind: "secret", name: "backend" })).token;
-      app = createApp({ ledger, meter, keys });
+      admin = (await keys.create({ kind: "secret", admin: true, name: "operator" })).token;
+      app = createApp({ ledger, meter, keys, localCredential });
       await ledger.ensureAccount({ type: "user", externalId: "alice" });
       await ledger.ensureAccount({ type: "user", externalId: "bob" });
     });
@@ -121,17 +126,62 @@ for (const database of await testDatabases()) {
         [{ account: "user:alice", expiresInSeconds: 10 }, 400],
         [{ account: "user:alice", expiresInSeconds: 91 * 86_400 }, 400],
         [{ account: "user:alice", name: "" }, 400],
-        // Secret keys are never minted over the API: asking for one is an unknown field, not ignored.
         [{ account: "user:alice", kind: "secret" }, 400],
+        [{ kind: "customer" }, 400],
+        [{ account: "user:alice", admin: true }, 400],
+        [{ kind: "secret" }, 403],
+        [{ account: "user:alice", kind: "customer" }, 200],
       ] as const) {
         const response = await call("POST", "/v1/keys", { body });
         assert.equal(response.status, status, JSON.stringify(body));
       }
-      assert.equal(await count(), before);
+      assert.equal(await count(), before + 1);
       assert.equal((await call("GET", "/v1/keys/key_00000000000000000000000000000000")).status, 404);
       assert.equal((await call("GET", "/v1/keys/not-a-key")).status, 400);
       assert.equal((await call("POST", "/v1/keys/not-a-key/revoke")).status, 400);
       assert.equal((await call("GET", "/v1/keys?limit=0")).status, 400);
+    });
+
+    test("secret keys are an admin key's business: a plain secret key neither makes, sees nor revokes them", async () => {
+      const made = await call("POST", "/v1/keys", { token: admin, body: { kind: "secret", name: "worker" } });
+      assert.equal(made.status, 200);
+      const worker = (await made.json()) as KeyJson;
+      assert.deepEqual([worker.kind, worker.admin, worker.expiresAt], ["secret", false, null], "no expiry by default");
+      assert.match(worker.token ?? "", /^tg_sk_/);
+      const madeAdmin = (await (
+        await call("POST", "/v1/keys", { token: admin, body: { kind: "secret", admin: true } })
+      ).json()) as KeyJson;
+      assert.equal(madeAdmin.admin, true);
+
+      const seenByApp = (await (await call("GET", "/v1/keys?limit=500")).json()) as { data: KeyJson[] };
+      assert.ok(seenByApp.data.length > 0);
+      assert.ok(
+        seenByApp.data.every((key) => key.kind === "customer"),
+        "a plain secret key lists customer tokens",
+      );
+      assert.equal((await call("GET", "/v1/keys?kind=secret")).status, 403);
+      assert.equal((await call("GET", `/v1/keys/${worker.id}`)).status, 404);
+      assert.equal((await call("POST", `/v1/keys/${worker.id}/revoke`)).status, 404, "nor revoke one");
+      assert.equal((await call("GET", "/v1/accounts/user:alice", { token: worker.token as string })).status, 200);
+
+      const seenByAdmin = (await (await call("GET", "/v1/keys?kind=secret&limit=500", { token: admin })).json()) as {
+        data: KeyJson[];
+      };
+      assert.ok(seenByAdmin.data.some((key) => key.id === worker.id));
+      assert.equal((await call("POST", `/v1/keys/${worker.id}/revoke`, { token: admin })).status, 200);
+      assert.equal((await call("GET", "/v1/accounts/user:alice", { token: worker.token as string })).status, 401);
+    });
+
+    test("the process's local credential is an admin key without a row; a near miss is a 401", async () => {
+      const made = await call("POST", "/v1/keys", { token: localCredential, body: { kind: "secret" } });
+      assert.equal(made.status, 200);
+      assert.equal((await call("GET", "/v1/keys?kind=secret", { token: localCredential })).status, 200);
+      const last = localCredential.at(-1) === "A" ? "B" : "A";
+      const nearMiss = localCredential.slice(0, -1) + last;
+      assert.equal((await call("GET", "/v1/keys", { token: nearMiss })).status, 401);
+      const other = createApp({ ledger, meter, keys });
+      const elsewhere = await other.request("/v1/keys", { headers: { authorization: `Bearer ${localCredential}` } });
+      assert.equal(elsewhere.status, 401, "an app without it refuses it");
     });
   });
 }

@@ -5,17 +5,20 @@ import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { replayAnswer } from "../idempotency/idempotency.ts";
 import { parseAccountParam } from "./account-ref.ts";
-import { callerOf, type KeyStore, requireSecret } from "./auth.ts";
+import { type Caller, callerOf, type KeyStore, requireAdmin, requireSecret } from "./auth.ts";
 import { errorResponses, jsonContent } from "./schemas.ts";
 
 /** A customer token minted over the API lives a day unless asked otherwise: it sits in a browser. */
 export const CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT = 86_400;
 export const CUSTOMER_TOKEN_TTL_SECONDS_MAX = 90 * 86_400;
+/** A secret key may be made to expire, at most ten years on. */
+const KEY_TTL_SECONDS_MAX = 10 * 365 * 86_400;
 
 const Key = z
   .object({
     id: z.string().openapi({ example: "key_019a…" }),
     kind: z.enum(["secret", "customer"]),
+    admin: z.boolean().openapi({ description: "An admin key: may also manage secret keys and run reconcile" }),
     name: z.string().nullable(),
     hint: z.string().openapi({ description: "The typed prefix and last 4 characters", example: "tg_ct_...x7Qa" }),
     account: z.object({ id: z.string(), type: z.string(), externalId: z.string() }).nullable(),
@@ -42,23 +45,32 @@ const KeyName = z
 const createKey = createRoute({
   method: "post",
   path: "/keys",
-  summary: "Mint a customer token for one account (its token is in this answer only)",
+  summary:
+    "Mint a customer token for one account, or (with an admin key) a secret key; its token is in this answer only",
   description:
-    "Customer tokens let a browser or mobile app read its own account's balance, usage and live events. Secret keys are created by an operator with `tollgate keys create`, never over the API. A replay of this request answers the key with `token: null`: tokens are never stored.",
+    'Customer tokens let a browser or mobile app read its own account\'s balance, usage and live events; any secret key may mint them, and they expire after a day unless asked otherwise. Secret keys (`kind: "secret"`, optionally `admin: true`) need an admin key and never expire unless asked. A replay of this request answers the key with `token: null`: tokens are never stored.',
   request: {
     query: z.strictObject({}),
     body: {
       content: {
         "application/json": {
           schema: z.strictObject({
-            account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
+            kind: z.enum(["customer", "secret"]).default("customer"),
+            account: z.string().min(1).max(300).optional().openapi({
+              description: "The account a customer token acts as (required for one)",
+              example: "user:alice",
+            }),
+            admin: z.boolean().optional().openapi({ description: "A secret key that is also an admin key" }),
             name: KeyName.optional(),
             expiresInSeconds: z
               .number()
               .int()
               .min(60)
-              .max(CUSTOMER_TOKEN_TTL_SECONDS_MAX)
-              .default(CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT),
+              .max(KEY_TTL_SECONDS_MAX)
+              .optional()
+              .openapi({
+                description: `Default ${CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT} for a customer token (at most ${CUSTOMER_TOKEN_TTL_SECONDS_MAX}); none for a secret key`,
+              }),
           }),
         },
       },
@@ -74,7 +86,8 @@ const createKey = createRoute({
 const listKeys = createRoute({
   method: "get",
   path: "/keys",
-  summary: "Keys in creation order, a page at a time (cursor: `after`); never a token",
+  summary:
+    "Keys in creation order, a page at a time (cursor: `after`); never a token. A secret key sees customer tokens; an admin key sees every key",
   request: {
     query: z.strictObject({
       kind: z.enum(["secret", "customer"]).optional(),
@@ -111,16 +124,26 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
   const { ledger, keys } = deps;
 
   app.openapi(createKey, async (c) => {
-    requireSecret(callerOf(c));
+    const caller = callerOf(c);
+    requireSecret(caller);
     const body = c.req.valid("json");
-    const account = await ledger.accounts.find(parseAccountParam(body.account));
-    if (!account) throw new ApiError("not_found", "No such account.");
+    const fields = invalidKeyFields(body);
+    if (fields.length > 0) {
+      throw new ApiError("invalid_request", fields.map((field) => `${field.field}: ${field.message}`).join("; "), {
+        fields,
+      });
+    }
+    if (body.kind === "secret") requireAdmin(caller);
+    const account = body.account === undefined ? null : await ledger.accounts.find(parseAccountParam(body.account));
+    if (body.account !== undefined && !account) throw new ApiError("not_found", "No such account.");
     const now = deps.clock();
+    const ttlSeconds = body.expiresInSeconds ?? (body.kind === "customer" ? CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT : null);
     const { key, token } = await keys.create({
-      kind: "customer",
-      accountId: account.accountId,
+      kind: body.kind,
+      admin: body.admin ?? false,
+      accountId: account?.accountId ?? null,
       name: body.name ?? null,
-      expiresAt: new Date(now.getTime() + body.expiresInSeconds * 1000),
+      expiresAt: ttlSeconds === null ? null : new Date(now.getTime() + ttlSeconds * 1000),
       now,
     });
     replayAnswer(c, { ...keyJson(key), token: null });
@@ -128,8 +151,10 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
   });
 
   app.openapi(listKeys, async (c) => {
-    requireSecret(callerOf(c));
+    const caller = callerOf(c);
+    requireSecret(caller);
     const query = c.req.valid("query");
+    if (query.kind === "secret") requireAdmin(caller);
     let accountId: string | undefined;
     if (query.account !== undefined) {
       const account = await ledger.accounts.find(parseAccountParam(query.account));
@@ -137,7 +162,8 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
       accountId = account.accountId;
     }
     const page = await keys.list({
-      ...(query.kind ? { kind: query.kind } : {}),
+      // Without an admin key only customer tokens are listed: a leaked app key learns nothing of the others.
+      ...(query.kind || !caller.admin ? { kind: query.kind ?? "customer" } : {}),
       ...(accountId ? { accountId } : {}),
       includeRevoked: query.includeRevoked === "true",
       ...(query.limit ? { limit: query.limit } : {}),
@@ -147,24 +173,61 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
   });
 
   app.openapi(getKey, async (c) => {
-    requireSecret(callerOf(c));
+    const caller = callerOf(c);
+    requireSecret(caller);
     const key = await keys.get(c.req.valid("param").keyId);
-    if (!key) throw new ApiError("not_found", "No such key.");
+    if (!key || !visibleTo(caller, key)) throw new ApiError("not_found", "No such key.");
     return c.json(keyJson(key), 200);
   });
 
   app.openapi(revokeKey, async (c) => {
-    requireSecret(callerOf(c));
-    const result = await keys.revoke(c.req.valid("param").keyId, deps.clock());
+    const caller = callerOf(c);
+    requireSecret(caller);
+    const { keyId } = c.req.valid("param");
+    const found = await keys.get(keyId);
+    if (!found || !visibleTo(caller, found)) throw new ApiError("not_found", "No such key.");
+    const result = await keys.revoke(keyId, deps.clock());
     if (result.code === "not_found") throw new ApiError("not_found", "No such key.");
     return c.json(keyJson(result.key), 200);
   });
+}
+
+/** A plain secret key sees customer tokens only; an admin key sees every key. */
+function visibleTo(caller: Caller, key: ApiKeyInfo): boolean {
+  return caller.admin || key.kind === "customer";
+}
+
+/** What the schema cannot say: a customer token needs its account; a secret key has none. */
+function invalidKeyFields(body: {
+  kind: "customer" | "secret";
+  account?: string | undefined;
+  admin?: boolean | undefined;
+  expiresInSeconds?: number | undefined;
+}) {
+  const fields: Array<{ field: string; message: string }> = [];
+  if (body.kind === "customer" && (body.expiresInSeconds ?? 0) > CUSTOMER_TOKEN_TTL_SECONDS_MAX) {
+    fields.push({
+      field: "expiresInSeconds",
+      message: `a customer token lives at most ${CUSTOMER_TOKEN_TTL_SECONDS_MAX} seconds (90 days): it sits in a browser`,
+    });
+  }
+  if (body.kind === "customer" && body.account === undefined) {
+    fields.push({ field: "account", message: "a customer token acts as one account: name it" });
+  }
+  if (body.kind === "secret" && body.account !== undefined) {
+    fields.push({ field: "account", message: "a secret key acts for every account: leave account out" });
+  }
+  if (body.kind === "customer" && body.admin === true) {
+    fields.push({ field: "admin", message: "only a secret key can be an admin key" });
+  }
+  return fields;
 }
 
 function keyJson(key: ApiKeyInfo): z.infer<typeof Key> {
   return {
     id: key.keyId,
     kind: key.kind,
+    admin: key.admin,
     name: key.name,
     hint: key.hint,
     account: key.account && { id: key.account.accountId, type: key.account.type, externalId: key.account.externalId },

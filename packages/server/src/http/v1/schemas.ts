@@ -90,3 +90,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: "rate_limited: over the key's rate; Retry-After says when to try again",
   500: "internal: our fault; quote the requestId",
 };
+
+/** Why an admin moved credits (a deduction, a refund, a reversal): kept on the transaction, shown in its history. */
+export const Reason = z
+  .string()
+  .min(1, { abort: true })
+  .max(500)
+  .regex(/\S/, "must say why (not only spaces)")
+  .openapi({ example: "duplicate signup credit" });

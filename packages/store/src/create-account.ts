@@ -1,0 +1,81 @@
+import {
+  ACCOUNT_TYPES,
+  type Account,
+  type AccountType,
+  type IdGenerator,
+  type LedgerConfig,
+  type Unit,
+} from "@tollgate/core";
+import { requestHash } from "./codec.ts";
+import { signupGrantKey } from "./idempotency-keys.ts";
+import { type BatchItem, processBatch } from "./process-batch.ts";
+import { type AccountDbRow, toAccount } from "./rows.ts";
+import type { SqlExecutor } from "./sql-client.ts";
+
+/**
+ * Inserts an account with the deployment's signup grants in `tx`, or, when another process
+ * created it first, returns that one (its transaction made the signup grant). The one place
+ * an account is created, so none ever exists without the credits it was promised.
+ */
+export async function createAccountIn(
+  tx: SqlExecutor,
+  env: { config: LedgerConfig; units: ReadonlyMap<string, Unit>; newId: IdGenerator },
+  ref: { type: AccountType; externalId: string },
+  now: Date,
+): Promise<Account> {
+  assertExternalRef(ref);
+  const { config, newId } = env;
+  const [inserted] = await tx.query<AccountDbRow>(
+    `insert into accounts (account_id, type, external_id, overdraft_limit_minor, created_at)
+     values ($1, $2, $3, $4, $5) on conflict (type, external_id) do nothing returning *`,
+    [newId("account"), ref.type, ref.externalId, config.overdraftLimitMinorDefault.toString(), now.toISOString()],
+  );
+  if (!inserted) {
+    const [existing] = await tx.query<AccountDbRow>("select * from accounts where type = $1 and external_id = $2", [
+      ref.type,
+      ref.externalId,
+    ]);
+    if (!existing) throw new Error(`account ${ref.type}/${ref.externalId} vanished while being created`);
+    return toAccount(existing);
+  }
+  const created = toAccount(inserted);
+  const items: BatchItem[] = config.signupGrants[ref.type].map((grant, index) => {
+    const op = {
+      kind: "grant" as const,
+      account: { accountId: created.accountId },
+      unit: grant.unit,
+      amountMinor: grant.amountMinor,
+      source: "signup" as const,
+      expiresAt: grant.expiresInMs === null ? null : new Date(now.getTime() + grant.expiresInMs),
+      idempotencyKey: signupGrantKey(index),
+    };
+    return {
+      type: "operation",
+      resolved: { op, accountId: created.accountId, memberAccountId: null },
+      requestHash: requestHash(op),
+    };
+  });
+  if (items.length > 0) {
+    const results = await processBatch(tx, { ...env, now }, items);
+    const failed = results.find((result) => result && !result.ok);
+    if (failed && !failed.ok) throw new Error(`the signup grant failed: ${failed.code}`);
+  }
+  return created;
+}
+
+/** The longest external id an account may have (the app's own id for it). */
+export const EXTERNAL_ID_LENGTH_MAX = 256;
+
+/** A type and an external id an account may have, or a RangeError saying what is wrong. */
+export function assertExternalRef(ref: { type: AccountType; externalId: string }): void {
+  if (!(ACCOUNT_TYPES as readonly string[]).includes(ref.type)) {
+    throw new RangeError(`account type must be one of ${ACCOUNT_TYPES.join(", ")}; got "${ref.type}"`);
+  }
+  if (
+    typeof ref.externalId !== "string" ||
+    ref.externalId.length === 0 ||
+    ref.externalId.length > EXTERNAL_ID_LENGTH_MAX
+  ) {
+    throw new RangeError(`externalId must be a string of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters`);
+  }
+}
