@@ -78,7 +78,12 @@ for (const database of await testDatabases()) {
       assert.equal(poor.status, 402);
       const refused = (await poor.json()) as { error: { code: string; details: object; requestId: string } };
       assert.equal(refused.error.code, "insufficient_credits");
-      assert.deepEqual(refused.error.details, { reason: "insufficient_credits", required: "1000", available: "70" });
+      assert.deepEqual(refused.error.details, {
+        reason: "insufficient_credits",
+        unit: "credits",
+        required: "1000",
+        available: "70",
+      });
       assert.equal(poor.headers.get("x-request-id"), refused.error.requestId);
 
       const anonymous = await fetch(`${server.url}/v1/accounts/user:alice`);

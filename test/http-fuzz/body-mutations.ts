@@ -1,3 +1,4 @@
+import { READ_ONLY_POSTS } from "../../packages/server/src/http/v1/api-routes.ts";
 import { assemble, baseParts, type FuzzContext, type FuzzRequest } from "./fuzz-request.ts";
 import { JsonEntries, jsonText, RawJson } from "./json-text.ts";
 import type { JsonSchema, Route } from "./openapi-routes.ts";
@@ -150,7 +151,10 @@ export function oversizedRequest(context: FuzzContext): FuzzRequest | null {
  * stored answer replayed).
  */
 export function keyReuseTask(context: FuzzContext): FuzzRequest[] | null {
-  const routes = context.routes.filter((route) => route.method === "POST" && route.body !== null);
+  // A read-only POST takes no key: there is no key to reuse.
+  const routes = context.routes.filter(
+    (route) => route.method === "POST" && route.body !== null && !READ_ONLY_POSTS.includes(route.template),
+  );
   const route = pick(context.random, routes);
   if (!route) return null;
   const parts = baseParts(route, context);

@@ -88,7 +88,7 @@ const KNOWN_BODIES: Record<string, unknown> = {
   },
   "POST /v1/check": { account: "user:alice", feature: "summarize" },
   "POST /v1/features/{feature}": { unit: "credits", cost: "2" },
-  "POST /v1/prices/{provider}/{model}": { prices: { input_mtok: "1", output_mtok: "2" } },
+  "POST /v1/prices/{provider}/{model}": { price: { input_mtok: "1", output_mtok: "2" } },
   "POST /v1/accounts/{account}/members": { member: "bob", caps: { credits: "5" } },
   "POST /v1/keys": { account: "user:alice" },
 };

@@ -1,3 +1,4 @@
+import { READ_ONLY_POSTS } from "../../packages/server/src/http/v1/api-routes.ts";
 import { assemble, baseParts, type FuzzContext, type FuzzRequest, UNKNOWN, withHeader } from "./fuzz-request.ts";
 import { JsonEntries, RawJson } from "./json-text.ts";
 import { type JsonSchema, type Route, routeMatching } from "./openapi-routes.ts";
@@ -196,7 +197,10 @@ const wrongContentType: Generator = (context) => {
 };
 
 const idempotencyKey: Generator = (context) => {
-  const route = anyRoute(context, (candidate) => candidate.method === "POST");
+  const route = anyRoute(
+    context,
+    (candidate) => candidate.method === "POST" && !READ_ONLY_POSTS.includes(candidate.template),
+  );
   if (!route) return null;
   const values = pick(context, [
     [],

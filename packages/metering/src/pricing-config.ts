@@ -25,7 +25,7 @@ export interface PricingConfig {
   rounding: RoundingDirection;
   /** The least a charged call costs, in the unit's minor units. */
   minimumChargeMinor: bigint;
-  /** What must be available to start a call, beyond its estimate (seed 004: $0.01). */
+  /** The least that must be available to start a call: a hold needs its estimate or this, whichever is larger (seed 004: $0.01). */
   minimumAvailableMinor: bigint;
   /**
    * `catalog` prices usage from the price book; `provider_reported` uses the cost the

@@ -63,7 +63,8 @@ export async function createAccountIn(
   return created;
 }
 
-const EXTERNAL_ID_LENGTH_MAX = 256;
+/** The longest external id an account may have (the app's own id for it). */
+export const EXTERNAL_ID_LENGTH_MAX = 256;
 
 /** A type and an external id an account may have, or a RangeError saying what is wrong. */
 export function assertExternalRef(ref: { type: AccountType; externalId: string }): void {

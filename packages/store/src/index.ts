@@ -4,6 +4,8 @@ export * from "./balance-cache.ts";
 export * from "./balance-events.ts";
 export * from "./codec.ts";
 export * from "./commit-lane.ts";
+export { EXTERNAL_ID_LENGTH_MAX } from "./create-account.ts";
+export * from "./history.ts";
 export * from "./http-idempotency.ts";
 export * from "./idempotency-keys.ts";
 export * from "./ledger.ts";

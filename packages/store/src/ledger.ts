@@ -19,6 +19,7 @@ import { AccountDirectory } from "./account-directory.ts";
 import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
+import { type HistoryPage, readHistory } from "./history.ts";
 import { assertAppKey } from "./idempotency-keys.ts";
 import {
   type AddMemberInput,
@@ -35,7 +36,7 @@ import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
 import { type GrantPreview, previewGrants } from "./preview-grants.ts";
 import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
-import { type HistoryPage, readBalanceState, readHistory, viewBalances } from "./reads.ts";
+import { readBalanceState, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { ensureUnits } from "./units.ts";

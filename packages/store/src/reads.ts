@@ -1,11 +1,4 @@
-import {
-  type BalanceRow,
-  type BalanceView,
-  type Hold,
-  type Lot,
-  type TransactionKind,
-  viewBalance,
-} from "@tollgate/core";
+import { type BalanceRow, type BalanceView, type Hold, type Lot, viewBalance } from "@tollgate/core";
 import type { HoldDbRow, LotDbRow } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import {
@@ -87,82 +80,4 @@ export function viewBalances(state: AccountBalanceState, now: Date, unit?: strin
       now,
     ),
   );
-}
-
-/** One line of an account's history: an entry and the transaction that made it. */
-export interface HistoryLine {
-  entryId: string;
-  transactionId: string;
-  kind: TransactionKind;
-  unit: string;
-  amountMinor: bigint;
-  balanceBeforeMinor: bigint;
-  balanceAfterMinor: bigint;
-  lotId: string | null;
-  holdId: string | null;
-  reversesTransactionId: string | null;
-  reason: string | null;
-  idempotencyKey: string | null;
-  createdAt: Date;
-}
-
-export interface HistoryPage {
-  lines: HistoryLine[];
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
-
-export const HISTORY_LIMIT_MAX = 500;
-
-/** An account's entries, newest first, a page at a time. */
-export async function readHistory(
-  sql: SqlExecutor,
-  accountId: string,
-  options: { unit?: string; limit?: number; before?: string | null },
-): Promise<HistoryPage> {
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_LIMIT_MAX) {
-    throw new RangeError(`limit must be an integer from 1 to ${HISTORY_LIMIT_MAX}`);
-  }
-  if (options.before != null && !/^\d{1,19}$/.test(options.before)) throw new RangeError("invalid history cursor");
-  const rows = await sql.query<{
-    entry_id: bigint;
-    transaction_id: string;
-    kind: TransactionKind;
-    unit: string;
-    amount_minor: bigint;
-    balance_before_minor: bigint;
-    balance_after_minor: bigint;
-    lot_id: string | null;
-    hold_id: string | null;
-    reverses_transaction_id: string | null;
-    reason: string | null;
-    idempotency_key: string | null;
-    created_at: Date;
-  }>(
-    `select e.entry_id, e.transaction_id, t.kind, e.unit, e.amount_minor, e.balance_before_minor,
-       e.balance_after_minor, e.lot_id, t.hold_id, t.reverses_transaction_id, t.reason, t.idempotency_key, e.created_at
-     from entries e join transactions t on t.transaction_id = e.transaction_id
-     where e.account_id = $1 and ($2::text is null or e.unit = $2) and ($3::bigint is null or e.entry_id < $3)
-     order by e.entry_id desc limit $4`,
-    [accountId, options.unit ?? null, options.before ?? null, limit + 1],
-  );
-  const lines = rows.slice(0, limit).map(
-    (row): HistoryLine => ({
-      entryId: row.entry_id.toString(),
-      transactionId: row.transaction_id,
-      kind: row.kind,
-      unit: row.unit,
-      amountMinor: row.amount_minor,
-      balanceBeforeMinor: row.balance_before_minor,
-      balanceAfterMinor: row.balance_after_minor,
-      lotId: row.lot_id,
-      holdId: row.hold_id,
-      reversesTransactionId: row.reverses_transaction_id,
-      reason: row.reason,
-      idempotencyKey: row.idempotency_key,
-      createdAt: row.created_at,
-    }),
-  );
-  return { lines, nextCursor: rows.length > limit ? (lines.at(-1)?.entryId ?? null) : null };
 }

@@ -22,9 +22,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return respond(c, error.code, error.status, error.message, error.details);
-    // The domain's bad input (a usage part larger than its total, an unknown time zone, a
-    // reserved key prefix) is a RangeError naming the field: the caller's mistake, not ours.
-    if (error instanceof RangeError) return respond(c, "invalid_request", 400, error.message);
+    // A RangeError is a programmer error like any other: the domain throws it for input its
+    // caller should have checked, and every route checks its input at the edge (its schema, or
+    // a 400 naming the field), so one reaching here is a check the route is missing.
     if (error instanceof HTTPException && error.status < 500) {
       const code = CODE_BY_STATUS[error.status] ?? "invalid_request";
       // The code's own status, so a client can rely on the table (a 415 from the validator is 400).

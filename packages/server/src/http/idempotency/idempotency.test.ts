@@ -130,6 +130,22 @@ for (const database of await testDatabases()) {
       assert.equal(calls("charges"), 1);
     });
 
+    test("a listed read-only POST runs without a key, and with one is neither stored nor replayed", async () => {
+      const { app, calls } = buildApp({ store, readOnlyPaths: ["/charges"] });
+      const without = await send(app, post("/charges", null, { amountMinor: "1" }));
+      assert.equal(without.response.status, 201);
+      const keyed = post("/charges", "k-read-only", { amountMinor: "1" });
+      const first = await send(app, keyed);
+      const second = await send(app, keyed);
+      assert.equal(second.response.headers.get("idempotent-replayed"), null);
+      assert.notDeepEqual(json(second.bytes).id, json(first.bytes).id, "it ran again");
+      assert.equal(calls("charges"), 3);
+      // Only the exact path: another POST still needs its key.
+      const other = await send(app, post("/invalid", null));
+      assert.equal(other.response.status, 400);
+      assert.equal(json(other.bytes).error.details.fields[0].field, "Idempotency-Key");
+    });
+
     test("binary and empty bodies replay exactly; only the chosen headers are stored", async () => {
       const { app, calls } = buildApp({ store });
       const first = await send(app, post("/bytes", "k-bytes"));

@@ -51,14 +51,22 @@ export interface IdempotencyOptions {
   responseBodyBytesMax?: number;
   /** Response headers stored and replayed with the body. Default `["content-type"]`. */
   storedHeaderNames?: readonly string[];
+  /**
+   * The POST routes that write nothing (a check before a call), by exact path: they need no
+   * key, and one sent with them is ignored, since there is nothing to do at most once and
+   * nothing worth storing. An explicit list rather than a rule guessed from paths, so a route
+   * that writes can never be exempted by its name. Default none.
+   */
+  readOnlyPaths?: readonly string[];
 }
 
 /**
  * Makes every POST answer once per `Idempotency-Key` (Stripe's semantics; see
  * docs/reference/http-idempotency.md). The first request with a key runs and its answer is
  * stored; a retry with the same method, path and body gets that answer byte for byte, with
- * `Idempotent-Replayed: true`. Other methods pass through untouched. Mount it after the
- * auth middleware that sets the scope, and before the routes.
+ * `Idempotent-Replayed: true`. Other methods, and the POST routes listed as read-only, pass
+ * through untouched. Mount it after the auth middleware that sets the scope, and before the
+ * routes.
  *
  * @example
  * app.use(idempotency({ store: new HttpIdempotencyStore(ledger.sql), scopeOf: (c) => c.get("apiKeyId") }));
@@ -79,9 +87,10 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     throw new RangeError(`responseBodyBytesMax is at most ${HTTP_RESPONSE_BODY_BYTES_MAX}, the schema's limit`);
   }
   const storedHeaderNames = (options.storedHeaderNames ?? ["content-type"]).map((name) => name.toLowerCase());
+  const readOnlyPaths = new Set(options.readOnlyPaths ?? []);
 
   return async function idempotency(c, next) {
-    if (c.req.method !== "POST") return next();
+    if (c.req.method !== "POST" || readOnlyPaths.has(c.req.path)) return next();
     const key = idempotencyKeyOf(c);
     const scope = scopeOf(c);
     const request = await fingerprintOf(c, requestBodyBytesMax);

@@ -1,5 +1,5 @@
 import type { Account, AccountRef, AccountType } from "@tollgate/core";
-import type { Ledger } from "@tollgate/store";
+import { EXTERNAL_ID_LENGTH_MAX, type Ledger } from "@tollgate/store";
 import { ApiError } from "../api-error.ts";
 import { assertInScope, callerOf } from "./auth.ts";
 
@@ -17,10 +17,15 @@ export function parseAccountParam(text: string): AccountRef {
   const colon = text.indexOf(":");
   const type = text.slice(0, colon) as AccountType;
   const externalId = text.slice(colon + 1);
-  if (colon < 0 || !ACCOUNT_TYPES.includes(type) || externalId.length === 0) {
+  if (
+    colon < 0 ||
+    !ACCOUNT_TYPES.includes(type) ||
+    externalId.length === 0 ||
+    externalId.length > EXTERNAL_ID_LENGTH_MAX
+  ) {
     throw new ApiError(
       "invalid_request",
-      `account: "${text}" is neither an account id (acct_…) nor type:externalId (e.g. user:alice)`,
+      `account: "${text.slice(0, 100)}" is neither an account id (acct_…) nor type:externalId (e.g. user:alice, an external id of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters)`,
       { fields: [{ field: "account", message: "expected acct_… or user|organization|guest:externalId" }] },
     );
   }

@@ -1,11 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount, parseDecimalToMinor } from "@tollgate/core";
+import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
+import { parseDuration } from "../../duration.ts";
 import { ApiError } from "../api-error.ts";
 import { accountIdInScope, findAccountInScope, parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { balanceJson } from "./balance-json.ts";
+import { Reason } from "./call-fields.ts";
+import { domainRule } from "./domain-input.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import {
@@ -18,14 +21,18 @@ import {
   errorResponses,
   jsonContent,
 } from "./schemas.ts";
-import { unitScale } from "./unit-scale.ts";
+import { parseAmountField, unitScale } from "./unit-scale.ts";
 
 const createAccount = createRoute({
   method: "post",
   path: "/accounts",
   summary: "Create an account, or return the existing one (upsert by type and externalId)",
   request: {
-    body: { content: { "application/json": { schema: z.object({ type: AccountType, externalId: ExternalId }) } } },
+    query: z.strictObject({}),
+    body: {
+      content: { "application/json": { schema: z.strictObject({ type: AccountType, externalId: ExternalId }) } },
+      required: true,
+    },
   },
   responses: {
     200: jsonContent(Account, "The account, with its signup grant if it was just created"),
@@ -37,7 +44,7 @@ const getAccount = createRoute({
   method: "get",
   path: "/accounts/{account}",
   summary: "An account",
-  request: { params: AccountParam },
+  request: { params: AccountParam, query: z.strictObject({}) },
   responses: { 200: jsonContent(Account, "The account"), ...errorResponses([400, 401, 404]) },
 });
 
@@ -45,35 +52,51 @@ const getBalances = createRoute({
   method: "get",
   path: "/accounts/{account}/balances",
   summary: "Balances per unit: balance, held, available, debt and live lots with their expiry",
-  request: { params: AccountParam, query: z.object({ unit: z.string().max(64).optional() }) },
+  request: { params: AccountParam, query: z.strictObject({ unit: z.string().max(64).optional() }) },
   responses: {
     200: jsonContent(z.object({ data: z.array(Balance) }), "The balances"),
     ...errorResponses([400, 401, 404]),
   },
 });
 
-const GrantBody = z.object({
-  amount: Amount,
-  unit: z.string().max(64).optional(),
-  source: z.enum(GRANT_SOURCES as unknown as [string, ...string[]]).openapi({ example: "promo" }),
-  priority: z.number().int().min(0).max(1_000_000).optional(),
-  expiresAt: z.string().datetime({ offset: true }).optional(),
-  reason: z.string().min(1).max(500).optional(),
-});
+const GrantBody = z
+  .strictObject({
+    amount: Amount,
+    unit: z.string().max(64).optional(),
+    source: z.enum(GRANT_SOURCES as unknown as [string, ...string[]]).openapi({ example: "promo" }),
+    priority: z.number().int().min(0).max(1_000_000).optional(),
+    expiresAt: z.string().datetime({ offset: true }).optional().openapi({ description: "When the lot expires" }),
+    expiresIn: z.string().max(20).superRefine(domainRule([], parseDuration)).optional().openapi({
+      description: "Or how long until it expires: 30d, 12h, 15m (as the CLI's --expires-in)",
+      example: "30d",
+    }),
+    reason: Reason.optional().openapi({ description: "Why; required for an admin grant" }),
+  })
+  .superRefine((body, context) => {
+    if (body.expiresAt !== undefined && body.expiresIn !== undefined) {
+      context.addIssue({ code: "custom", path: ["expiresIn"], message: "give expiresAt or expiresIn, not both" });
+    }
+  });
 
 const createGrant = createRoute({
   method: "post",
   path: "/accounts/{account}/grants",
   summary: "Grant credits: a lot with a source, priority and optional expiry",
-  request: { params: AccountParam, body: { content: { "application/json": { schema: GrantBody } } } },
+  request: {
+    params: AccountParam,
+    query: z.strictObject({}),
+    body: { content: { "application/json": { schema: GrantBody } }, required: true },
+  },
   responses: {
     200: jsonContent(
       z
         .object({
+          accountId: z.string(),
           transactionId: z.string(),
           lotId: z.string(),
           unit: z.string(),
           amount: Amount,
+          expiresAt: z.string().nullable(),
           balance: Amount,
           available: z.string(),
         })
@@ -123,28 +146,43 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
 
   app.openapi(createGrant, async (c) => {
     requireSecret(callerOf(c));
+    const { account } = c.req.valid("param");
     const body = c.req.valid("json");
     const unit = body.unit ?? ledger.config.defaultUnit;
     const scale = scaleOf(unit);
     const format = (minor: bigint) => formatMinor(minor, scale);
-    const result = await ledger.grant({
-      account: parseAccountParam(c.req.valid("param").account),
-      unit,
-      amountMinor: parseAmount(body.amount, scale),
-      source: body.source as (typeof GRANT_SOURCES)[number],
-      ...(body.priority === undefined ? {} : { priority: body.priority }),
-      ...(body.expiresAt === undefined ? {} : { expiresAt: new Date(body.expiresAt) }),
-      ...(body.reason === undefined ? {} : { reason: body.reason }),
-      idempotencyKey: idempotencyKeyOf(c),
-    });
-    if (!result.ok) throw ledgerFailure(result, format);
+    const expiresAt =
+      body.expiresIn !== undefined
+        ? new Date(ledger.now().getTime() + parseDuration(body.expiresIn))
+        : body.expiresAt === undefined
+          ? null
+          : new Date(body.expiresAt);
+    const result = await ledger.execute(
+      {
+        kind: "grant",
+        account: parseAccountParam(account),
+        unit,
+        amountMinor: parseAmountField(body.amount, scale),
+        source: body.source as (typeof GRANT_SOURCES)[number],
+        ...(body.priority === undefined ? {} : { priority: body.priority }),
+        expiresAt,
+        ...(body.reason === undefined ? {} : { reason: body.reason }),
+        idempotencyKey: idempotencyKeyOf(c),
+      },
+      // The key stands for the request as sent: with expiresIn, the expiry it computes moves with
+      // the clock, and a retry after a lost answer must replay, not conflict.
+      { request: { grant: 1, account, ...body } },
+    );
+    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
     const grant = result.value;
     return c.json(
       {
+        accountId: grant.accountId,
         transactionId: grant.transactionId,
         lotId: grant.lotId,
         unit: grant.unit,
         amount: format(grant.amountMinor),
+        expiresAt: expiresAt?.toISOString() ?? null,
         balance: format(grant.balanceMinor),
         available: format(grant.availableMinor),
       },
@@ -160,15 +198,4 @@ function toAccount(account: LedgerAccount) {
     externalId: account.externalId ?? "",
     createdAt: account.createdAt.toISOString(),
   };
-}
-
-/** A decimal amount in the unit's scale, or 400 naming the field. */
-function parseAmount(text: string, scale: number): bigint {
-  try {
-    return parseDecimalToMinor(text, scale);
-  } catch (error) {
-    throw new ApiError("invalid_request", `amount: ${(error as Error).message}`, {
-      fields: [{ field: "amount", message: (error as Error).message }],
-    });
-  }
 }

@@ -1,11 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, type ModelPrice, PRICE_KEYS, parseDecimalToMinor } from "@tollgate/core";
-import type { Meter } from "@tollgate/metering";
+import { formatMinor, type ModelPrice, PRICE_KEYS, validateModelPrice } from "@tollgate/core";
+import { assertFeatureName, catalogPrice, type Meter, type PriceOverride } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { callerOf, requireSecret } from "./auth.ts";
+import { Model, Provider } from "./call-fields.ts";
+import { domainRule, refusedAs } from "./domain-input.ts";
 import { Amount, errorResponses, jsonContent } from "./schemas.ts";
-import { unitScale } from "./unit-scale.ts";
+import { parseAmountField, unitScale } from "./unit-scale.ts";
 
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
@@ -16,39 +18,37 @@ const Feature = z
 const FeatureParam = z.object({
   feature: z
     .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "feature", in: "path" } }),
+    .superRefine(domainRule([], assertFeatureName))
+    .openapi({ param: { name: "feature", in: "path" }, example: "generate_goal" }),
 });
 
 const Price = z.union([
   z.string(),
-  z.object({
+  z.strictObject({
     base: z.string(),
-    tiers: z.array(z.object({ start: z.number().int().min(0), price: z.string() })).max(16),
+    tiers: z.array(z.strictObject({ start: z.number().int().min(0), price: z.string() })).max(16),
   }),
 ]);
+
+/**
+ * A model's price: USD per million tokens (`input_mtok`, …), per image, per hour of audio, per
+ * thousand requests. Called `price`, as in the CLI (`tollgate pricing set --price`) and the
+ * configuration file (`fallbackPrice`).
+ */
 const ModelPriceSchema = z
   .partialRecord(z.enum(PRICE_KEYS as unknown as [string, ...string[]]), Price)
-  .openapi("ModelPrice");
+  .openapi("ModelPrice", { example: { input_mtok: "2.5", output_mtok: "10" } });
 
 const PriceParams = z.object({
-  provider: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "provider", in: "path" }, example: "openai" }),
-  model: z
-    .string()
-    .min(1)
-    .max(200)
-    .openapi({ param: { name: "model", in: "path" }, example: "gpt-4o" }),
+  provider: Provider.openapi({ param: { name: "provider", in: "path" }, example: "openai" }),
+  model: Model.openapi({ param: { name: "model", in: "path" }, example: "gpt-4o" }),
 });
 
 const listFeatures = createRoute({
   method: "get",
   path: "/features",
   summary: "Features with a fixed cost in a unit",
+  request: { query: z.strictObject({}) },
   responses: { 200: jsonContent(z.object({ data: z.array(Feature) }), "Every feature"), ...errorResponses([401, 403]) },
 });
 
@@ -58,25 +58,52 @@ const putFeature = createRoute({
   summary: "Create or change a feature's unit and cost",
   request: {
     params: FeatureParam,
-    ...body(z.object({ unit: z.string().min(1).max(64), cost: Amount, description: z.string().max(500).optional() })),
+    query: z.strictObject({}),
+    ...body(
+      z.strictObject({ unit: z.string().min(1).max(64), cost: Amount, description: z.string().max(500).optional() }),
+    ),
   },
   responses: { 200: jsonContent(Feature, "The feature"), ...errorResponses([400, 401, 403, 409, 422]) },
+});
+
+const Override = z.object({
+  effectiveFrom: z.string(),
+  status: z.enum(["scheduled", "in_effect", "superseded"]),
+  price: ModelPriceSchema,
+  reason: z.string().nullable(),
+  createdAt: z.string(),
 });
 
 const getPrice = createRoute({
   method: "get",
   path: "/prices/{provider}/{model}",
-  summary: "The price of a model now: the deployment's override, else the catalog, else the fallback",
-  request: { params: PriceParams },
+  summary: "The price of a model now (or `at`): the deployment's override, else the catalog, else the fallback",
+  request: {
+    params: PriceParams,
+    query: z.strictObject({
+      at: z
+        .string()
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: "The price in effect then (default: now)" }),
+    }),
+  },
   responses: {
     200: jsonContent(
       z
         .object({
           provider: z.string(),
           model: z.string(),
+          at: z.string(),
           source: z.string(),
           effectiveFrom: z.string().nullable(),
-          prices: ModelPriceSchema,
+          catalogModel: z
+            .string()
+            .nullable()
+            .openapi({ description: "The catalog's own id of the model, when it prices it" }),
+          contextWindow: z.number().nullable(),
+          price: ModelPriceSchema,
+          overrides: z.array(Override).openapi({ description: "The deployment's overrides, newest first" }),
         })
         .openapi("PriceInEffect"),
       "The price in effect",
@@ -91,22 +118,32 @@ const setPrice = createRoute({
   summary: "Set a model's price from a time on (default now); past usage keeps the price it was charged",
   request: {
     params: PriceParams,
+    query: z.strictObject({}),
     ...body(
-      z.object({
-        prices: ModelPriceSchema,
+      z.strictObject({
+        price: ModelPriceSchema.superRefine(domainRule([], validateModelPrice)),
         effectiveFrom: z.string().datetime({ offset: true }).optional(),
-        reason: z.string().max(500).optional(),
+        reason: z.string().min(1).max(500).optional(),
       }),
     ),
   },
   responses: {
     200: jsonContent(
-      z.object({ provider: z.string(), model: z.string(), effectiveFrom: z.string(), prices: ModelPriceSchema }),
+      z.object({
+        provider: z.string(),
+        model: z.string(),
+        effectiveFrom: z.string(),
+        price: ModelPriceSchema,
+        reason: z.string().nullable(),
+        createdAt: z.string(),
+      }),
       "The new price",
     ),
     ...errorResponses([400, 401, 403, 409, 422]),
   },
 });
+
+type PriceJson = Record<string, z.infer<typeof Price>>;
 
 /** Features and prices, under `/v1`: the deployment's configuration, for secret keys only. */
 export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
@@ -136,7 +173,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     const scale = unitScale(ledger, input.unit);
     const defined = await meter.features.define(feature, {
       unit: input.unit,
-      costMinor: parseDecimalToMinor(input.cost, scale),
+      costMinor: parseAmountField(input.cost, scale, "cost"),
       ...(input.description === undefined ? {} : { description: input.description }),
     });
     return c.json(
@@ -153,18 +190,41 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(getPrice, async (c) => {
     requireSecret(callerOf(c));
     const params = c.req.valid("param");
-    const price = await meter.prices.priceOf({ ...params, at: ledger.now() });
+    const query = c.req.valid("query");
+    const at = query.at === undefined ? ledger.now() : new Date(query.at);
+    const price = await meter.prices.priceOf({ ...params, at });
     if (!price)
       throw new ApiError("not_found", `No price for ${params.provider}/${params.model}.`, {
         reason: "unknown_model_price",
       });
+    const overrides = await meter.prices.overrides(params);
+    const inEffect = overrides.find((row) => row.effectiveFrom <= at);
+    const status = (row: PriceOverride) =>
+      row.effectiveFrom > at
+        ? ("scheduled" as const)
+        : row === inEffect
+          ? ("in_effect" as const)
+          : ("superseded" as const);
     return c.json(
       {
         provider: price.provider,
         model: price.model,
+        at: at.toISOString(),
         source: price.source,
         effectiveFrom: price.effectiveFrom?.toISOString() ?? null,
-        prices: price.price as Record<string, z.infer<typeof Price>>,
+        catalogModel:
+          price.source === "catalog"
+            ? (catalogPrice({ provider: price.provider, model: price.model, at })?.model ?? null)
+            : null,
+        contextWindow: price.contextWindow,
+        price: price.price as PriceJson,
+        overrides: overrides.map((row) => ({
+          effectiveFrom: row.effectiveFrom.toISOString(),
+          status: status(row),
+          price: row.price as PriceJson,
+          reason: row.reason,
+          createdAt: row.createdAt.toISOString(),
+        })),
       },
       200,
     );
@@ -174,18 +234,24 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     requireSecret(callerOf(c));
     const params = c.req.valid("param");
     const input = c.req.valid("json");
-    const set = await meter.prices.setPrice({
-      ...params,
-      price: input.prices as ModelPrice,
-      ...(input.effectiveFrom ? { effectiveFrom: new Date(input.effectiveFrom) } : {}),
-      ...(input.reason ? { reason: input.reason } : {}),
-    });
+    // The schema checked the provider, model and price as the price book does; what it can
+    // still refuse is the time: in the past, or a price already set from that instant.
+    const set = await refusedAs("effectiveFrom", () =>
+      meter.prices.setPrice({
+        ...params,
+        price: input.price as ModelPrice,
+        ...(input.effectiveFrom ? { effectiveFrom: new Date(input.effectiveFrom) } : {}),
+        ...(input.reason ? { reason: input.reason } : {}),
+      }),
+    );
     return c.json(
       {
         provider: set.provider,
         model: set.model,
         effectiveFrom: set.effectiveFrom.toISOString(),
-        prices: set.price as Record<string, z.infer<typeof Price>>,
+        price: set.price as PriceJson,
+        reason: set.reason,
+        createdAt: set.createdAt.toISOString(),
       },
       200,
     );

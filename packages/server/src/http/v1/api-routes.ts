@@ -12,6 +12,7 @@ import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
 import { deductionRoutes } from "./deduction-routes.ts";
 import { featureOverrideRoutes } from "./feature-override-routes.ts";
+import { holdRoutes } from "./hold-routes.ts";
 import { importRoutes } from "./import-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import { memberRoutes } from "./member-routes.ts";
@@ -24,6 +25,12 @@ import { usageRoutes } from "./usage-routes.ts";
 import { webhookRoutes } from "./webhook-routes.ts";
 
 export const API_VERSION = "0.1.0";
+
+/**
+ * The POST routes that write nothing, so they take no `Idempotency-Key` (one sent is ignored).
+ * A route is listed here by hand, only when it writes nothing at all.
+ */
+export const READ_ONLY_POSTS: readonly string[] = ["/v1/check"];
 
 /**
  * The HTTP API: `/v1/…` behind authentication, its OpenAPI 3.1 document at `/openapi.json`
@@ -60,11 +67,13 @@ export function apiRoutes(deps: {
       store: new HttpIdempotencyStore(deps.ledger.sql),
       clock: deps.clock,
       scopeOf: (c) => callerOf(c).keyId,
+      readOnlyPaths: READ_ONLY_POSTS,
       ...(deps.requestBodyBytesMax === undefined ? {} : { requestBodyBytesMax: deps.requestBodyBytesMax }),
     }),
   );
   accountRoutes(v1, deps);
   chargeRoutes(v1, deps);
+  holdRoutes(v1, deps);
   usageRoutes(v1, deps);
   usageBatchRoutes(v1, deps);
   checkRoutes(v1, deps);

@@ -226,7 +226,7 @@ for (const database of await testDatabases()) {
         name: "POST /v1/prices/{provider}/{model}",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) =>
-          call(caller, "POST", "/v1/prices/acme/acme-large", { prices: { input_mtok: "1", output_mtok: "2" } }),
+          call(caller, "POST", "/v1/prices/acme/acme-large", { price: { input_mtok: "1", output_mtok: "2" } }),
       },
       {
         name: "POST /v1/accounts/{account}/members",
@@ -387,7 +387,12 @@ for (const database of await testDatabases()) {
       assert.equal(poor.status, 402);
       const body = (await poor.json()) as { error: { code: string; details: Record<string, string> } };
       assert.equal(body.error.code, "insufficient_credits");
-      assert.deepEqual(body.error.details, { reason: "insufficient_credits", required: "1000", available: "100" });
+      assert.deepEqual(body.error.details, {
+        reason: "insufficient_credits",
+        unit: "credits",
+        required: "1000",
+        available: "100",
+      });
 
       const request = {
         method: "POST",
@@ -473,15 +478,23 @@ for (const database of await testDatabases()) {
         allowed: true,
         reason: null,
         unit: "credits",
+        estimate: "3",
         required: "3",
         available: (JSON.parse(before) as { data: Array<{ available: string }> }).data[0]?.available,
+        minimumAvailable: null,
+        estimatedUsage: null,
+        member: null,
       });
       assert.deepEqual(await check({ feature: "nope" }), {
         allowed: false,
         reason: "feature_not_found",
         unit: null,
+        estimate: null,
         required: null,
         available: null,
+        minimumAvailable: null,
+        estimatedUsage: null,
+        member: null,
       });
       const big = await check({
         provider: "openai",
@@ -493,7 +506,7 @@ for (const database of await testDatabases()) {
       assert.equal(big.reason, "insufficient_credits");
       // max_tokens 1,000,000 is capped by gpt-4o's 128,000-token context window: ~128k × $10/M ≈ $1.28.
       assert.equal(big.required, "1280");
-      const unknown = await check({ provider: "openai", model: "nope-9", messages: [] });
+      const unknown = await check({ provider: "openai", model: "nope-9", messages: [{ role: "user", content: "hi" }] });
       assert.equal(unknown.reason, "unknown_model_price");
       assert.equal(await (await call("secret", "GET", "/v1/accounts/user:bob/balances")).text(), before);
     });
@@ -501,28 +514,28 @@ for (const database of await testDatabases()) {
     test("prices: the catalog's, then an override; a bad price is 400 and changes nothing", async () => {
       const catalog = (await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as {
         source: string;
-        prices: Record<string, string>;
+        price: Record<string, string>;
       };
       assert.equal(catalog.source, "catalog");
-      assert.equal(catalog.prices.input_mtok, "2.5");
-      const bad = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { prices: { input_mtok: "-1" } });
+      assert.equal(catalog.price.input_mtok, "2.5");
+      const bad = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { price: { input_mtok: "-1" } });
       assert.equal(bad.status, 400);
-      const unknownKey = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { prices: { web_searches: "1" } });
+      const unknownKey = await call("secret", "POST", "/v1/prices/openai/gpt-4o", { price: { web_searches: "1" } });
       assert.equal(unknownKey.status, 400);
       assert.equal(
         ((await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as { source: string }).source,
         "catalog",
       );
       const set = await call("secret", "POST", "/v1/prices/openai/gpt-4o", {
-        prices: { input_mtok: "2", output_mtok: "8" },
+        price: { input_mtok: "2", output_mtok: "8" },
         reason: "deal",
       });
       assert.equal(set.status, 200);
       const now = (await (await call("secret", "GET", "/v1/prices/openai/gpt-4o")).json()) as {
         source: string;
-        prices: Record<string, string>;
+        price: Record<string, string>;
       };
-      assert.deepEqual([now.source, now.prices], ["override", { input_mtok: "2", output_mtok: "8" }]);
+      assert.deepEqual([now.source, now.price], ["override", { input_mtok: "2", output_mtok: "8" }]);
       assert.equal((await call("secret", "GET", "/v1/prices/openai/no-such-model")).status, 404);
     });
 

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { BalanceEvents, Ledger } from "@tollgate/store";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../app-env.ts";
@@ -16,7 +16,7 @@ const events = createRoute({
   path: "/accounts/{account}/events",
   summary:
     "Live balances as Server-Sent Events: a `balance` event now, and one after every change, made through any instance",
-  request: { params: AccountParam },
+  request: { params: AccountParam, query: z.strictObject({}) },
   responses: {
     200: {
       description: "`event: balance`, `data:` the account's balances per unit (as GET …/balances)",

@@ -4,57 +4,105 @@ import type { Meter } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { findAccountInScope } from "./account-ref.ts";
+import { AccountName, FeatureName, MemberName } from "./call-fields.ts";
+import { refusedAs } from "./domain-input.ts";
+import { EstimatedUsage, estimatedUsageJson, ModelCallFields, modelCallOf, refineModelCall } from "./model-call.ts";
 import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
 const CheckBody = z
-  .object({
-    account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
-    feature: z.string().min(1).max(64).optional(),
-    provider: z.string().min(1).max(64).optional(),
-    model: z.string().min(1).max(200).optional(),
-    messages: z.array(z.unknown()).max(10_000).optional().openapi({ description: "The chat request's messages" }),
-    maxTokens: z.number().int().min(1).max(10_000_000).optional(),
+  .strictObject({
+    account: AccountName,
+    feature: FeatureName.optional().openapi({ description: "Check this feature's cost (or give a model call)" }),
+    ...ModelCallFields,
+    member: MemberName.optional().openapi({
+      description: "The organization's member who would make the call: its cap applies, as on a charge",
+    }),
   })
-  .refine((value) => (value.feature === undefined) !== (value.model === undefined), {
-    message: "give a feature, or a provider, model and messages",
-    path: ["feature"],
-  });
+  .superRefine((body, context) =>
+    refineModelCall(body, context, { field: "feature", present: body.feature !== undefined }),
+  );
+
+const REFUSALS = [
+  "insufficient_credits",
+  "feature_not_found",
+  "unknown_model_price",
+  "member_not_found",
+  "member_cap_exceeded",
+] as const;
+type Refusal = (typeof REFUSALS)[number];
+
+const CheckAnswer = z
+  .object({
+    allowed: z.boolean(),
+    reason: z.enum(REFUSALS).nullable().openapi({ description: "Why not: the code the charge or hold would answer" }),
+    unit: z.string().nullable(),
+    estimate: Amount.nullable().openapi({
+      description: "What the call costs: the feature's cost, or the most the model call can",
+    }),
+    required: Amount.nullable().openapi({
+      description: "What must be available for it to go ahead: the estimate, or the deployment's minimum if larger",
+    }),
+    available: z.string().nullable(),
+    minimumAvailable: Amount.nullable().openapi({
+      description: "The deployment's minimum available balance to start a model call, when it sets one",
+    }),
+    estimatedUsage: EstimatedUsage.nullable(),
+    member: z
+      .object({
+        cap: Amount.nullable().openapi({ description: "The member's cap in this unit; null: none" }),
+        available: Amount.nullable().openapi({
+          description: "What the member may still draw under its cap; null: no cap",
+        }),
+      })
+      .nullable(),
+  })
+  .openapi("Check");
 
 const check = createRoute({
   method: "post",
   path: "/check",
-  summary: "Can this account afford this feature or this model call, and why not (nothing is reserved)",
-  request: { body: { content: { "application/json": { schema: CheckBody } }, required: true } },
+  summary: "Can this account (or its member) afford this feature or this model call, and why not",
+  description:
+    "Writes nothing and reserves nothing (use a hold for that), so it takes no `Idempotency-Key`. Answers what `POST /v1/charges` (a feature) or `POST /v1/holds` (a model call) would decide now: a member over its cap or not a member is not allowed, with the reason the write would give.",
+  request: {
+    query: z.strictObject({}),
+    body: { content: { "application/json": { schema: CheckBody } }, required: true },
+  },
   responses: {
-    200: jsonContent(
-      z
-        .object({
-          allowed: z.boolean(),
-          reason: z.enum(["insufficient_credits", "feature_not_found", "unknown_model_price"]).nullable(),
-          unit: z.string().nullable(),
-          required: Amount.nullable(),
-          available: z.string().nullable(),
-        })
-        .openapi("Check"),
-      "Whether the call may go ahead; a refusal says why",
-    ),
+    200: jsonContent(CheckAnswer, "Whether the call may go ahead; a refusal says why"),
     ...errorResponses([400, 401, 404]),
   },
+});
+
+const Totals = {
+  totalBalance: Amount.nullable(),
+  totalUsed: z.string().nullable(),
+  totalAllocated: Amount.nullable(),
+};
+const UnitStats = z.object({
+  unit: z.string(),
+  balance: Amount,
+  available: z.string(),
+  used: z.string(),
+  allocated: Amount,
 });
 
 const stats = createRoute({
   method: "get",
   path: "/accounts/{account}/stats",
   summary: "Balance, used and allocated per unit and in total, and the next refresh date",
-  request: { params: AccountParam },
+  description:
+    "Totals add the units up only when they share one scale (a deployment of whole-number units, as an app's `getTokenStats()` expects); across scales a sum of minor units means nothing, and the totals are null: read `byUnit`. `byType` is `byUnit` under the name such a helper returns.",
+  request: { params: AccountParam, query: z.strictObject({}) },
   responses: {
     200: jsonContent(
       z
         .object({
-          byUnit: z.array(
-            z.object({ unit: z.string(), balance: Amount, available: z.string(), used: z.string(), allocated: Amount }),
-          ),
+          accountId: z.string(),
+          ...Totals,
+          byUnit: z.array(UnitStats),
+          byType: z.array(UnitStats),
           refreshDate: z.string().nullable(),
         })
         .openapi("AccountStats"),
@@ -73,42 +121,32 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(check, async (c) => {
     const input = c.req.valid("json");
     const { accountId } = await findAccountInScope(ledger, c, input.account);
-    const refused = (reason: "feature_not_found" | "unknown_model_price") =>
-      c.json({ allowed: false, reason, unit: null, required: null, available: null }, 200);
-    let unit: string;
-    let requiredMinor: bigint;
-    if (input.feature !== undefined) {
-      const cost = await meter.features.costFor(accountId, input.feature);
-      if (!cost) return refused("feature_not_found");
-      unit = cost.unit;
-      requiredMinor = cost.costMinor;
-    } else {
-      if (!input.provider || !input.messages) {
-        throw new ApiError("invalid_request", "provider and messages are needed to check a model call", {
-          fields: [{ field: input.provider ? "messages" : "provider", message: "required with model" }],
-        });
-      }
-      const estimate = await meter.estimateCall({
-        provider: input.provider,
-        model: input.model as string,
-        messages: input.messages,
-        ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
-      });
-      if (!estimate) return refused("unknown_model_price");
-      unit = estimate.unit;
-      const floor = meter.config.minimumAvailableMinor;
-      requiredMinor = estimate.amountMinor > floor ? estimate.amountMinor : floor;
-    }
+    const call = await priceCall(meter, accountId, input);
+    if (typeof call === "string") return c.json({ ...UNPRICED, reason: call }, 200);
+    const { unit, drawMinor, floorMinor } = call;
+    const requiredMinor = drawMinor > floorMinor ? drawMinor : floorMinor;
     const [balance] = (await ledger.getBalances({ accountId }, { unit })) ?? [];
     const availableMinor = balance?.availableMinor ?? 0n;
-    const allowed = availableMinor >= requiredMinor;
+    const member =
+      input.member === undefined
+        ? null
+        : await memberCheck(ledger, { accountId, member: input.member, unit, drawMinor });
+    // The member's rule comes before the balance, as in the ledger's order of precedence.
+    const reason: Refusal | null = member?.refusal ?? (availableMinor >= requiredMinor ? null : "insufficient_credits");
+    const amount = (minor: bigint | null) => (minor === null ? null : format(unit, minor));
     return c.json(
       {
-        allowed,
-        reason: allowed ? null : ("insufficient_credits" as const),
+        allowed: reason === null,
+        reason,
         unit,
-        required: format(unit, requiredMinor),
-        available: format(unit, availableMinor),
+        estimate: amount(call.estimateMinor),
+        required: amount(requiredMinor),
+        available: amount(availableMinor),
+        minimumAvailable: floorMinor > 0n ? amount(floorMinor) : null,
+        estimatedUsage: call.estimatedUsage,
+        member: member?.limit
+          ? { cap: amount(member.limit.capMinor), available: amount(member.limit.headroomMinor) }
+          : null,
       },
       200,
     );
@@ -118,18 +156,91 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     const { accountId } = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const found = await meter.accountStats({ account: { accountId } });
     if (!found) throw new ApiError("not_found", "No such account.");
+    const byUnit = found.byUnit.map((row) => ({
+      unit: row.unit,
+      balance: formatMinor(row.balanceMinor, row.scale),
+      available: formatMinor(row.availableMinor, row.scale),
+      used: formatMinor(row.usedMinor, row.scale),
+      allocated: formatMinor(row.allocatedMinor, row.scale),
+    }));
+    // Totals only across units of one scale: a sum of cents and whole credits means nothing.
+    const scales = new Set(found.byUnit.map((row) => row.scale));
+    const scale = scales.size <= 1 ? ([...scales][0] ?? 0) : null;
+    const total = (minor: bigint) => (scale === null ? null : formatMinor(minor, scale));
     return c.json(
       {
-        byUnit: found.byUnit.map((row) => ({
-          unit: row.unit,
-          balance: format(row.unit, row.balanceMinor),
-          available: format(row.unit, row.availableMinor),
-          used: format(row.unit, row.usedMinor),
-          allocated: format(row.unit, row.allocatedMinor),
-        })),
+        accountId,
+        totalBalance: total(found.totalBalanceMinor),
+        totalUsed: total(found.totalUsedMinor),
+        totalAllocated: total(found.totalAllocatedMinor),
+        byUnit,
+        byType: byUnit,
         refreshDate: found.refreshDate?.toISOString() ?? null,
       },
       200,
     );
   });
+}
+
+const UNPRICED = {
+  allowed: false,
+  unit: null,
+  estimate: null,
+  required: null,
+  available: null,
+  minimumAvailable: null,
+  estimatedUsage: null,
+  member: null,
+} as const;
+
+/**
+ * What the write would draw for this call, and the least that must be available: a feature's
+ * cost (the account's override, if any); or a model call's estimate, as `Meter.authorizeCall`
+ * holds it (never an empty hold) with the deployment's minimum. A string when nothing prices it.
+ */
+async function priceCall(meter: Meter, accountId: string, input: z.infer<typeof CheckBody>) {
+  if (input.feature !== undefined) {
+    const cost = await meter.features.costFor(accountId, input.feature);
+    if (!cost) return "feature_not_found" as const;
+    return {
+      unit: cost.unit,
+      estimateMinor: cost.costMinor,
+      drawMinor: cost.costMinor,
+      floorMinor: 0n,
+      estimatedUsage: null,
+    };
+  }
+  const estimate = await refusedAs("messages", () => meter.estimateCall(modelCallOf(input)));
+  if (!estimate) return "unknown_model_price" as const;
+  return {
+    unit: estimate.unit,
+    estimateMinor: estimate.amountMinor,
+    drawMinor: estimate.amountMinor > 0n ? estimate.amountMinor : 1n,
+    floorMinor: meter.config.minimumAvailableMinor,
+    estimatedUsage: estimatedUsageJson(estimate),
+  };
+}
+
+/**
+ * The ledger's member rule, as a charge or hold applies it: not the organization's member is
+ * `member_not_found`; what it has spent and holds plus this draw over its cap is
+ * `member_cap_exceeded`. With the member's cap and what it may still draw (null: no cap).
+ */
+async function memberCheck(
+  ledger: Meter["ledger"],
+  query: { accountId: string; member: string; unit: string; drawMinor: bigint },
+) {
+  const memberAccountId = await ledger.accounts.findId({ type: "user", externalId: query.member });
+  const found = memberAccountId
+    ? await ledger.findMember({ organizationAccountId: query.accountId, memberAccountId })
+    : null;
+  if (!found) return { refusal: "member_not_found" as const, limit: null };
+  // A unit it has no cap in and has not drawn in has no row: no cap.
+  const limit = found.limits.find((row) => row.unit === query.unit);
+  if (!limit || limit.capMinor === null) return { refusal: null, limit: { capMinor: null, headroomMinor: null } };
+  const left = limit.capMinor - limit.spentMinor - limit.heldMinor;
+  return {
+    refusal: query.drawMinor > left ? ("member_cap_exceeded" as const) : null,
+    limit: { capMinor: limit.capMinor, headroomMinor: left > 0n ? left : 0n },
+  };
 }

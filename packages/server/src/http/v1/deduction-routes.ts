@@ -71,7 +71,7 @@ export function deductionRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger
       reason: input.reason,
       idempotencyKey: idempotencyKeyOf(c),
     });
-    if (!result.ok) throw ledgerFailure(result, format, unit);
+    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
     const deducted = result.value;
     return c.json(
       {

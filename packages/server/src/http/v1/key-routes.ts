@@ -29,13 +29,18 @@ const Key = z
   })
   .openapi("ApiKey");
 
+/** A key's id, as the key store takes it (a malformed one is a 400 here, not a 404). */
+const KeyId = z.string().regex(/^key_[0-9a-f]{32}$/, "a key id: key_ followed by 32 hex digits");
+
 const KeyIdParam = z.object({
-  keyId: z
-    .string()
-    .min(1)
-    .max(100)
-    .openapi({ param: { name: "keyId", in: "path" }, example: "key_019a…" }),
+  keyId: KeyId.openapi({ param: { name: "keyId", in: "path" }, example: "key_019a6f0e4b7d7c3a9e1f2b8d5c6a7e90" }),
 });
+
+const KeyName = z
+  .string()
+  .min(1)
+  .max(API_KEY_NAME_LENGTH_MAX)
+  .refine((name) => !/\p{Cc}/u.test(name), "no control characters");
 
 const createKey = createRoute({
   method: "post",
@@ -45,17 +50,18 @@ const createKey = createRoute({
   description:
     'Customer tokens let a browser or mobile app read its own account\'s balance, usage and live events; any secret key may mint them, and they expire after a day unless asked otherwise. Secret keys (`kind: "secret"`, optionally `admin: true`) need an admin key and never expire unless asked. A replay of this request answers the key with `token: null`: tokens are never stored.',
   request: {
+    query: z.strictObject({}),
     body: {
       content: {
         "application/json": {
-          schema: z.object({
+          schema: z.strictObject({
             kind: z.enum(["customer", "secret"]).default("customer"),
             account: z.string().min(1).max(300).optional().openapi({
               description: "The account a customer token acts as (required for one)",
               example: "user:alice",
             }),
             admin: z.boolean().optional().openapi({ description: "A secret key that is also an admin key" }),
-            name: z.string().min(1).max(API_KEY_NAME_LENGTH_MAX).optional(),
+            name: KeyName.optional(),
             expiresInSeconds: z
               .number()
               .int()
@@ -83,12 +89,12 @@ const listKeys = createRoute({
   summary:
     "Keys in creation order, a page at a time (cursor: `after`); never a token. A secret key sees customer tokens; an admin key sees every key",
   request: {
-    query: z.object({
+    query: z.strictObject({
       kind: z.enum(["secret", "customer"]).optional(),
       account: z.string().min(1).max(300).optional(),
       includeRevoked: z.enum(["true", "false"]).optional(),
       limit: z.coerce.number().int().min(1).max(API_KEYS_PAGE_MAX).optional(),
-      after: z.string().min(1).max(100).optional(),
+      after: KeyId.optional().openapi({ description: "The previous page's nextCursor" }),
     }),
   },
   responses: {
@@ -101,7 +107,7 @@ const getKey = createRoute({
   method: "get",
   path: "/keys/{keyId}",
   summary: "One key, revoked or not",
-  request: { params: KeyIdParam },
+  request: { params: KeyIdParam, query: z.strictObject({}) },
   responses: { 200: jsonContent(Key, "The key"), ...errorResponses([400, 401, 403, 404]) },
 });
 
@@ -109,7 +115,7 @@ const revokeKey = createRoute({
   method: "post",
   path: "/keys/{keyId}/revoke",
   summary: "Revoke a key for good; every instance stops accepting it at once. Revoking twice is harmless.",
-  request: { params: KeyIdParam },
+  request: { params: KeyIdParam, query: z.strictObject({}) },
   responses: { 200: jsonContent(Key, "The revoked key"), ...errorResponses([400, 401, 403, 404, 409, 422]) },
 });
 

@@ -1,40 +1,65 @@
-import type { FailureCode, FailureDetails } from "@tollgate/core";
+import { type Failure, type FailureCode, type FailureDetails, formatMinor } from "@tollgate/core";
+import type { MeteringFailure } from "@tollgate/metering";
+import type { Ledger } from "@tollgate/store";
 import { ApiError, type ErrorCode } from "../api-error.ts";
+import { unitScale } from "./unit-scale.ts";
+
+/** Every code a ledger or meter refusal can carry. */
+export type RefusalCode = FailureCode | MeteringFailure["code"];
 
 /**
- * The ledger's result codes as the API's public codes. The ledger's own code travels in
- * `details.reason`, so a client can tell `hold_already_settled` from `invalid_amount`
- * without the public list growing with every rule.
+ * The ledger's and the meter's result codes as the API's public codes. Complete on purpose:
+ * a new result code does not compile until it is given a public code here (and a row in
+ * docs/reference/errors.md), instead of falling silently into a 400. The ledger's own code
+ * travels in `details.reason`, so a client can tell `hold_already_settled` from
+ * `invalid_amount` without the public list growing with every rule.
  */
-const PUBLIC_CODE: Partial<Record<FailureCode, ErrorCode>> = {
+export const PUBLIC_CODE: Readonly<Record<RefusalCode, ErrorCode>> = {
   idempotency_conflict: "idempotency_conflict",
   account_not_found: "not_found",
+  unit_not_found: "invalid_request",
+  invalid_amount: "invalid_request",
+  invalid_expiry: "invalid_request",
+  reason_required: "invalid_request",
+  guest_cannot_purchase: "forbidden",
   hold_not_found: "not_found",
+  hold_already_settled: "invalid_request",
+  hold_already_released: "invalid_request",
+  hold_expired: "invalid_request",
   transaction_not_found: "not_found",
+  transaction_not_refundable: "invalid_request",
+  transaction_not_reversible: "invalid_request",
+  transaction_already_reversed: "invalid_request",
+  refund_exceeds_charge: "invalid_request",
   member_not_found: "not_found",
   member_cap_exceeded: "forbidden",
-  guest_cannot_purchase: "forbidden",
+  balance_limit_exceeded: "invalid_request",
   insufficient_credits: "insufficient_credits",
+  unknown_model_price: "unknown_model_price",
+  feature_not_found: "invalid_request",
 };
 
 /**
- * Turns a failed ledger result into the error the API answers with; amounts in the unit's
- * decimals, and `details.unit` naming the unit when one is given and there are amounts.
+ * Turns a failed ledger or meter result into the error the API answers with. Amounts
+ * (`required`, `available`, `cap`) are in `unit`'s decimals, and `unit` names it whenever
+ * one is present, so a 402 says of what the account is short.
+ *
+ * @example
+ * if (!result.ok) throw ledgerFailure(result, { ledger, unit });
  */
 export function ledgerFailure(
-  failure: { code: string; details: FailureDetails | { message?: string } },
-  format: (minor: bigint) => string,
-  unit?: string,
+  failure: Failure | MeteringFailure,
+  amounts: { ledger: Pick<Ledger, "units">; unit: string },
 ): ApiError {
-  const code =
-    PUBLIC_CODE[failure.code as FailureCode] ??
-    (failure.code === "unknown_model_price" ? "unknown_model_price" : "invalid_request");
-  const { message, requiredMinor, availableMinor, capMinor } = failure.details as FailureDetails;
+  const code = PUBLIC_CODE[failure.code];
   const details: Record<string, unknown> = { reason: failure.code };
-  if (requiredMinor !== undefined) details.required = format(requiredMinor);
-  if (availableMinor !== undefined) details.available = format(availableMinor);
-  if (capMinor !== undefined) details.cap = format(capMinor);
-  const hasAmounts = requiredMinor !== undefined || availableMinor !== undefined || capMinor !== undefined;
-  if (unit !== undefined && hasAmounts) details.unit = unit;
+  const { requiredMinor, availableMinor, capMinor, message }: FailureDetails = failure.details;
+  if (requiredMinor !== undefined || availableMinor !== undefined || capMinor !== undefined) {
+    const scale = unitScale(amounts.ledger, amounts.unit);
+    details.unit = amounts.unit;
+    if (requiredMinor !== undefined) details.required = formatMinor(requiredMinor, scale);
+    if (availableMinor !== undefined) details.available = formatMinor(availableMinor, scale);
+    if (capMinor !== undefined) details.cap = formatMinor(capMinor, scale);
+  }
   return new ApiError(code, message ?? failure.code.replaceAll("_", " "), details);
 }

@@ -140,6 +140,7 @@ for (const database of await testDatabases()) {
       assert.equal(refused.status, 403);
       assert.deepEqual(((await refused.json()) as ErrorJson).error.details, {
         reason: "member_cap_exceeded",
+        unit: "credits",
         required: "2",
         available: "1",
         cap: "5",

@@ -4,7 +4,9 @@ import { ApiError } from "../api-error.ts";
 
 /**
  * An `OpenAPIHono` whose validation failures are the API's one error shape: 400
- * `invalid_request` with each failing field named (`details.fields`).
+ * `invalid_request` with each failing field named (`details.fields`). Every body and query
+ * schema is strict, so a field the route does not take is one of them: a request that is
+ * half understood is refused whole rather than half applied.
  */
 export function openApiApp(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
@@ -13,16 +15,44 @@ export function openApiApp(): OpenAPIHono<AppEnv> {
         assertStorableText(result.data, "");
         return;
       }
-      const fields = result.error.issues.map((issue) => ({
-        field: issue.path.map(String).join(".") || "(body)",
-        message: issue.message,
-      }));
-      const first = fields[0];
-      throw new ApiError("invalid_request", first ? `${first.field}: ${first.message}` : "The request is not valid.", {
-        fields,
-      });
+      throw invalidRequest(result.error.issues);
     },
   });
+}
+
+/** A field that failed validation, as `details.fields` lists it. */
+interface FieldError {
+  field: string;
+  message: string;
+}
+
+type Issue = { code: string; path: PropertyKey[]; message: string; keys?: string[] };
+
+/**
+ * Zod's issues as the API's 400: one field per issue, and one per unknown key (zod reports a
+ * strict object's unknown keys as one issue), each by its path joined with ".". The message
+ * names every unknown field first: the usual cause is a misspelled or unsupported option, and
+ * a client fixing one at a time would otherwise need as many round trips.
+ */
+function invalidRequest(issues: readonly Issue[]): ApiError {
+  const name = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
+  const unknown = issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys" ? (issue.keys ?? []).map((key) => name([...issue.path, key])) : [],
+  );
+  const other = issues
+    .filter((issue) => issue.code !== "unrecognized_keys")
+    .map((issue) => ({ field: name(issue.path), message: issue.message }));
+  const fields: FieldError[] = [...unknown.map((field) => ({ field, message: "unknown field" })), ...other];
+  const first = other[0];
+  const parts = [
+    ...(unknown.length === 0
+      ? []
+      : [
+          `unknown field${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}: this request takes no such field (check the spelling against /openapi.json)`,
+        ]),
+    ...(first ? [`${first.field}: ${first.message}`] : []),
+  ];
+  return new ApiError("invalid_request", parts.join("; ") || "The request is not valid.", { fields });
 }
 
 /** How deep validated input may nest (objects and arrays). */

@@ -118,7 +118,7 @@ export function refundRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger })
       ...(input.reason === undefined ? {} : { reason: input.reason }),
       idempotencyKey: idempotencyKeyOf(c),
     });
-    if (!result.ok) throw ledgerFailure(result, (minor) => formatMinor(minor, scale), prior.unit);
+    if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
     return c.json(answer("refund", prior, result.value, input.reason ?? null), 200);
   });
 
@@ -130,9 +130,7 @@ export function refundRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger })
       reason,
       idempotencyKey: idempotencyKeyOf(c),
     });
-    if (!result.ok) {
-      throw ledgerFailure(result, (minor) => formatMinor(minor, unitScale(ledger, prior.unit)), prior.unit);
-    }
+    if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
     return c.json(answer("reversal", prior, result.value, reason), 200);
   });
 }

@@ -1,12 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, validateUsage } from "@tollgate/core";
-import { type Meter, validateCallFields } from "@tollgate/metering";
+import type { Meter } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
-import { ApiError } from "../api-error.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { errorResponses, jsonContent } from "./schemas.ts";
-import { unitScale } from "./unit-scale.ts";
 import { RecordedUsage, recordedUsageJson, toUsageInput, UsageBody } from "./usage-body.ts";
 
 /** The most events one batch carries: a bounded request, a bounded response, a bounded wait. */
@@ -26,7 +23,7 @@ const BatchEvent = UsageBody.extend({
 });
 
 const BatchBody = z
-  .object({ events: z.array(BatchEvent).min(1).max(USAGE_BATCH_SIZE_MAX) })
+  .strictObject({ events: z.array(BatchEvent).min(1).max(USAGE_BATCH_SIZE_MAX) })
   .superRefine(({ events }, context) => {
     const seen = new Set<string>();
     events.forEach((event, index) => {
@@ -55,7 +52,10 @@ const recordBatch = createRoute({
   summary: `Record up to ${USAGE_BATCH_SIZE_MAX} model calls' usage; each event is charged on its own and answered in order`,
   description:
     "A malformed event refuses the whole batch (400, nothing recorded). Otherwise every event is recorded or refused on its own (an account short of credits, an unknown price), and `data` answers each in the request's order with `ok`.",
-  request: { body: { content: { "application/json": { schema: BatchBody } }, required: true } },
+  request: {
+    query: z.strictObject({}),
+    body: { content: { "application/json": { schema: BatchBody } }, required: true },
+  },
   responses: {
     200: jsonContent(BatchResult, "Each event's outcome, in order"),
     ...errorResponses([400, 401, 403, 409, 422]),
@@ -65,54 +65,21 @@ const recordBatch = createRoute({
 /** `POST /v1/usage-events/batch`: the way to send usage in bulk (an importer, a queue consumer). */
 export function usageBatchRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
   const { meter } = deps;
-  const format = (minor: bigint) => formatMinor(minor, unitScale(meter.ledger, meter.unit.unit));
+  const { ledger } = meter;
 
   app.openapi(recordBatch, async (c) => {
     requireSecret(callerOf(c));
-    const inputs = c.req.valid("json").events.map((event, index) => {
-      const { id, ...body } = event;
-      return { id, input: checked(index, () => toUsageInput(body, id)) };
-    });
-    // Every event is submitted at once: the ledger's group commit turns them into a few
-    // transactions, and each keeps its own result.
-    const settled = await Promise.allSettled(inputs.map(({ input }) => meter.recordUsage(input)));
-    const data = settled.map((outcome, index) => {
-      const id = inputs[index]?.id as string;
-      if (outcome.status === "rejected") {
-        if (!(outcome.reason instanceof RangeError)) throw outcome.reason;
-        return {
-          id,
-          ok: false as const,
-          error: { code: "invalid_request", message: outcome.reason.message, details: {} },
-        };
-      }
-      const result = outcome.value;
-      if (result.ok) return { id, ok: true as const, ...recordedUsageJson(meter.ledger, result.value) };
-      const { code, message, details } = ledgerFailure(result, format);
+    // The schema checked every event as the meter would (a malformed one refuses the whole
+    // batch, naming it), so each is submitted as is, all at once: the ledger's group commit
+    // turns them into a few transactions, and each keeps its own result.
+    const events = c.req.valid("json").events.map(({ id, ...body }) => ({ id, input: toUsageInput(body, id) }));
+    const results = await Promise.all(events.map(({ input }) => meter.recordUsage(input)));
+    const data = results.map((result, index) => {
+      const id = events[index]?.id as string;
+      if (result.ok) return { id, ok: true as const, ...recordedUsageJson(ledger, result.value) };
+      const { code, message, details } = ledgerFailure(result, { ledger, unit: meter.unit.unit });
       return { id, ok: false as const, error: { code, message, details } };
     });
     return c.json({ data }, 200);
   });
-}
-
-/**
- * Parses one event and checks what the Meter would refuse with a RangeError, before any event
- * is recorded, so a malformed batch changes nothing; the error names the event.
- */
-function checked<T extends Parameters<typeof validateCallFields>[0] & { usage: Parameters<typeof validateUsage>[0] }>(
-  index: number,
-  parse: () => T,
-): T {
-  try {
-    const input = parse();
-    validateCallFields(input);
-    validateUsage(input.usage);
-    return input;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof RangeError || error instanceof ApiError)) throw error;
-    throw new ApiError("invalid_request", `events[${index}]: ${message}`, {
-      fields: [{ field: `events.${index}`, message }],
-    });
-  }
 }

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { formatMinor } from "@tollgate/core";
-import type { ModelUsageInput, UsageOutcome } from "@tollgate/metering";
+import { formatMinor, validateUsage } from "@tollgate/core";
+import { type ModelUsageInput, type UsageOutcome, validateCallFields } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { parseAccountParam } from "./account-ref.ts";
+import { ConversationId, FeatureName, MemberName, Metadata, Model, Provider } from "./call-fields.ts";
+import { domainRule } from "./domain-input.ts";
 import { Amount } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
@@ -10,12 +12,12 @@ const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
 
 /** One model call's usage as the API takes it, alone (`POST /v1/usage-events`) or in a batch. */
-export const UsageBody = z.object({
+export const UsageBody = z.strictObject({
   account: z.string().min(1).max(300).openapi({ example: "user:alice" }),
-  provider: z.string().min(1).max(64).openapi({ example: "openai" }),
-  model: z.string().min(1).max(200).openapi({ example: "gpt-4o-mini" }),
+  provider: Provider,
+  model: Model,
   usage: z
-    .object({
+    .strictObject({
       inputTokens: Count.optional(),
       cacheReadTokens: Count.optional(),
       cacheWriteTokens: Count.optional(),
@@ -25,18 +27,21 @@ export const UsageBody = z.object({
       audioSeconds: Decimal.optional(),
       requests: Count.optional(),
     })
-    .strict(),
+    // A part larger than its total (cached over input, reasoning over output), as the meter refuses it.
+    .superRefine(domainRule([], validateUsage)),
   holdId: z.string().min(1).max(100).optional().openapi({ description: "Settle this hold instead of charging afresh" }),
   providerReportedCostUsd: Decimal.optional().openapi({
     description: "The provider's own cost (OpenRouter's usage.cost)",
   }),
   success: z.boolean().optional(),
-  latencyMs: Count.optional(),
-  conversationId: z.string().min(1).max(200).optional(),
-  feature: z.string().min(1).max(64).optional(),
-  member: z.string().min(1).max(256).optional(),
+  latencyMs: Count.superRefine(domainRule([], (latencyMs: number) => validateCallFields({ latencyMs })))
+    .optional()
+    .openapi({ description: "How long the call took, at most a day" }),
+  conversationId: ConversationId.optional(),
+  feature: FeatureName.optional(),
+  member: MemberName.optional(),
   plan: z.string().min(1).max(200).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: Metadata.optional(),
 });
 
 /** What a recorded usage event charged, as the API answers it. */

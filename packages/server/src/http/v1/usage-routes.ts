@@ -1,13 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { formatMinor } from "@tollgate/core";
-import { type Meter, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
-import { HISTORY_LIMIT_MAX } from "@tollgate/store";
+import { type Meter, REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
+import { HISTORY_CURSOR, HISTORY_LIMIT_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { TransactionLine, transactionLineJson } from "./transaction-line.ts";
 import { unitScale } from "./unit-scale.ts";
 import { RecordedUsage, recordedUsageJson, toUsageInput, UsageBody } from "./usage-body.ts";
 
@@ -15,7 +16,10 @@ const recordUsage = createRoute({
   method: "post",
   path: "/usage-events",
   summary: "Record a model call's usage: priced, charged (or its hold settled) and recorded in one transaction",
-  request: { body: { content: { "application/json": { schema: UsageBody } }, required: true } },
+  request: {
+    query: z.strictObject({}),
+    body: { content: { "application/json": { schema: UsageBody } }, required: true },
+  },
   responses: {
     200: jsonContent(RecordedUsage, "The usage event and what it charged"),
     ...errorResponses([400, 401, 402, 403, 404, 409, 422]),
@@ -28,13 +32,18 @@ const usageReport = createRoute({
   summary: "Usage grouped by model, provider, feature, conversation, member, day, week or month",
   request: {
     params: AccountParam,
-    query: z.object({
+    query: z.strictObject({
       groupBy: z.enum(USAGE_GROUPINGS as [UsageGrouping, ...UsageGrouping[]]).default("model"),
       from: z.string().datetime({ offset: true }).optional(),
       to: z.string().datetime({ offset: true }).optional(),
       unit: z.string().max(64).optional(),
-      timeZone: z.string().max(64).optional(),
-      limit: z.coerce.number().int().min(1).max(1000).optional(),
+      timeZone: z
+        .string()
+        .max(64)
+        .refine(isTimeZone, "not a time zone (an IANA name such as Europe/Paris)")
+        .optional()
+        .openapi({ description: "For day, week and month groups (default UTC)", example: "Europe/Paris" }),
+      limit: z.coerce.number().int().min(1).max(REPORT_GROUPS_MAX).optional(),
     }),
   },
   responses: {
@@ -64,30 +73,24 @@ const usageReport = createRoute({
 const transactions = createRoute({
   method: "get",
   path: "/accounts/{account}/transactions",
-  summary: "The account's entries, newest first, a page at a time (cursor: `before`)",
+  summary: "The account's entries, newest first, a page at a time (cursor: `before`), each saying what it was for",
   request: {
     params: AccountParam,
-    query: z.object({
+    query: z.strictObject({
       unit: z.string().max(64).optional(),
       limit: z.coerce.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
-      before: z.string().max(200).optional(),
+      before: z
+        .string()
+        .regex(HISTORY_CURSOR, "the nextCursor of a previous page")
+        .optional()
+        .openapi({ description: "The previous page's nextCursor" }),
     }),
   },
   responses: {
     200: jsonContent(
       z.object({
-        data: z.array(
-          z.object({
-            transactionId: z.string(),
-            kind: z.string(),
-            unit: z.string(),
-            amount: z.string(),
-            balanceBefore: z.string(),
-            balanceAfter: z.string(),
-            reason: z.string().nullable(),
-            createdAt: z.string(),
-          }),
-        ),
+        accountId: z.string(),
+        data: z.array(TransactionLine),
         nextCursor: z.string().nullable(),
       }),
       "A page of entries",
@@ -105,7 +108,7 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(recordUsage, async (c) => {
     requireSecret(callerOf(c));
     const result = await meter.recordUsage(toUsageInput(c.req.valid("json"), idempotencyKeyOf(c)));
-    if (!result.ok) throw ledgerFailure(result, format(meter.unit.unit));
+    if (!result.ok) throw ledgerFailure(result, { ledger, unit: meter.unit.unit });
     return c.json(recordedUsageJson(ledger, result.value), 200);
   });
 
@@ -143,6 +146,7 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(transactions, async (c) => {
     const account = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const query = c.req.valid("query");
+    if (query.unit !== undefined) unitScale(ledger, query.unit);
     const page = await ledger.history(account, {
       ...(query.unit ? { unit: query.unit } : {}),
       ...(query.limit ? { limit: query.limit } : {}),
@@ -150,22 +154,20 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     });
     return c.json(
       {
-        data: (page?.lines ?? []).map((line) => {
-          const toUnit = format(line.unit);
-          return {
-            transactionId: line.transactionId,
-            kind: line.kind,
-            unit: line.unit,
-            amount: toUnit(line.amountMinor),
-            balanceBefore: toUnit(line.balanceBeforeMinor),
-            balanceAfter: toUnit(line.balanceAfterMinor),
-            reason: line.reason,
-            createdAt: line.createdAt.toISOString(),
-          };
-        }),
+        accountId: account.accountId,
+        data: (page?.lines ?? []).map((line) => transactionLineJson(ledger, line)),
         nextCursor: page?.nextCursor ?? null,
       },
       200,
     );
   });
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
