@@ -28,11 +28,17 @@ export class AccountDirectory {
   /** The account's id, creating the account (with its signup grant) if it does not exist. */
   async ensureId(ref: AccountRef): Promise<string> {
     if ("accountId" in ref) return ref.accountId;
-    return this.#cached(ref) ?? (await this.#find(ref))?.accountId ?? (await this.#create(ref)).accountId;
+    return this.#cached(ref) ?? (await this.#find(ref))?.accountId ?? (await this.#create(ref)).account.accountId;
   }
 
   async ensure(ref: { type: AccountType; externalId: string }): Promise<Account> {
-    return (await this.#find(ref)) ?? (await this.#create(ref));
+    return (await this.upsert(ref)).account;
+  }
+
+  /** The account, and whether this call created it (with its signup grant). */
+  async upsert(ref: { type: AccountType; externalId: string }): Promise<{ account: Account; created: boolean }> {
+    const found = await this.#find(ref);
+    return found ? { account: found, created: false } : await this.#create(ref);
   }
 
   /** The account's id if it exists; never creates. */
@@ -77,8 +83,9 @@ export class AccountDirectory {
     return row ? this.#remember(toAccount(row)) : null;
   }
 
-  async #create(ref: { type: AccountType; externalId: string }): Promise<Account> {
-    const account = await this.sql.transaction((tx) => createAccountIn(tx, this.env, ref, this.env.clock()));
-    return this.#remember(account);
+  async #create(ref: { type: AccountType; externalId: string }): Promise<{ account: Account; created: boolean }> {
+    const outcome = await this.sql.transaction((tx) => createAccountIn(tx, this.env, ref, this.env.clock()));
+    this.#remember(outcome.account);
+    return outcome;
   }
 }

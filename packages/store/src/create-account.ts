@@ -14,15 +14,16 @@ import type { SqlExecutor } from "./sql-client.ts";
 
 /**
  * Inserts an account with the deployment's signup grants in `tx`, or, when another process
- * created it first, returns that one (its transaction made the signup grant). The one place
- * an account is created, so none ever exists without the credits it was promised.
+ * created it first, returns that one (its transaction made the signup grant; `created` is
+ * false). The one place an account is created, so none ever exists without the credits it
+ * was promised.
  */
 export async function createAccountIn(
   tx: SqlExecutor,
   env: { config: LedgerConfig; units: ReadonlyMap<string, Unit>; newId: IdGenerator },
   ref: { type: AccountType; externalId: string },
   now: Date,
-): Promise<Account> {
+): Promise<{ account: Account; created: boolean }> {
   assertExternalRef(ref);
   const { config, newId } = env;
   const [inserted] = await tx.query<AccountDbRow>(
@@ -36,7 +37,7 @@ export async function createAccountIn(
       ref.externalId,
     ]);
     if (!existing) throw new Error(`account ${ref.type}/${ref.externalId} vanished while being created`);
-    return toAccount(existing);
+    return { account: toAccount(existing), created: false };
   }
   const created = toAccount(inserted);
   const items: BatchItem[] = config.signupGrants[ref.type].map((grant, index) => {
@@ -60,7 +61,7 @@ export async function createAccountIn(
     const failed = results.find((result) => result && !result.ok);
     if (failed && !failed.ok) throw new Error(`the signup grant failed: ${failed.code}`);
   }
-  return created;
+  return { account: created, created: true };
 }
 
 /** The longest external id an account may have (the app's own id for it). */

@@ -94,7 +94,7 @@ async function resolveInPreview(
     [ref.type, ref.externalId],
   );
   if (row) return { accountId: row.account_id, exists: true };
-  return { accountId: (await createAccountIn(tx, env, ref, env.now)).accountId, exists: false };
+  return { accountId: (await createAccountIn(tx, env, ref, env.now)).account.accountId, exists: false };
 }
 
 /** Each existing account's balance now in each unit the grants name; an account made by the preview has none yet. */

@@ -1,6 +1,7 @@
 import type { Account, AccountRef, AccountType } from "@tollgate/core";
 import { EXTERNAL_ID_LENGTH_MAX, type Ledger } from "@tollgate/store";
 import { ApiError } from "../api-error.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { assertInScope, callerOf } from "./auth.ts";
 
 const ACCOUNT_TYPES: readonly AccountType[] = ["user", "organization", "guest"];
@@ -43,7 +44,7 @@ export async function findAccountInScope(
 ): Promise<Account> {
   const account = await ledger.accounts.find(parseAccountParam(param));
   assertInScope(callerOf(c), account?.accountId ?? null);
-  if (!account) throw new ApiError("not_found", "No such account.");
+  if (!account) throw accountNotFound();
   return account;
 }
 
@@ -60,6 +61,6 @@ export async function accountIdInScope(
 ): Promise<string> {
   const accountId = await ledger.accounts.findId(parseAccountParam(param));
   assertInScope(callerOf(c), accountId);
-  if (!accountId) throw new ApiError("not_found", "No such account.");
+  if (!accountId) throw accountNotFound();
   return accountId;
 }

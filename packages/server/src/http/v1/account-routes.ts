@@ -1,12 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, GRANT_SOURCES, type Account as LedgerAccount } from "@tollgate/core";
+import { formatMinor, GRANT_SOURCES } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { parseDuration } from "../../duration.ts";
-import { ApiError } from "../api-error.ts";
+import { accountJson } from "./account-json.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { accountIdInScope, findAccountInScope, parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { balanceJson } from "./balance-json.ts";
+import { balanceWithLotsJson } from "./balance-json.ts";
 import { Reason } from "./call-fields.ts";
 import { domainRule } from "./domain-input.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
@@ -35,7 +36,10 @@ const createAccount = createRoute({
     },
   },
   responses: {
-    200: jsonContent(Account, "The account, with its signup grant if it was just created"),
+    200: jsonContent(
+      Account.extend({ created: z.boolean().openapi({ description: "Whether this request created it" }) }),
+      "The account, with its signup grant if it was just created",
+    ),
     ...errorResponses([400, 401, 403]),
   },
 });
@@ -117,31 +121,19 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
   app.openapi(createAccount, async (c) => {
     requireSecret(callerOf(c));
     const body = c.req.valid("json");
-    return c.json(toAccount(await ledger.ensureAccount(body)), 200);
+    const { account, created } = await ledger.accounts.upsert(body);
+    return c.json({ ...accountJson(account), created }, 200);
   });
 
-  app.openapi(getAccount, async (c) => c.json(toAccount(await findInScope(c, c.req.valid("param").account)), 200));
+  app.openapi(getAccount, async (c) => c.json(accountJson(await findInScope(c, c.req.valid("param").account)), 200));
 
   app.openapi(getBalances, async (c) => {
     const accountId = await accountIdInScope(ledger, c, c.req.valid("param").account);
     const { unit } = c.req.valid("query");
     if (unit !== undefined) scaleOf(unit);
     const views = await ledger.getBalances({ accountId }, unit ? { unit } : {});
-    if (!views) throw new ApiError("not_found", "No such account.");
-    return c.json(
-      {
-        data: views.map((view) => ({
-          ...balanceJson(ledger, view),
-          lots: view.lots.map((lot) => ({
-            id: lot.lotId,
-            source: lot.source,
-            remaining: formatMinor(lot.remainingMinor, scaleOf(view.unit)),
-            expiresAt: lot.expiresAt?.toISOString() ?? null,
-          })),
-        })),
-      },
-      200,
-    );
+    if (!views) throw accountNotFound();
+    return c.json({ data: views.map((view) => balanceWithLotsJson(ledger, view)) }, 200);
   });
 
   app.openapi(createGrant, async (c) => {
@@ -189,13 +181,4 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
       200,
     );
   });
-}
-
-function toAccount(account: LedgerAccount) {
-  return {
-    id: account.accountId,
-    type: account.type as "user" | "organization" | "guest",
-    externalId: account.externalId ?? "",
-    createdAt: account.createdAt.toISOString(),
-  };
 }

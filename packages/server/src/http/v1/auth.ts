@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { isLocalCredential, LOCAL_KEY_ID } from "../../local-credential.ts";
 import { ApiError } from "../api-error.ts";
+import { accountNotFound } from "./account-not-found.ts";
 
 /** Who is calling: a secret key (the app's backend) or a customer token scoped to one account. */
 export interface Caller {
@@ -81,5 +82,5 @@ export function requireAdmin(caller: Caller): void {
  * account that does not exist, so a token cannot discover other accounts.
  */
 export function assertInScope(caller: Caller, accountId: string | null): void {
-  if (caller.kind === "customer" && accountId !== caller.accountId) throw new ApiError("not_found", "No such account.");
+  if (caller.kind === "customer" && accountId !== caller.accountId) throw accountNotFound();
 }

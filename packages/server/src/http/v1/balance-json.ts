@@ -25,8 +25,11 @@ export function balanceWithLotsJson(ledger: Pick<Ledger, "units">, view: Balance
     lots: view.lots.map((lot) => ({
       id: lot.lotId,
       source: lot.source,
+      priority: lot.priority,
       remaining: formatMinor(lot.remainingMinor, scale),
+      held: formatMinor(lot.heldMinor, scale),
       expiresAt: lot.expiresAt?.toISOString() ?? null,
+      createdAt: lot.createdAt.toISOString(),
     })),
   };
 }

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { formatMinor } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
-import { ApiError } from "../api-error.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { AccountName, FeatureName, MemberName } from "./call-fields.ts";
 import { refusedAs } from "./domain-input.ts";
@@ -155,7 +155,7 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
   app.openapi(stats, async (c) => {
     const { accountId } = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const found = await meter.accountStats({ account: { accountId } });
-    if (!found) throw new ApiError("not_found", "No such account.");
+    if (!found) throw accountNotFound();
     const byUnit = found.byUnit.map((row) => ({
       unit: row.unit,
       balance: formatMinor(row.balanceMinor, row.scale),

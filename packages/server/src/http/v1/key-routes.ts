@@ -4,6 +4,7 @@ import { API_KEY_NAME_LENGTH_MAX, API_KEYS_PAGE_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { replayAnswer } from "../idempotency/idempotency.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { type Caller, callerOf, type KeyStore, requireAdmin, requireSecret } from "./auth.ts";
 import { errorResponses, jsonContent } from "./schemas.ts";
@@ -135,7 +136,7 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
     }
     if (body.kind === "secret") requireAdmin(caller);
     const account = body.account === undefined ? null : await ledger.accounts.find(parseAccountParam(body.account));
-    if (body.account !== undefined && !account) throw new ApiError("not_found", "No such account.");
+    if (body.account !== undefined && !account) throw accountNotFound();
     const now = deps.clock();
     const ttlSeconds = body.expiresInSeconds ?? (body.kind === "customer" ? CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT : null);
     const { key, token } = await keys.create({

@@ -3,6 +3,7 @@ import { AMOUNT_MINOR_MAX, formatMinor, parseDecimalToMinor } from "@tollgate/co
 import type { Ledger, LowBalanceThreshold, Webhooks } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
@@ -84,7 +85,7 @@ export function lowBalanceThresholdRoutes(
     const thresholdMinor = body.below === null ? null : belowMinor(body.below, scale);
     const account = await findAccountInScope(ledger, c, c.req.valid("param").account);
     const result = await webhooks.setLowBalanceThreshold({ accountId: account.accountId, unit, thresholdMinor });
-    if (result.code === "account_not_found") throw new ApiError("not_found", "No such account.");
+    if (result.code === "account_not_found") throw accountNotFound();
     if (result.code === "unit_not_found") throw new Error(`unit ${unit} vanished while setting a threshold`);
     return c.json(await answer(account.accountId), 200);
   });

@@ -3,6 +3,7 @@ import { type Account, formatMinor } from "@tollgate/core";
 import { type Ledger, MEMBERS_PAGE_MAX, type MemberView } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { accountNotFound } from "./account-not-found.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
@@ -116,7 +117,7 @@ export function memberRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger })
   const organizationOf = async (c: Parameters<typeof callerOf>[0], param: string): Promise<Account> => {
     requireSecret(callerOf(c));
     const organization = await ledger.accounts.find(parseAccountParam(param));
-    if (!organization) throw new ApiError("not_found", "No such account.", { reason: "account_not_found" });
+    if (!organization) throw accountNotFound();
     if (organization.type !== "organization") {
       throw new ApiError("invalid_request", "account: only an organization has members", {
         fields: [{ field: "account", message: "not an organization" }],

@@ -38,8 +38,11 @@ export const Lot = z
   .object({
     id: z.string(),
     source: z.string(),
+    priority: z.number().int().openapi({ description: "Lower spends first" }),
     remaining: Amount,
+    held: Amount.openapi({ description: "The part of remaining that active holds reserve" }),
     expiresAt: z.string().nullable().openapi({ format: "date-time" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Lot");
 
