@@ -1,5 +1,11 @@
-import { type ModelPrice, PRICE_KEYS, type Price } from "@tollgate/core";
+import { PRICE_KEYS } from "@tollgate/core";
 import { table } from "./output.ts";
+
+/** A price as the HTTP API carries it: a decimal string, or a base with tiers above token counts. */
+export type Price = string | { base: string; tiers: Array<{ start: number; price: string }> };
+
+/** A model's price per key (`input_mtok`, …), as `/v1/prices` answers it. */
+export type PriceJson = Record<string, Price>;
 
 /** What each price key is per, for people reading a price. */
 const PER: Record<(typeof PRICE_KEYS)[number], string> = {
@@ -30,7 +36,7 @@ export function priceText(price: Price): string {
  * @example
  * priceLines({ input_mtok: "2.5" }, "  ") // ["  input_mtok  2.5  USD per million input tokens"]
  */
-export function priceLines(price: ModelPrice, indent: string): string[] {
+export function priceLines(price: PriceJson, indent: string): string[] {
   const rows = PRICE_KEYS.flatMap((key) => {
     const value = price[key];
     return value === undefined ? [] : [[key, priceText(value), PER[key]]];
@@ -44,7 +50,7 @@ export function priceLines(price: ModelPrice, indent: string): string[] {
  * @example
  * priceInline({ input_mtok: "2.5", output_mtok: "10" }) // "input_mtok 2.5, output_mtok 10"
  */
-export function priceInline(price: ModelPrice): string {
+export function priceInline(price: PriceJson): string {
   return PRICE_KEYS.flatMap((key) => {
     const value = price[key];
     return value === undefined ? [] : [`${key} ${priceText(value)}`];

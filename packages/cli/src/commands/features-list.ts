@@ -1,7 +1,17 @@
 import type { Command } from "commander";
-import { formatIn } from "../amounts.ts";
-import { contextOf, withMeter } from "../context.ts";
+import { withApi } from "../api-client.ts";
+import { contextOf } from "../context.ts";
 import { table } from "../output.ts";
+
+/** A feature as `/v1/features` answers it. */
+export interface FeatureJson {
+  feature: string;
+  unit: string;
+  cost: string;
+  description: string | null;
+  fromConfig: boolean;
+  updatedAt: string;
+}
 
 export function registerFeaturesList(features: Command): void {
   features
@@ -9,20 +19,13 @@ export function registerFeaturesList(features: Command): void {
     .description("every feature: its unit, its cost in the unit's scale, its description")
     .action(async (_options: unknown, command: Command) => {
       const context = contextOf(command);
-      await withMeter(context, async (meter) => {
-        const listed = (await meter.features.list()).map((feature) => ({
-          feature: feature.feature,
-          unit: feature.unit,
-          cost: formatIn(meter.ledger, feature.unit, feature.costMinor),
-          description: feature.description ?? null,
-          fromConfig: feature.feature in meter.config.features,
-          updatedAt: feature.updatedAt.toISOString(),
-        }));
-        context.output.result({ features: listed }, () =>
-          listed.length === 0
+      await withApi(context, async (api) => {
+        const { data } = await api.request<{ data: FeatureJson[] }>("GET", "/v1/features");
+        context.output.result({ features: data }, () =>
+          data.length === 0
             ? ["no features; define one with `tollgate features set` or in the configuration file's pricing.features"]
             : table(
-                listed.map((feature) => [
+                data.map((feature) => [
                   feature.feature,
                   feature.cost,
                   feature.unit,

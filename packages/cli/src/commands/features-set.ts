@@ -1,17 +1,13 @@
-import { assertFeatureName } from "@tollgate/metering";
 import type { Command } from "commander";
-import { formatAmount, resolveUnit } from "../amounts.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withMeter } from "../context.ts";
-import { costOption, refusingInput, refusingInputNow } from "../metering-options.ts";
+import { withApi } from "../api-client.ts";
+import { contextOf } from "../context.ts";
+import type { FeatureJson } from "./features-list.ts";
 
 interface FeaturesSetOptions {
   unit: string;
   cost: string;
   description?: string;
 }
-
-const DESCRIPTION_LENGTH_MAX = 500;
 
 export function registerFeaturesSet(features: Command): void {
   features
@@ -25,39 +21,14 @@ export function registerFeaturesSet(features: Command): void {
     .option("--description <text>", "what the feature is, for people")
     .action(async (name: string, options: FeaturesSetOptions, command: Command) => {
       const context = contextOf(command);
-      refusingInputNow("<name>", () => assertFeatureName(name));
       const description = options.description?.trim() || undefined;
-      if (description !== undefined && description.length > DESCRIPTION_LENGTH_MAX) {
-        throw invalidInput(`--description must be at most ${DESCRIPTION_LENGTH_MAX} characters`);
-      }
-      // Every process that opens the meter writes the file's features, so a change made here
-      // would be undone by the next command: the file is where such a feature changes.
-      if (name in context.config.pricing.features) {
-        throw invalidInput(
-          `${name} is defined in the configuration file (${context.config.configFile}); change it there: the file's features are written each time the meter opens`,
-        );
-      }
-      await withMeter(context, async (meter) => {
-        const unit = resolveUnit(meter.ledger, options.unit);
-        const costMinor = costOption(options.cost, unit);
-        const feature = await refusingInput("--unit", () =>
-          meter.features.define(name, {
-            unit: unit.unit,
-            costMinor,
-            ...(description === undefined ? {} : { description }),
-          }),
-        );
-        const cost = formatAmount(feature.costMinor, unit);
-        context.output.result(
-          {
-            feature: name,
-            unit: unit.unit,
-            cost,
-            description: feature.description ?? null,
-            updatedAt: feature.updatedAt.toISOString(),
-          },
-          () => [`${name} costs ${cost} ${unit.unit}${feature.description ? ` (${feature.description})` : ""}`],
-        );
+      await withApi(context, async (api) => {
+        const feature = await api.request<FeatureJson>("POST", `/v1/features/${encodeURIComponent(name)}`, {
+          body: { unit: options.unit, cost: options.cost, description },
+        });
+        context.output.result(feature, () => [
+          `${name} costs ${feature.cost} ${feature.unit}${feature.description ? ` (${feature.description})` : ""}`,
+        ]);
       });
     });
 }

@@ -1,17 +1,13 @@
-import type { Account } from "@tollgate/core";
-import { HISTORY_LIMIT_MAX, type HistoryLine, type Ledger } from "@tollgate/store";
 import type { Command } from "commander";
-import { formatIn, parseLimit, resolveUnit } from "../amounts.ts";
+import { type AccountOptions, accountParamOf, accountPath, withAccountOptions } from "../account-options.ts";
+import { parseLimit } from "../amounts.ts";
+import { withApi } from "../api-client.ts";
 import { invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
-import {
-  type AccountOptions,
-  accountLabel,
-  accountRefOf,
-  findAccount,
-  withAccountOptions,
-} from "../legacy-account-options.ts";
+import { contextOf } from "../context.ts";
 import { table } from "../output.ts";
+
+/** The most entries a page holds (the API's limit). */
+const HISTORY_PAGE_MAX = 500;
 
 interface HistoryOptions extends AccountOptions {
   limit?: string;
@@ -19,40 +15,55 @@ interface HistoryOptions extends AccountOptions {
   unit?: string;
 }
 
+/** A line of `GET /v1/accounts/{account}/transactions`. */
+interface LineJson {
+  entryId: string;
+  createdAt: string;
+  kind: string;
+  unit: string;
+  amount: string;
+  balanceAfter: string;
+  transactionId: string;
+  reason: string | null;
+  source: string | null;
+  feature: string | null;
+  provider: string | null;
+  model: string | null;
+}
+
 export function registerHistory(program: Command): void {
   withAccountOptions(program.command("history").description("an account's entries, newest first, a page at a time"))
-    .option("--limit <n>", `entries per page (default 20, at most ${HISTORY_LIMIT_MAX})`)
+    .option("--limit <n>", `entries per page (default 20, at most ${HISTORY_PAGE_MAX})`)
     .option("--before <cursor>", "the cursor printed by the previous page")
     .option("--unit <unit>", "only this unit")
     .action(async (options: HistoryOptions, command: Command) => {
       const context = contextOf(command);
-      const ref = accountRefOf(options);
-      const limit = parseLimit(options.limit, { fallback: 20, max: HISTORY_LIMIT_MAX });
+      const account = accountParamOf(options);
+      const limit = parseLimit(options.limit, { fallback: 20, max: HISTORY_PAGE_MAX });
       if (options.before !== undefined && !/^\d{1,19}$/.test(options.before)) {
         throw invalidInput(`--before must be the cursor a previous page printed; got "${options.before}"`);
       }
-      await withLedger(context, async (ledger) => {
-        const unit = options.unit === undefined ? undefined : resolveUnit(ledger, options.unit).unit;
-        const account = await findAccount(ledger, ref);
-        const page = await ledger.history(
-          { accountId: account.accountId },
-          { limit, before: options.before ?? null, unit },
+      await withApi(context, async (api) => {
+        const page = await api.request<{ accountId: string; data: LineJson[]; nextCursor: string | null }>(
+          "GET",
+          accountPath(options, "/transactions"),
+          { query: { limit, before: options.before, unit: options.unit } },
         );
-        if (!page) throw new Error(`account ${account.accountId} vanished`);
-        const lines = page.lines.map((line) => lineJson(ledger, line));
-        const next = page.nextCursor ? nextPageCommand(account, limit, unit, page.nextCursor) : null;
-        context.output.result({ accountId: account.accountId, lines, nextCursor: page.nextCursor }, () => [
-          accountLabel(account),
-          ...(lines.length === 0 ? ["no entries"] : []),
+        const next = page.nextCursor
+          ? `tollgate history --account ${page.accountId} --limit ${limit}${options.unit ? ` --unit ${options.unit}` : ""} --before ${page.nextCursor}`
+          : null;
+        context.output.result({ accountId: page.accountId, lines: page.data, nextCursor: page.nextCursor }, () => [
+          `${page.accountId} (${account})`,
+          ...(page.data.length === 0 ? ["no entries"] : []),
           ...table(
-            lines.map((line) => [
+            page.data.map((line) => [
               line.createdAt,
               line.kind,
               line.amount.startsWith("-") ? line.amount : `+${line.amount}`,
               line.unit,
               `→ ${line.balanceAfter}`,
               line.transactionId,
-              line.reason ?? "",
+              whatFor(line),
             ]),
           ),
           ...(next ? ["", `next page: ${next}`] : []),
@@ -61,25 +72,12 @@ export function registerHistory(program: Command): void {
     });
 }
 
-function lineJson(ledger: Pick<Ledger, "units">, line: HistoryLine) {
-  const amount = (minor: bigint) => formatIn(ledger, line.unit, minor);
-  return {
-    entryId: line.entryId,
-    createdAt: line.createdAt.toISOString(),
-    kind: line.kind,
-    unit: line.unit,
-    amount: amount(line.amountMinor),
-    balanceBefore: amount(line.balanceBeforeMinor),
-    balanceAfter: amount(line.balanceAfterMinor),
-    transactionId: line.transactionId,
-    lotId: line.lotId,
-    holdId: line.holdId,
-    reversesTransactionId: line.reversesTransactionId,
-    reason: line.reason,
-    idempotencyKey: line.idempotencyKey,
-  };
-}
-
-function nextPageCommand(account: Account, limit: number, unit: string | undefined, cursor: string): string {
-  return `tollgate history --account ${account.accountId} --limit ${limit}${unit ? ` --unit ${unit}` : ""} --before ${cursor}`;
+/** What the line was for: its reason, the feature or model it paid for, or where its credits came from. */
+function whatFor(line: LineJson): string {
+  const parts = [
+    line.feature ?? (line.model ? `${line.provider}/${line.model}` : null),
+    line.kind === "grant" ? line.source : null,
+    line.reason === null ? null : `"${line.reason}"`,
+  ];
+  return parts.filter(Boolean).join(" ");
 }

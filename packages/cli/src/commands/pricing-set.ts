@@ -1,10 +1,11 @@
-import { type ModelPrice, PRICE_KEYS, type Price, validateModelPrice } from "@tollgate/core";
+import { PRICE_KEYS } from "@tollgate/core";
 import { normalizeModel } from "@tollgate/metering";
 import type { Command } from "commander";
+import { withApi } from "../api-client.ts";
 import { invalidInput } from "../cli-error.ts";
-import { contextOf, withMeter } from "../context.ts";
-import { refusingInput, refusingInputNow, timeOption } from "../metering-options.ts";
-import { priceInline, priceLines } from "../price-output.ts";
+import { contextOf } from "../context.ts";
+import { refusingInputNow, timeOption } from "../metering-options.ts";
+import { type PriceJson, priceInline, priceLines } from "../price-output.ts";
 
 interface PricingSetOptions {
   price: string[];
@@ -12,7 +13,15 @@ interface PricingSetOptions {
   reason?: string;
 }
 
-const REASON_LENGTH_MAX = 500;
+/** `POST /v1/prices/{provider}/{model}`'s answer. */
+interface PriceSet {
+  provider: string;
+  model: string;
+  effectiveFrom: string;
+  price: PriceJson;
+  reason: string | null;
+  createdAt: string;
+}
 
 export function registerPricingSet(pricing: Command): void {
   pricing
@@ -37,41 +46,24 @@ export function registerPricingSet(pricing: Command): void {
       const price = priceOf(options.price);
       const effectiveFrom = timeOption(options.effectiveFrom, "--effective-from");
       const reason = options.reason?.trim() || undefined;
-      if (reason !== undefined && reason.length > REASON_LENGTH_MAX) {
-        throw invalidInput(`--reason must be at most ${REASON_LENGTH_MAX} characters`);
-      }
-      await withMeter(context, async (meter) => {
-        const set = await refusingInput("--effective-from", () =>
-          meter.prices.setPrice({
-            provider,
-            model,
-            price,
-            ...(effectiveFrom === undefined ? {} : { effectiveFrom }),
-            ...(reason === undefined ? {} : { reason }),
-          }),
+      await withApi(context, async (api) => {
+        const set = await api.request<PriceSet>(
+          "POST",
+          `/v1/prices/${encodeURIComponent(provider)}/${encodeURIComponent(model)}`,
+          { body: { price, effectiveFrom: effectiveFrom?.toISOString(), reason } },
         );
-        context.output.result(
-          {
-            provider: set.provider,
-            model: set.model,
-            effectiveFrom: set.effectiveFrom.toISOString(),
-            price: set.price,
-            reason: set.reason,
-            createdAt: set.createdAt.toISOString(),
-          },
-          () => [
-            `price set for ${set.provider}/${set.model} from ${set.effectiveFrom.toISOString()}: ${priceInline(set.price)}`,
-            ...priceLines(set.price, "  "),
-            ...(set.reason === null ? [] : [`  reason: ${set.reason}`]),
-          ],
-        );
+        context.output.result(set, () => [
+          `price set for ${set.provider}/${set.model} from ${set.effectiveFrom}: ${priceInline(set.price)}`,
+          ...priceLines(set.price, "  "),
+          ...(set.reason === null ? [] : [`  reason: ${set.reason}`]),
+        ]);
       });
     });
 }
 
-/** `--price key=value` options as one validated price; any mistake is invalid input and nothing is written. */
-function priceOf(entries: string[]): ModelPrice {
-  const price: Record<string, Price> = {};
+/** `--price key=value` options as one price; the server checks its values (a 400 names the key). */
+function priceOf(entries: string[]): PriceJson {
+  const price: PriceJson = {};
   for (const entry of entries) {
     const equals = entry.indexOf("=");
     if (equals <= 0) throw invalidInput(`--price must be key=value, such as input_mtok=2.5; got "${entry}"`);
@@ -83,12 +75,12 @@ function priceOf(entries: string[]): ModelPrice {
     if (key in price) throw invalidInput(`--price: ${key} is given twice`);
     price[key] = value.startsWith("{") ? tieredPrice(key, value) : value;
   }
-  return refusingInputNow("--price", () => validateModelPrice(price));
+  return price;
 }
 
-function tieredPrice(key: string, text: string): Price {
+function tieredPrice(key: string, text: string): PriceJson[string] {
   try {
-    return JSON.parse(text) as Price;
+    return JSON.parse(text) as PriceJson[string];
   } catch (error) {
     throw invalidInput(
       `--price ${key}: a tiered price is JSON such as {"base":"3","tiers":[{"start":200000,"price":"6"}]}: ${(error as Error).message}`,

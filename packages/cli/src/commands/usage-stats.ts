@@ -1,16 +1,20 @@
-import { formatMinor } from "@tollgate/core";
 import type { Command } from "commander";
+import { type AccountOptions, accountPath, withAccountOptions } from "../account-options.ts";
+import { withApi } from "../api-client.ts";
 import { invalidInput } from "../cli-error.ts";
-import { contextOf, withMeter } from "../context.ts";
-import {
-  type AccountOptions,
-  accountLabel,
-  accountRefOf,
-  findAccount,
-  withAccountOptions,
-} from "../legacy-account-options.ts";
+import { contextOf } from "../context.ts";
 import { table } from "../output.ts";
 import type { UsageOptions } from "./usage.ts";
+
+/** `GET /v1/accounts/{account}/stats`'s answer. */
+interface StatsJson {
+  accountId: string;
+  totalBalance: string | null;
+  totalUsed: string | null;
+  totalAllocated: string | null;
+  byUnit: Array<{ unit: string; balance: string; available: string; used: string; allocated: string }>;
+  refreshDate: string | null;
+}
 
 export function registerUsageStats(usage: Command): void {
   withAccountOptions(
@@ -26,37 +30,14 @@ export function registerUsageStats(usage: Command): void {
       (name) => options[name] !== undefined,
     );
     if (misplaced.length > 0) throw invalidInput(`usage stats takes no --${misplaced.join(", --")} (the report does)`);
-    const ref = accountRefOf(options);
-    await withMeter(context, async (meter) => {
-      const account = await findAccount(meter.ledger, ref);
-      const stats = await meter.accountStats({ account: { accountId: account.accountId } });
-      if (!stats) throw new Error(`account ${account.accountId} vanished`);
-      const byUnit = stats.byUnit.map((row) => {
-        const amount = (minor: bigint) => formatMinor(minor, row.scale);
-        return {
-          unit: row.unit,
-          balance: amount(row.balanceMinor),
-          available: amount(row.availableMinor),
-          used: amount(row.usedMinor),
-          allocated: amount(row.allocatedMinor),
-        };
-      });
-      // Totals add units together, as seed 003 does with its whole feature counts; across
-      // units of different scales a sum of minor units means nothing, so none is shown.
-      const scales = new Set(stats.byUnit.map((row) => row.scale));
-      const scale = scales.size <= 1 ? ([...scales][0] ?? 0) : null;
-      const total = (minor: bigint) => (scale === null ? null : formatMinor(minor, scale));
-      const totals = {
-        totalBalance: total(stats.totalBalanceMinor),
-        totalUsed: total(stats.totalUsedMinor),
-        totalAllocated: total(stats.totalAllocatedMinor),
-      };
-      const refreshDate = stats.refreshDate?.toISOString() ?? null;
-      context.output.result({ accountId: account.accountId, ...totals, byUnit, refreshDate }, () => [
-        accountLabel(account),
-        totals.totalBalance === null
+    await withApi(context, async (api) => {
+      const stats = await api.request<StatsJson>("GET", accountPath(options, "/stats"));
+      const { accountId, totalBalance, totalUsed, totalAllocated, byUnit, refreshDate } = stats;
+      context.output.result({ accountId, totalBalance, totalUsed, totalAllocated, byUnit, refreshDate }, () => [
+        accountId,
+        totalBalance === null
           ? "total: not added up (the units have different scales)"
-          : `total  balance ${totals.totalBalance}  used ${totals.totalUsed}  allocated ${totals.totalAllocated}`,
+          : `total  balance ${totalBalance}  used ${totalUsed}  allocated ${totalAllocated}`,
         ...(byUnit.length === 0
           ? ["  no units yet"]
           : table(

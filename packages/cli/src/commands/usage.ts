@@ -1,18 +1,18 @@
-import type { Account } from "@tollgate/core";
-import { type Meter, REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
+import { REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
 import type { Command } from "commander";
-import { parseLimit, resolveUnit } from "../amounts.ts";
-import { CliError, EXIT, invalidInput } from "../cli-error.ts";
-import { type CommandContext, contextOf, withMeter } from "../context.ts";
 import {
+  type AccountJson,
   type AccountOptions,
   accountLabel,
-  accountRefOf,
-  findAccount,
+  accountPath,
   withAccountOptions,
-} from "../legacy-account-options.ts";
+} from "../account-options.ts";
+import { parseLimit } from "../amounts.ts";
+import { type ApiClient, withApi } from "../api-client.ts";
+import { invalidInput } from "../cli-error.ts";
+import { type CommandContext, contextOf } from "../context.ts";
 import { timeOption } from "../metering-options.ts";
-import { usageRowJson, usageTable } from "../usage-output.ts";
+import { type UsageRowJson, usageTable } from "../usage-output.ts";
 import { registerUsageStats } from "./usage-stats.ts";
 
 export interface UsageOptions extends AccountOptions {
@@ -25,7 +25,7 @@ export interface UsageOptions extends AccountOptions {
   conversation?: string;
 }
 
-const CONVERSATION_ID_LENGTH_MAX = 256;
+const CONVERSATION_ID_LENGTH_MAX = 200;
 
 export function registerUsage(program: Command): void {
   const usage = withAccountOptions(
@@ -47,12 +47,9 @@ export function registerUsage(program: Command): void {
     .option("--conversation <id>", "one conversation's totals instead (takes no grouping or range)")
     .action(async (options: UsageOptions, command: Command) => {
       const context = contextOf(command);
-      const ref = accountRefOf(options);
       if (options.conversation !== undefined) {
         const conversationId = conversationOf(options);
-        await withMeter(context, async (meter) =>
-          showConversation(context, meter, await findAccount(meter.ledger, ref), conversationId),
-        );
+        await withApi(context, (api) => showConversation(context, api, options, conversationId));
         return;
       }
       const groupBy = groupingOf(options.by);
@@ -61,32 +58,24 @@ export function registerUsage(program: Command): void {
       if (from && to && from >= to) throw invalidInput("--from must be before --to");
       const timeZone = timeZoneOf(options.timeZone);
       const limit = parseLimit(options.limit, { fallback: 100, max: REPORT_GROUPS_MAX });
-      await withMeter(context, async (meter) => {
-        const unit = options.unit === undefined ? undefined : resolveUnit(meter.ledger, options.unit).unit;
-        const account = await findAccount(meter.ledger, ref);
-        const report = await meter.usageReport({
-          account: { accountId: account.accountId },
-          groupBy,
-          timeZone,
-          limit,
-          ...(from ? { from } : {}),
-          ...(to ? { to } : {}),
-          ...(unit ? { unit } : {}),
+      await withApi(context, async (api) => {
+        const account = await api.request<AccountJson>("GET", accountPath(options));
+        const report = await api.request<{ data: UsageRowJson[] }>("GET", accountPath(options, "/usage"), {
+          query: { groupBy, from: from?.toISOString(), to: to?.toISOString(), unit: options.unit, timeZone, limit },
         });
-        if (!report) throw new Error(`account ${account.accountId} vanished`);
-        const rows = report.map((row) => usageRowJson(meter.ledger, row));
+        const rows = report.data;
         context.output.result(
           {
-            accountId: account.accountId,
+            accountId: account.id,
             groupBy,
             from: from?.toISOString() ?? null,
             to: to?.toISOString() ?? null,
-            unit: unit ?? null,
+            unit: options.unit ?? null,
             timeZone,
             rows,
           },
           () => [
-            `${accountLabel(account)}: usage by ${groupBy}${rangeText(from, to)}${unit ? `, ${unit} only` : ""}${timeZone === "UTC" ? "" : ` (${timeZone})`}`,
+            `${accountLabel(account)}: usage by ${groupBy}${rangeText(from, to)}${options.unit ? `, ${options.unit} only` : ""}${timeZone === "UTC" ? "" : ` (${timeZone})`}`,
             ...(rows.length === 0 ? ["no usage recorded"] : usageTable(rows, groupBy)),
             ...(rows.length === limit ? ["", `showing the first ${limit} groups; --limit shows more`] : []),
           ],
@@ -96,28 +85,29 @@ export function registerUsage(program: Command): void {
   registerUsageStats(usage);
 }
 
-async function showConversation(context: CommandContext, meter: Meter, account: Account, conversationId: string) {
-  const usage = await meter.conversationUsage({ account: { accountId: account.accountId }, conversationId });
-  if (!usage) {
-    throw new CliError(
-      "conversation_not_found",
-      `no usage recorded for conversation "${conversationId}" of ${accountLabel(account)}`,
-      EXIT.failed,
-    );
-  }
-  const rows = usage.rows.map((row) => usageRowJson(meter.ledger, row));
+async function showConversation(
+  context: CommandContext,
+  api: ApiClient,
+  options: AccountOptions,
+  conversationId: string,
+): Promise<void> {
+  const account = await api.request<AccountJson>("GET", accountPath(options));
+  const usage = await api.request<{ calls: number; firstAt: string; lastAt: string; data: UsageRowJson[] }>(
+    "GET",
+    accountPath(options, `/conversations/${encodeURIComponent(conversationId)}`),
+  );
   context.output.result(
     {
-      accountId: account.accountId,
+      accountId: account.id,
       conversationId,
       calls: usage.calls,
-      firstAt: usage.firstAt.toISOString(),
-      lastAt: usage.lastAt.toISOString(),
-      rows,
+      firstAt: usage.firstAt,
+      lastAt: usage.lastAt,
+      rows: usage.data,
     },
     () => [
-      `${accountLabel(account)}: conversation ${conversationId}, ${usage.calls} calls from ${usage.firstAt.toISOString()} to ${usage.lastAt.toISOString()}`,
-      ...usageTable(rows, "conversation"),
+      `${accountLabel(account)}: conversation ${conversationId}, ${usage.calls} calls from ${usage.firstAt} to ${usage.lastAt}`,
+      ...usageTable(usage.data, "conversation"),
     ],
   );
 }

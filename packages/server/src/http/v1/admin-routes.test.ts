@@ -3,6 +3,7 @@
 // naming the field, never a 500.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { definePricingConfig } from "@tollgate/metering";
 import { testDatabases } from "@tollgate/store/testing";
 import { type ErrorAnswer, openTestApi, type TestApi } from "./test-api.ts";
 
@@ -77,6 +78,37 @@ for (const database of await testDatabases()) {
       }
       const features = (await api.call<{ data: unknown[] }>("GET", "/v1/features")).body.data;
       assert.deepEqual(features, []);
+    });
+
+    test("a feature the configuration file defines is listed as such and changed only in the file", async () => {
+      const configured = await openTestApi(database, {
+        pricing: definePricingConfig({ features: { summarize: { unit: "credits", costMinor: 3n } } }),
+      });
+      try {
+        const refused = await configured.call<ErrorAnswer>("POST", "/v1/features/summarize", {
+          unit: "credits",
+          cost: "9",
+        });
+        assert.equal(refused.status, 400);
+        assert.equal(refused.body.error.details.reason, "defined_in_configuration_file");
+        const made = await configured.call("POST", "/v1/features/translate", { unit: "credits", cost: "2" });
+        assert.deepEqual([made.status, made.body.fromConfig], [200, false]);
+        const listed = (
+          await configured.call<{ data: Array<{ feature: string; cost: string; fromConfig: boolean }> }>(
+            "GET",
+            "/v1/features",
+          )
+        ).body.data;
+        assert.deepEqual(
+          listed.map((feature) => [feature.feature, feature.cost, feature.fromConfig]),
+          [
+            ["summarize", "3", true],
+            ["translate", "2", false],
+          ],
+        );
+      } finally {
+        await configured.close();
+      }
     });
   });
 }

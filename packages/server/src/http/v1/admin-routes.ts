@@ -12,7 +12,16 @@ import { parseAmountField, unitScale } from "./unit-scale.ts";
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 const Feature = z
-  .object({ feature: z.string(), unit: z.string(), cost: Amount, description: z.string().nullable() })
+  .object({
+    feature: z.string(),
+    unit: z.string(),
+    cost: Amount,
+    description: z.string().nullable(),
+    fromConfig: z.boolean().openapi({
+      description: "Defined in the configuration file, which is written at every start: change it there",
+    }),
+    updatedAt: z.string().openapi({ format: "date-time" }),
+  })
   .openapi("Feature");
 
 const FeatureParam = z.object({
@@ -55,7 +64,7 @@ const listFeatures = createRoute({
 const putFeature = createRoute({
   method: "post",
   path: "/features/{feature}",
-  summary: "Create or change a feature's unit and cost",
+  summary: "Create or change a feature's unit and cost (one the configuration file defines is changed in the file)",
   request: {
     params: FeatureParam,
     query: z.strictObject({}),
@@ -160,6 +169,8 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
           unit: feature.unit,
           cost: formatMinor(feature.costMinor, unitScale(ledger, feature.unit)),
           description: feature.description ?? null,
+          fromConfig: feature.feature in meter.config.features,
+          updatedAt: feature.updatedAt.toISOString(),
         })),
       },
       200,
@@ -170,6 +181,17 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     requireSecret(callerOf(c));
     const { feature } = c.req.valid("param");
     const input = c.req.valid("json");
+    // Every start writes the file's features, so a change made here would be undone by the next.
+    if (feature in meter.config.features) {
+      throw new ApiError(
+        "invalid_request",
+        `${feature} is defined in the configuration file; change it there: the file's features are written each time the server starts`,
+        {
+          reason: "defined_in_configuration_file",
+          fields: [{ field: "feature", message: "defined in the configuration file" }],
+        },
+      );
+    }
     const scale = unitScale(ledger, input.unit);
     const defined = await meter.features.define(feature, {
       unit: input.unit,
@@ -182,6 +204,8 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         unit: defined.unit,
         cost: formatMinor(defined.costMinor, scale),
         description: defined.description ?? null,
+        fromConfig: false,
+        updatedAt: defined.updatedAt.toISOString(),
       },
       200,
     );
@@ -193,11 +217,17 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     const query = c.req.valid("query");
     const at = query.at === undefined ? ledger.now() : new Date(query.at);
     const price = await meter.prices.priceOf({ ...params, at });
-    if (!price)
-      throw new ApiError("not_found", `No price for ${params.provider}/${params.model}.`, {
-        reason: "unknown_model_price",
-      });
     const overrides = await meter.prices.overrides(params);
+    if (!price) {
+      const next = overrides.at(-1);
+      throw new ApiError(
+        "not_found",
+        `No price for ${params.provider}/${params.model} at ${at.toISOString()}: neither an override nor the catalog prices it, and the configuration sets no fallbackPrice` +
+          (next ? ` (its first override takes effect at ${next.effectiveFrom.toISOString()})` : "") +
+          `; set one with POST /v1/prices/${params.provider}/${encodeURIComponent(params.model)}.`,
+        { reason: "unknown_model_price" },
+      );
+    }
     const inEffect = overrides.find((row) => row.effectiveFrom <= at);
     const status = (row: PriceOverride) =>
       row.effectiveFrom > at

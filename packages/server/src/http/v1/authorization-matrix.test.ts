@@ -153,6 +153,12 @@ for (const database of await testDatabases()) {
           }),
       },
       {
+        // After the row above: alice's chat-1 has usage.
+        name: "GET /v1/accounts/{account}/conversations/{conversation}",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/conversations/chat-1"),
+      },
+      {
         name: "POST /v1/usage-events/batch",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) =>

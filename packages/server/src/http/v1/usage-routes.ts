@@ -3,14 +3,16 @@ import { formatMinor } from "@tollgate/core";
 import { type Meter, REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } from "@tollgate/metering";
 import { HISTORY_CURSOR, HISTORY_LIMIT_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../api-error.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
-import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountParam, errorResponses, jsonContent } from "./schemas.ts";
 import { TransactionLine, transactionLineJson } from "./transaction-line.ts";
 import { unitScale } from "./unit-scale.ts";
 import { RecordedUsage, recordedUsageJson, toUsageInput, UsageBody } from "./usage-body.ts";
+import { UsageRow, usageRowJson } from "./usage-row.ts";
 
 const recordUsage = createRoute({
   method: "post",
@@ -47,24 +49,39 @@ const usageReport = createRoute({
     }),
   },
   responses: {
+    200: jsonContent(z.object({ data: z.array(UsageRow) }), "The groups, largest charge first (periods in time order)"),
+    ...errorResponses([400, 401, 404]),
+  },
+});
+
+const ConversationParams = AccountParam.extend({
+  conversation: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: "conversation", in: "path" }, example: "chat-1" }),
+});
+
+const conversationUsage = createRoute({
+  method: "get",
+  path: "/accounts/{account}/conversations/{conversation}",
+  summary: "One conversation's usage and cost: its calls, when, and per unit what it consumed and was charged",
+  description:
+    "What a chat app shows beside a conversation (its cost so far). The conversation is the `conversationId` its usage events carried; 404 `conversation_not_found` when none did.",
+  request: { params: ConversationParams, query: z.strictObject({}) },
+  responses: {
     200: jsonContent(
-      z.object({
-        data: z.array(
-          z.object({
-            key: z.string().nullable(),
-            unit: z.string(),
-            calls: z.number(),
-            failedCalls: z.number(),
-            inputTokens: z.string(),
-            outputTokens: z.string(),
-            providerCostUsd: z.string(),
-            charged: Amount,
-            chargedUsd: z.string().nullable(),
-            marginUsd: z.string().nullable(),
-          }),
-        ),
-      }),
-      "The groups, largest charge first (periods in time order)",
+      z
+        .object({
+          accountId: z.string(),
+          conversationId: z.string(),
+          calls: z.number(),
+          firstAt: z.string(),
+          lastAt: z.string(),
+          data: z.array(UsageRow),
+        })
+        .openapi("ConversationUsage"),
+      "The conversation's usage, per unit",
     ),
     ...errorResponses([400, 401, 404]),
   },
@@ -103,7 +120,7 @@ const transactions = createRoute({
 export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
   const { meter } = deps;
   const { ledger } = meter;
-  const format = (unit: string) => (minor: bigint) => formatMinor(minor, unitScale(ledger, unit));
+  const _format = (unit: string) => (minor: bigint) => formatMinor(minor, unitScale(ledger, unit));
 
   app.openapi(recordUsage, async (c) => {
     requireSecret(callerOf(c));
@@ -126,18 +143,29 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     });
     return c.json(
       {
-        data: (rows ?? []).map((row) => ({
-          key: row.key,
-          unit: row.unit,
-          calls: row.calls,
-          failedCalls: row.failedCalls,
-          inputTokens: row.inputTokens.toString(),
-          outputTokens: row.outputTokens.toString(),
-          providerCostUsd: row.providerCostUsd,
-          charged: format(row.unit)(row.chargedMinor),
-          chargedUsd: row.chargedUsd,
-          marginUsd: row.marginUsd,
-        })),
+        data: (rows ?? []).map((row) => usageRowJson(ledger, row)),
+      },
+      200,
+    );
+  });
+
+  app.openapi(conversationUsage, async (c) => {
+    const params = c.req.valid("param");
+    const account = await findAccountInScope(ledger, c, params.account);
+    const usage = await meter.conversationUsage({ account, conversationId: params.conversation });
+    if (!usage) {
+      throw new ApiError("not_found", `No usage was recorded for conversation "${params.conversation}".`, {
+        reason: "conversation_not_found",
+      });
+    }
+    return c.json(
+      {
+        accountId: account.accountId,
+        conversationId: usage.conversationId,
+        calls: usage.calls,
+        firstAt: usage.firstAt.toISOString(),
+        lastAt: usage.lastAt.toISOString(),
+        data: usage.rows.map((row) => usageRowJson(ledger, row)),
       },
       200,
     );
