@@ -69,6 +69,25 @@ for (const database of await testDatabases()) {
       await app.ok("POST", "/v1/charges", { account: "organization:acme", feature: "generate_goal", member: "bob" });
     });
 
+    test("the app asks before it runs a feature, for a member, and hears what the charge would say", async () => {
+      await app.ok("POST", "/v1/accounts/organization:acme/members", {
+        member: "erin",
+        caps: { goal_generation: "2" },
+      });
+      const capped = await app.ok<{ allowed: boolean; reason: string | null }>("POST", "/v1/check", {
+        account: "organization:acme",
+        feature: "generate_goal",
+        member: "erin",
+      });
+      assert.deepEqual([capped.allowed, capped.reason], [false, "member_cap_exceeded"]);
+      const open = await app.ok<{ allowed: boolean; required: string }>("POST", "/v1/check", {
+        account: "organization:acme",
+        feature: "generate_leads",
+        member: "erin",
+      });
+      assert.deepEqual([open.allowed, open.required], [true, "5"]);
+    });
+
     test("a removed member can no longer draw", async () => {
       await app.ok("POST", "/v1/accounts/organization:acme/members", { member: "dave" });
       await app.ok("DELETE", "/v1/accounts/organization:acme/members/dave");
@@ -99,6 +118,23 @@ for (const database of await testDatabases()) {
       await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "globex" });
       const found = await app.ok<{ data: Array<{ externalId: string }> }>("GET", "/v1/accounts?search=acme");
       assert.deepEqual(found.data.map((account) => account.externalId).sort(), ["acme", "acme-labs"]);
+    });
+
+    test("the admin screen's totals: balance, used and allocated, in total and per feature family", async () => {
+      const stats = await app.ok<{
+        totalBalance: string;
+        totalUsed: string;
+        totalAllocated: string;
+        byType: Array<{ unit: string; balance: string; used: string; allocated: string }>;
+      }>("GET", "/v1/accounts/organization:acme/stats");
+      const goals = stats.byType.find((row) => row.unit === "goal_generation");
+      assert.deepEqual([goals?.balance, goals?.used, goals?.allocated], ["14", "6", "20"]);
+      const sum = (field: "balance" | "used" | "allocated") =>
+        String(stats.byType.reduce((total, row) => total + Number(row[field]), 0));
+      assert.deepEqual(
+        [stats.totalBalance, stats.totalUsed, stats.totalAllocated],
+        [sum("balance"), sum("used"), sum("allocated")],
+      );
     });
 
     test("the whole ledger reconciles", async () => {
