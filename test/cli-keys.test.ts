@@ -99,8 +99,8 @@ for (const target of targets) {
       const page = json(await run("keys", "list", "--limit", "1", "--json"));
       assert.equal(page.keys.length, 1);
       assert.equal(
-        json(await run("keys", "list", "--limit", "1", "--after", page.nextCursor, "--json")).keys[0].keyId >
-          page.keys[0].keyId,
+        json(await run("keys", "list", "--limit", "1", "--after", page.nextCursor, "--json")).keys[0].id >
+          page.keys[0].id,
         true,
       );
     });
@@ -108,16 +108,16 @@ for (const target of targets) {
     test("revoke: the token stops working, list hides it, and a second revoke changes nothing", async () => {
       const created = json(await run("keys", "create", "--kind", "secret", "--name", "doomed", "--json"));
       assert.ok(await verify(created.token));
-      const revoked = await run("keys", "revoke", created.keyId);
+      const revoked = await run("keys", "revoke", created.id);
       assert.equal(revoked.code, 0, revoked.stderr);
-      assert.match(revoked.stdout, new RegExp(`^revoked: ${created.keyId} \\(secret, tg_sk_\\.\\.\\.`));
+      assert.match(revoked.stdout, new RegExp(`^revoked: ${created.id} \\(secret, tg_sk_\\.\\.\\.`));
       assert.equal(await verify(created.token), null);
-      const again = json(await run("keys", "revoke", created.keyId, "--json"));
+      const again = json(await run("keys", "revoke", created.id, "--json"));
       assert.equal(again.alreadyRevoked, true);
-      const active = json(await run("keys", "list", "--json")).keys.map((key: { keyId: string }) => key.keyId);
-      assert.ok(!active.includes(created.keyId));
+      const active = json(await run("keys", "list", "--json")).keys.map((key: { id: string }) => key.id);
+      assert.ok(!active.includes(created.id));
       const all = await listAll();
-      assert.ok(all.find((key: { keyId: string }) => key.keyId === created.keyId)?.revokedAt);
+      assert.ok(all.find((key: { id: string }) => key.id === created.id)?.revokedAt);
       const missing = await run("keys", "revoke", `key_${"0".repeat(32)}`);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /key_not_found/);

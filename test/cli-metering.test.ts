@@ -134,7 +134,7 @@ for (const target of targets) {
 
     test("a bad price or time exits 2 and changes nothing; an unpriced model exits 1", async () => {
       const price = (...args: string[]) => run("pricing", "set", "openai", "house-model", ...args);
-      refused(await price("--price", "input_mtok=abc"), /--price: price\.input_mtok: "abc" is not a decimal number/);
+      refused(await price("--price", "input_mtok=abc"), /price: price\.input_mtok: "abc" is not a decimal number/);
       refused(await price("--price", "input_mtok=-1"), /--price: /);
       refused(await price("--price", "web_searches_kcount=1"), /--price: unknown price key "web_searches_kcount"/);
       refused(await price("--price", "input_mtok"), /--price must be key=value/);

@@ -101,7 +101,7 @@ for (const target of targets) {
       // a grant to it would create it, so its absence afterwards proves nothing was written.
       const bob = ["--type", "user", "--external-id", "bob"];
       for (const [account, args, message] of [
-        [bob, ["--amount", "-5", "--reason", "r"], /must be positive/],
+        [bob, ["--amount", "-5", "--reason", "r"], /amount: a non-negative decimal/],
         [bob, ["--amount", "1.234", "--unit", "usd", "--reason", "r"], /has 3 decimal places/],
         [bob, ["--amount", "1", "--unit", "gems", "--reason", "r"], /unknown unit "gems"/],
         [alice, ["--amount", "1"], /--reason is required/],
@@ -122,7 +122,7 @@ for (const target of targets) {
       assert.equal(refused.code, 1);
       assert.deepEqual(JSON.parse(refused.stdout).error, {
         code: "insufficient_credits",
-        message: "not enough credits are available",
+        message: "Not enough credits are available.",
         required: "1000",
         available: "100",
         unit: "credits",

@@ -177,7 +177,7 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
     const caller = callerOf(c);
     requireSecret(caller);
     const key = await keys.get(c.req.valid("param").keyId);
-    if (!key || !visibleTo(caller, key)) throw new ApiError("not_found", "No such key.");
+    if (!key || !visibleTo(caller, key)) throw new ApiError("not_found", "No such key.", { reason: "key_not_found" });
     return c.json(keyJson(key), 200);
   });
 
@@ -186,9 +186,10 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
     requireSecret(caller);
     const { keyId } = c.req.valid("param");
     const found = await keys.get(keyId);
-    if (!found || !visibleTo(caller, found)) throw new ApiError("not_found", "No such key.");
+    if (!found || !visibleTo(caller, found))
+      throw new ApiError("not_found", "No such key.", { reason: "key_not_found" });
     const result = await keys.revoke(keyId, deps.clock());
-    if (result.code === "not_found") throw new ApiError("not_found", "No such key.");
+    if (result.code === "not_found") throw new ApiError("not_found", "No such key.", { reason: "key_not_found" });
     return c.json(keyJson(result.key), 200);
   });
 }

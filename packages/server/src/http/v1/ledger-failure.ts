@@ -39,6 +39,16 @@ export const PUBLIC_CODE: Readonly<Record<RefusalCode, ErrorCode>> = {
   feature_not_found: "invalid_request",
 };
 
+/** What a refusal means, for the codes whose own words say it poorly; the rest read as their code. */
+const MESSAGES: Partial<Record<RefusalCode, string>> = {
+  insufficient_credits: "Not enough credits are available.",
+  idempotency_conflict: "This idempotency key was already used for a different request.",
+  account_not_found: "No such account.",
+  reason_required: "A reason is required.",
+  guest_cannot_purchase: "Guests receive free allowances only.",
+  invalid_expiry: "The expiry is not valid.",
+};
+
 /**
  * Turns a failed ledger or meter result into the error the API answers with. Amounts
  * (`required`, `available`, `cap`) are in `unit`'s decimals, and `unit` names it whenever
@@ -61,5 +71,11 @@ export function ledgerFailure(
     if (availableMinor !== undefined) details.available = formatMinor(availableMinor, scale);
     if (capMinor !== undefined) details.cap = formatMinor(capMinor, scale);
   }
-  return new ApiError(code, message ?? failure.code.replaceAll("_", " "), details);
+  return new ApiError(code, message ?? MESSAGES[failure.code] ?? sentenceOf(failure.code), details);
+}
+
+/** "hold_expired" → "Hold expired." */
+function sentenceOf(code: string): string {
+  const words = code.replaceAll("_", " ");
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
 }
