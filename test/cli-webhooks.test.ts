@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cliWorkspace, json, refused, tollgate } from "./cli-harness.ts";
+import { verifyWebhookSignature } from "@tollgate/server";
+import { BIN, cliWorkspace, json, refused, tollgate } from "./cli-harness.ts";
 
 /**
  * End to end: `tollgate webhooks` in child processes, on PGlite and (when reachable)
- * PostgreSQL. The dispatcher itself is tested in packages/server/src/webhooks.
+ * PostgreSQL, and beside a running `tollgate serve` that sends what they queue. The
+ * dispatcher itself is tested in packages/server/src/webhooks.
  */
 const CONFIG = {
   units: [{ unit: "credits", scale: 2 }],
@@ -38,10 +45,30 @@ for (const target of targets) {
         await run("webhooks", "add", "--url", "https://x.example", "--events", "balance.lowish"),
         /not an event type/,
       );
-      refused(await run("webhooks", "disable", "we_nope"), /not an endpoint id/);
+      refused(await run("webhooks", "disable", "we_nope"), /an endpoint id: we_ and 32 hex digits/);
       refused(await run("webhooks", "replay", "acct_1"), /neither an event id/);
-      refused(await run("webhooks", "threshold", ...alice, "--below", "1.234"), /--below/);
+      refused(await run("webhooks", "threshold", ...alice, "--below", "1.234"), /below: "1.234" has 3 decimal places/);
+      refused(
+        await run("webhooks", "events", "--before", "evt_1"),
+        /--before must be the cursor a previous page printed/,
+      );
       assert.equal(json(await run("webhooks", "list", "--json")).endpoints.length, 1, "nothing half-written");
+    });
+
+    test("an id or an account that does not exist exits 1 with a code naming what is missing", async () => {
+      const none = (prefix: string) => `${prefix}_${"0".repeat(32)}`;
+      for (const [args, code] of [
+        [["webhooks", "disable", none("we")], "endpoint_not_found"],
+        [["webhooks", "deliveries", none("wd")], "delivery_not_found"],
+        [["webhooks", "replay", none("evt")], "not_found"],
+      ] as const) {
+        const missing = await run(...args, "--json");
+        assert.equal(missing.code, 1, `${args.join(" ")}: ${missing.stderr}`);
+        assert.equal(JSON.parse(missing.stdout).error.code, code);
+      }
+      const nobody = await run("webhooks", "events", "--type", "user", "--external-id", "nobody");
+      assert.equal(nobody.code, 1, "an unknown account is said, not listed as no events");
+      assert.match(nobody.stderr, /no such account/i);
     });
 
     test("threshold, an event at the crossing, its delivery, replay, disable", async () => {
@@ -60,34 +87,115 @@ for (const target of targets) {
         events.map((event: { type: string; data: { available: string } }) => [event.type, event.data.available]),
         [["balance.low", "5.00"]],
       );
-      const eventId = events[0].eventId;
+      const eventId = events[0].id;
       const deliveries = json(await run("webhooks", "deliveries", "--event", eventId, "--json")).deliveries;
       assert.equal(deliveries.length, 2, "both endpoints take balance.low");
       assert.deepEqual(
         deliveries.map((d: { status: string }) => d.status),
         ["pending", "pending"],
       );
-      const one = json(await run("webhooks", "deliveries", deliveries[0].deliveryId, "--json"));
-      assert.deepEqual([one.deliveryId, one.log], [deliveries[0].deliveryId, []]);
+      const one = json(await run("webhooks", "deliveries", deliveries[0].id, "--json"));
+      assert.deepEqual([one.id, one.log], [deliveries[0].id, []]);
       const replayed = json(await run("webhooks", "replay", eventId, "--json"));
       assert.equal(replayed.deliveryIds.length, 2);
-      const disabled = json(await run("webhooks", "disable", all.endpointId, "--json"));
+      const disabled = json(await run("webhooks", "disable", all.id, "--json"));
       assert.deepEqual([disabled.enabled, disabled.pendingFailed], [false, 2]);
       const again = await run(
         "webhooks",
         "replay",
-        deliveries.find((d: { endpointId: string }) => d.endpointId === all.endpointId).deliveryId,
+        deliveries.find((d: { endpointId: string }) => d.endpointId === all.id).id,
       );
       assert.equal(again.code, 1);
       assert.match(again.stderr, /endpoint is disabled/);
-      const failed = json(
-        await run("webhooks", "deliveries", "--endpoint", all.endpointId, "--status", "failed", "--json"),
-      );
+      const failed = json(await run("webhooks", "deliveries", "--endpoint", all.id, "--status", "failed", "--json"));
       assert.equal(failed.deliveries.length, 2);
       const off = json(await run("webhooks", "threshold", ...alice, "--below", "0", "--json"));
       assert.equal(off.thresholds[0].off, true);
       const cleared = json(await run("webhooks", "threshold", ...alice, "--clear", "--json"));
       assert.equal(cleared.thresholds[0].effective, "5.00");
+      const first = json(await run("webhooks", "list", "--include-disabled", "--limit", "1", "--json"));
+      assert.equal(first.endpoints.length, 1);
+      const rest = json(await run("webhooks", "list", "--include-disabled", "--after", first.nextCursor, "--json"));
+      assert.deepEqual(
+        [rest.endpoints.at(-1).id, rest.nextCursor],
+        [all.id, null],
+        "pages in creation order, disabled ones included",
+      );
     });
   });
 }
+
+/** `tollgate serve` in a child process, once it listens; `stop` ends it and waits for its exit. */
+async function serve(env: Record<string, string>): Promise<{ stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+    cwd: workDir,
+    env: { ...process.env, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (stdout.includes('"listening"')) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    stop: () => {
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+describe("tollgate webhooks beside a running tollgate serve on the embedded database", () => {
+  const env = { DATABASE_URL: "", TOLLGATE_DATA_DIR: mkdtempSync(join(workDir, "data-")), TOLLGATE_CONFIG: configPath };
+  const run = (...args: string[]) => tollgate(args, env, workDir);
+  const alice = ["--type", "user", "--external-id", "alice"];
+
+  test("an endpoint added through the server gets the event signed with the printed secret; the log shows it", async () => {
+    const received: Array<{ body: string; signature: string | undefined }> = [];
+    const receiver = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        received.push({ body, signature: request.headers["tollgate-signature"] as string | undefined });
+        response.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const server = await serve(env);
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      json(await run("accounts", "create", ...alice, "--json"));
+      const endpoint = json(
+        await run("webhooks", "add", "--url", `http://127.0.0.1:${port}/hooks`, "--events", "balance.low", "--json"),
+      );
+      json(await run("grant", ...alice, "--amount", "20", "--source", "promo", "--json"));
+      json(await run("deduct", ...alice, "--amount", "16", "--reason", "test", "--json"));
+      const [event] = json(await run("webhooks", "events", ...alice, "--json")).events;
+      assert.deepEqual([event?.type, event?.data.available], ["balance.low", "4.00"], "below the default of 5");
+      // The server sends it within a second of its tick, and records the attempt once the
+      // receiver has answered: look again until it has (a bounded number of looks, no clock).
+      let delivery: { id: string; status: string } | undefined;
+      for (let look = 0; look < 20 && delivery?.status !== "succeeded"; look++) {
+        delivery = json(await run("webhooks", "deliveries", "--event", event.id, "--json")).deliveries[0];
+      }
+      assert.equal(delivery?.status, "succeeded");
+      assert.equal(received.length, 1);
+      const [{ body, signature } = { body: "", signature: undefined }] = received;
+      verifyWebhookSignature({ payload: body, header: signature, secret: endpoint.secret });
+      assert.equal(JSON.parse(body).id, event.id);
+      const shown = await run("webhooks", "deliveries", delivery?.id ?? "");
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^status succeeded after 1 attempts$/m);
+      assert.match(shown.stdout, /^1 +\S+ +\d+ +200 +- +ok$/m, "the attempt: its status and the response's body");
+    } finally {
+      await server.stop();
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  });
+});

@@ -1,10 +1,17 @@
-import { WEBHOOK_PAGE_MAX, Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
 import { parseLimit } from "../amounts.ts";
+import { type ApiClient, withApi } from "../api-client.ts";
 import { CliError, EXIT } from "../cli-error.ts";
-import { type CommandContext, contextOf, withLedger } from "../context.ts";
+import { type CommandContext, contextOf } from "../context.ts";
 import { table } from "../output.ts";
-import { asInput, deliveryJson } from "../webhook-output.ts";
+import {
+  type AttemptJson,
+  beforeCursorOf,
+  type DeliveryJson,
+  type PageJson,
+  refusedAs,
+  WEBHOOK_PAGE_MAX,
+} from "../webhook-output.ts";
 
 interface WebhooksDeliveriesOptions {
   event?: string;
@@ -27,32 +34,26 @@ export function registerWebhooksDeliveries(webhooks: Command): void {
     .action(async (deliveryId: string | undefined, options: WebhooksDeliveriesOptions, command: Command) => {
       const context = contextOf(command);
       const limit = parseLimit(options.limit, { fallback: 50, max: WEBHOOK_PAGE_MAX });
-      await withLedger(context, async (ledger) => {
-        const webhooks = Webhooks.of(ledger);
-        if (deliveryId !== undefined) return showDelivery(context, webhooks, deliveryId);
-        const page = await asInput(() =>
-          webhooks.listDeliveries({
-            ...(options.event ? { eventId: options.event } : {}),
-            ...(options.endpoint ? { endpointId: options.endpoint } : {}),
-            ...(options.status ? { status: options.status } : {}),
-            limit,
-            before: options.before ?? null,
-          }),
-        );
-        context.output.result({ deliveries: page.items.map(deliveryJson), nextCursor: page.nextCursor }, () => [
-          ...(page.items.length === 0
+      const before = beforeCursorOf(options.before, "wd");
+      await withApi(context, async (api) => {
+        if (deliveryId !== undefined) return showDelivery(context, api, deliveryId);
+        const page = await api.request<PageJson<DeliveryJson>>("GET", "/v1/webhook-deliveries", {
+          query: { event: options.event, endpoint: options.endpoint, status: options.status, limit, after: before },
+        });
+        context.output.result({ deliveries: page.data, nextCursor: page.nextCursor }, () => [
+          ...(page.data.length === 0
             ? ["no deliveries"]
             : table([
                 ["delivery", "event", "type", "endpoint", "status", "attempts", "last", "next"],
-                ...page.items.map((d) => [
-                  d.deliveryId,
+                ...page.data.map((d) => [
+                  d.id,
                   d.eventId,
                   d.eventType,
                   d.endpointId,
                   d.status,
                   String(d.attempts),
                   d.lastResponseStatus?.toString() ?? d.lastError ?? "-",
-                  d.nextAttemptAt?.toISOString() ?? "-",
+                  d.nextAttemptAt ?? "-",
                 ]),
               ])),
           ...(page.nextCursor ? ["", `next page: --before ${page.nextCursor}`] : []),
@@ -61,31 +62,32 @@ export function registerWebhooksDeliveries(webhooks: Command): void {
     });
 }
 
-async function showDelivery(context: CommandContext, webhooks: Webhooks, deliveryId: string): Promise<void> {
-  const delivery = await asInput(() => webhooks.getDelivery(deliveryId));
-  if (!delivery) throw new CliError("delivery_not_found", `no delivery ${deliveryId}`, EXIT.failed);
-  context.output.result(
-    {
-      ...deliveryJson(delivery),
-      log: delivery.log.map((line) => ({ ...line, startedAt: line.startedAt.toISOString() })),
-    },
-    () => [
-      `${delivery.deliveryId}: ${delivery.eventType} ${delivery.eventId} to ${delivery.endpointId}`,
-      `status ${delivery.status} after ${delivery.attempts} attempts${delivery.nextAttemptAt ? `; next at ${delivery.nextAttemptAt.toISOString()}` : ""}`,
-      ...(delivery.replayOf ? [`replays ${delivery.replayOf}`] : []),
-      ...(delivery.log.length === 0
-        ? []
-        : table([
-            ["attempt", "started", "ms", "status", "error", "response"],
-            ...delivery.log.map((line) => [
-              String(line.attempt),
-              line.startedAt.toISOString(),
-              String(line.durationMs),
-              line.responseStatus?.toString() ?? "-",
-              line.error ?? "-",
-              (line.responseBody ?? "-").replaceAll(/\s+/g, " ").slice(0, 60),
-            ]),
-          ])),
-    ],
+async function showDelivery(context: CommandContext, api: ApiClient, deliveryId: string): Promise<void> {
+  const delivery = await refusedAs(
+    "not_found",
+    () =>
+      api.request<DeliveryJson & { log: AttemptJson[] }>(
+        "GET",
+        `/v1/webhook-deliveries/${encodeURIComponent(deliveryId)}`,
+      ),
+    () => new CliError("delivery_not_found", `no delivery ${deliveryId}`, EXIT.failed),
   );
+  context.output.result(delivery, () => [
+    `${delivery.id}: ${delivery.eventType} ${delivery.eventId} to ${delivery.endpointId}`,
+    `status ${delivery.status} after ${delivery.attempts} attempts${delivery.nextAttemptAt ? `; next at ${delivery.nextAttemptAt}` : ""}`,
+    ...(delivery.replayOf ? [`replays ${delivery.replayOf}`] : []),
+    ...(delivery.log.length === 0
+      ? []
+      : table([
+          ["attempt", "started", "ms", "status", "error", "response"],
+          ...delivery.log.map((line) => [
+            String(line.attempt),
+            line.startedAt,
+            String(line.durationMs),
+            line.responseStatus?.toString() ?? "-",
+            line.error ?? "-",
+            (line.responseBody ?? "-").replaceAll(/\s+/g, " ").slice(0, 60),
+          ]),
+        ])),
+  ]);
 }

@@ -1,8 +1,11 @@
-import { Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
+import { withApi } from "../api-client.ts";
 import { CliError, EXIT } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { asInput, endpointJson } from "../webhook-output.ts";
+import { contextOf } from "../context.ts";
+import { type EndpointJson, refusedAs } from "../webhook-output.ts";
+
+/** `POST /v1/webhook-endpoints/{endpoint}/disable`'s answer. */
+type DisabledJson = EndpointJson & { alreadyDisabled: boolean; pendingFailed: number };
 
 export function registerWebhooksDisable(webhooks: Command): void {
   webhooks
@@ -11,24 +14,22 @@ export function registerWebhooksDisable(webhooks: Command): void {
     .argument("<endpoint_id>", "the endpoint's id, we_… (from `tollgate webhooks list`)")
     .action(async (endpointId: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
-      await withLedger(context, async (ledger) => {
-        const result = await asInput(() => Webhooks.of(ledger).disableEndpoint(endpointId));
-        if (result.code === "not_found") {
-          throw new CliError(
-            "endpoint_not_found",
-            `no endpoint ${endpointId}; list them with \`tollgate webhooks list --include-disabled\``,
-            EXIT.failed,
-          );
-        }
-        const pendingFailed = result.code === "disabled" ? result.pendingFailed : 0;
-        context.output.result(
-          { ...endpointJson(result.endpoint), alreadyDisabled: result.code === "already_disabled", pendingFailed },
-          () => [
-            result.code === "already_disabled"
-              ? `already disabled: ${endpointId}`
-              : `disabled ${endpointId}; ${pendingFailed} pending deliveries failed`,
-          ],
+      await withApi(context, async (api) => {
+        const disabled = await refusedAs(
+          "not_found",
+          () => api.request<DisabledJson>("POST", `/v1/webhook-endpoints/${encodeURIComponent(endpointId)}/disable`),
+          () =>
+            new CliError(
+              "endpoint_not_found",
+              `no endpoint ${endpointId}; list them with \`tollgate webhooks list --include-disabled\``,
+              EXIT.failed,
+            ),
         );
+        context.output.result(disabled, () => [
+          disabled.alreadyDisabled
+            ? `already disabled: ${disabled.id}`
+            : `disabled ${disabled.id}; ${disabled.pendingFailed} pending deliveries failed`,
+        ]);
       });
     });
 }

@@ -1,10 +1,16 @@
-import { WEBHOOK_PAGE_MAX, Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
+import {
+  type AccountJson,
+  type AccountOptions,
+  accountPath,
+  namesAccount,
+  withAccountOptions,
+} from "../account-options.ts";
 import { parseLimit } from "../amounts.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { type AccountOptions, accountRefOf, findAccount, withAccountOptions } from "../legacy-account-options.ts";
+import { withApi } from "../api-client.ts";
+import { contextOf } from "../context.ts";
 import { table } from "../output.ts";
-import { asInput, eventJson } from "../webhook-output.ts";
+import { beforeCursorOf, type EventJson, type PageJson, WEBHOOK_PAGE_MAX } from "../webhook-output.ts";
 
 interface WebhooksEventsOptions extends AccountOptions {
   eventType?: string;
@@ -23,32 +29,28 @@ export function registerWebhooksEvents(webhooks: Command): void {
   ).action(async (options: WebhooksEventsOptions, command: Command) => {
     const context = contextOf(command);
     const limit = parseLimit(options.limit, { fallback: 50, max: WEBHOOK_PAGE_MAX });
-    const filtered = options.account ?? options.type ?? options.externalId;
-    const ref = filtered === undefined ? null : accountRefOf(options);
-    await withLedger(context, async (ledger) => {
-      const accountId = ref ? (await findAccount(ledger, ref)).accountId : undefined;
-      const page = await asInput(() =>
-        Webhooks.of(ledger).listEvents({
-          ...(accountId ? { accountId } : {}),
-          ...(options.eventType ? { type: options.eventType } : {}),
-          limit,
-          before: options.before ?? null,
-        }),
-      );
-      context.output.result({ events: page.items.map(eventJson), nextCursor: page.nextCursor }, () => [
-        ...(page.items.length === 0
+    const before = beforeCursorOf(options.before, "evt");
+    const path = namesAccount(options) ? accountPath(options) : null;
+    await withApi(context, async (api) => {
+      // The list answers no events for an account that does not exist; a typo is worth saying.
+      const account = path === null ? undefined : (await api.request<AccountJson>("GET", path)).id;
+      const page = await api.request<PageJson<EventJson>>("GET", "/v1/webhook-events", {
+        query: { account, type: options.eventType, limit, after: before },
+      });
+      context.output.result({ events: page.data, nextCursor: page.nextCursor }, () => [
+        ...(page.data.length === 0
           ? ["no events"]
           : table([
               ["event", "type", "account", "unit", "amount", "created"],
-              ...page.items.map((event) => {
-                const account = event.data.account as { type?: string; externalId?: string } | undefined;
+              ...page.data.map((event) => {
+                const named = event.data.account as { type?: string; externalId?: string } | undefined;
                 return [
-                  event.eventId,
+                  event.id,
                   event.type,
-                  account ? `${account.type} ${account.externalId}` : event.accountId,
+                  named ? `${named.type} ${named.externalId}` : event.accountId,
                   String(event.data.unit ?? "-"),
                   String(event.data.available ?? event.data.amount ?? "-"),
-                  event.createdAt.toISOString(),
+                  event.createdAt,
                 ];
               }),
             ])),

@@ -1,8 +1,8 @@
-import { Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
-import { CliError, EXIT } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
-import { asInput } from "../webhook-output.ts";
+import { withApi } from "../api-client.ts";
+import { CliError, EXIT, invalidInput } from "../cli-error.ts";
+import { contextOf } from "../context.ts";
+import { refusedAs } from "../webhook-output.ts";
 
 export function registerWebhooksReplay(webhooks: Command): void {
   webhooks
@@ -13,21 +13,29 @@ export function registerWebhooksReplay(webhooks: Command): void {
     .argument("<id>", "an event id (evt_…) or a delivery id (wd_…)")
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
-      await withLedger(context, async (ledger) => {
-        const result = await asInput(() => Webhooks.of(ledger).replay(id));
-        if (result.code === "not_found") throw new CliError("not_found", `no event or delivery ${id}`, EXIT.failed);
-        if (result.code === "no_endpoint") {
-          throw new CliError(
-            "no_endpoint",
-            id.startsWith("wd_")
-              ? "the delivery's endpoint is disabled; replay the event (evt_…) to send it to the enabled endpoints"
-              : "no enabled endpoint takes this event's type; add one with `tollgate webhooks add`",
-            EXIT.failed,
-          );
-        }
-        context.output.result({ deliveryIds: result.deliveryIds }, () => [
-          `queued ${result.deliveryIds.length} delivery(ies); a running server sends them within a second:`,
-          ...result.deliveryIds.map((deliveryId) => `  ${deliveryId}`),
+      // The prefix says which resource to replay; the API checks the rest of the id.
+      const delivery = id.startsWith("wd_");
+      if (!delivery && !id.startsWith("evt_")) {
+        throw invalidInput(`"${id.slice(0, 40)}" is neither an event id (evt_…) nor a delivery id (wd_…)`);
+      }
+      const path = `/v1/webhook-${delivery ? "deliveries" : "events"}/${encodeURIComponent(id)}/replay`;
+      await withApi(context, async (api) => {
+        const replayed = await refusedAs(
+          "no_endpoint",
+          () => api.request<{ deliveryIds: string[] }>("POST", path),
+          // Nothing to send to is a refusal of the request as it stands (exit 1), not bad input.
+          () =>
+            new CliError(
+              "no_endpoint",
+              delivery
+                ? "the delivery's endpoint is disabled; replay the event (evt_…) to send it to the enabled endpoints"
+                : "no enabled endpoint takes this event's type; add one with `tollgate webhooks add`",
+              EXIT.failed,
+            ),
+        );
+        context.output.result(replayed, () => [
+          `queued ${replayed.deliveryIds.length} delivery(ies); a running server sends them within a second:`,
+          ...replayed.deliveryIds.map((deliveryId) => `  ${deliveryId}`),
         ]);
       });
     });

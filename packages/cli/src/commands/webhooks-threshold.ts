@@ -1,22 +1,32 @@
-import { AMOUNT_MINOR_MAX, parseDecimalToMinor } from "@tollgate/core";
-import { type LowBalanceThreshold, Webhooks } from "@tollgate/store";
 import type { Command } from "commander";
-import { formatIn, resolveUnit } from "../amounts.ts";
-import { invalidInput } from "../cli-error.ts";
-import { contextOf, withLedger } from "../context.ts";
 import {
+  type AccountJson,
   type AccountOptions,
   accountLabel,
-  accountRefOf,
-  findAccount,
+  accountPath,
   withAccountOptions,
-} from "../legacy-account-options.ts";
+} from "../account-options.ts";
+import { withApi } from "../api-client.ts";
+import { invalidInput } from "../cli-error.ts";
+import { contextOf } from "../context.ts";
 import { table } from "../output.ts";
 
 interface ThresholdOptions extends AccountOptions {
   unit?: string;
   below?: string;
   clear?: boolean;
+}
+
+/** `/v1/accounts/{account}/low-balance-thresholds`'s answer: amounts in each unit's decimals. */
+interface ThresholdsJson {
+  accountId: string;
+  thresholds: Array<{
+    unit: string;
+    account: string | null;
+    default: string | null;
+    effective: string | null;
+    off: boolean;
+  }>;
 }
 
 export function registerWebhooksThreshold(webhooks: Command): void {
@@ -30,37 +40,24 @@ export function registerWebhooksThreshold(webhooks: Command): void {
   ).action(async (options: ThresholdOptions, command: Command) => {
     const context = contextOf(command);
     if (options.below !== undefined && options.clear) throw invalidInput("--below and --clear go separately");
-    const ref = accountRefOf(options);
-    await withLedger(context, async (ledger) => {
-      const webhooks = Webhooks.of(ledger);
-      const account = await findAccount(ledger, ref);
-      if (options.below !== undefined || options.clear) {
-        const unit = resolveUnit(ledger, options.unit);
-        const thresholdMinor = options.clear ? null : thresholdOf(options.below ?? "", unit.scale);
-        const result = await webhooks.setLowBalanceThreshold({
-          accountId: account.accountId,
-          unit: unit.unit,
-          thresholdMinor,
-        });
-        if (result.code !== "set") throw new Error(`setting a threshold: ${result.code}`);
-      }
-      const thresholds = await webhooks.lowBalanceThresholds(account.accountId);
-      const format = (unit: string, minor: bigint | null) => (minor === null ? null : formatIn(ledger, unit, minor));
-      const json = thresholds.map((t: LowBalanceThreshold) => ({
-        unit: t.unit,
-        account: format(t.unit, t.accountMinor),
-        default: format(t.unit, t.defaultMinor),
-        effective: format(t.unit, t.effectiveMinor),
-        off: t.effectiveMinor === null || t.effectiveMinor === 0n,
-      }));
-      context.output.result({ accountId: account.accountId, thresholds: json }, () => [
+    const path = accountPath(options, "/low-balance-thresholds");
+    await withApi(context, async (api) => {
+      // Read first: the label names the account, and an unknown one is reported before any write.
+      const account = await api.request<AccountJson>("GET", accountPath(options));
+      const { accountId, thresholds } =
+        options.below !== undefined || options.clear
+          ? await api.request<ThresholdsJson>("POST", path, {
+              body: { unit: options.unit, below: options.clear ? null : options.below },
+            })
+          : await api.request<ThresholdsJson>("GET", path);
+      context.output.result({ accountId, thresholds }, () => [
         `balance.low thresholds of ${accountLabel(account)}:`,
-        ...(json.length === 0
+        ...(thresholds.length === 0
           ? ["  none (set one with --below)"]
           : table(
               [
                 ["unit", "account", "default", "applies"],
-                ...json.map((t) => [
+                ...thresholds.map((t) => [
                   t.unit,
                   t.account ?? "-",
                   t.default ?? "-",
@@ -72,16 +69,4 @@ export function registerWebhooksThreshold(webhooks: Command): void {
       ]);
     });
   });
-}
-
-function thresholdOf(text: string, scale: number): bigint {
-  let minor: bigint;
-  try {
-    minor = parseDecimalToMinor(text, scale);
-  } catch (error) {
-    throw invalidInput(`--below: ${(error as Error).message}`);
-  }
-  if (minor < 0n || minor > AMOUNT_MINOR_MAX)
-    throw invalidInput(`--below must be 0 or a positive amount; got "${text}"`);
-  return minor;
 }

@@ -9,7 +9,11 @@ import {
 } from "@tollgate/store";
 
 const DateTime = z.string().openapi({ format: "date-time" });
-const EventType = z.enum(WEBHOOK_EVENT_TYPES);
+/** An event type; an unknown one is refused with every type named, so a caller need not look them up. */
+export const EventType = z.enum(WEBHOOK_EVENT_TYPES, {
+  error: (issue) =>
+    `"${String(issue.input).slice(0, 60)}" is not an event type; the types are ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+});
 
 /** An endpoint as every answer shows it: never its signing secret (only its creation's answer has it). */
 export const WebhookEndpoint = z

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Ledger, WEBHOOK_EVENT_TYPES, WEBHOOK_PAGE_MAX, type Webhooks } from "@tollgate/store";
+import { type Ledger, WEBHOOK_PAGE_MAX, type Webhooks } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { parseAccountParam } from "./account-ref.ts";
@@ -8,6 +8,7 @@ import { errorResponses, jsonContent } from "./schemas.ts";
 import {
   attemptJson,
   deliveryJson,
+  EventType,
   eventJson,
   WebhookAttemptJson,
   WebhookDeliveryJson,
@@ -38,7 +39,7 @@ const listEvents = createRoute({
   request: {
     query: z.strictObject({
       account: z.string().min(1).max(300).optional().openapi({ example: "user:alice" }),
-      type: z.enum(WEBHOOK_EVENT_TYPES).optional(),
+      type: EventType.optional(),
       limit: Limit,
       after: EventId.optional().openapi({ description: "The previous page's nextCursor: older events" }),
     }),

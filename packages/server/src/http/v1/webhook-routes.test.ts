@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { defineLedgerConfig } from "@tollgate/core";
 import { Meter } from "@tollgate/metering";
-import { ApiKeys } from "@tollgate/store";
+import { ApiKeys, WEBHOOK_EVENT_TYPES } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
@@ -118,6 +118,12 @@ for (const database of await testDatabases()) {
         assert.equal(status, 400, JSON.stringify(body));
         assert.ok(fieldsOf(json)?.includes(field), `${JSON.stringify(body)}: ${JSON.stringify(json)}`);
       }
+      const lowish = await call("POST", "/v1/webhook-endpoints", { url: "https://x.example", eventTypes: ["x.y"] });
+      assert.equal(
+        (lowish.json as ErrorJson).error.message,
+        `eventTypes.0: "x.y" is not an event type; the types are ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+        "the refusal names every type",
+      );
       const unknown = await call("POST", "/v1/webhook-endpoints", { url: "https://x.example", secret: "mine" });
       assert.equal(unknown.status, 400);
       assert.match(JSON.stringify(unknown.json), /secret/);
@@ -212,7 +218,9 @@ for (const database of await testDatabases()) {
       assert.deepEqual([event.type, event.data.unit], ["balance.depleted", "credits"]);
       const unknownAccount = (await call("GET", "/v1/webhook-events?account=user:nobody")).json as { data: unknown[] };
       assert.deepEqual(unknownAccount.data, []);
-      assert.equal((await call("GET", "/v1/webhook-events?type=balance.lowish")).status, 400);
+      const lowish = await call("GET", "/v1/webhook-events?type=balance.lowish");
+      assert.equal(lowish.status, 400);
+      assert.match((lowish.json as ErrorJson).error.message, /^type: "balance.lowish" is not an event type; the types/);
 
       const deliveries = (await call("GET", `/v1/webhook-deliveries?event=${eventId}&endpoint=${endpoint.id}`))
         .json as { data: Array<{ id: string; status: string; attempts: number; lastError: string | null }> };

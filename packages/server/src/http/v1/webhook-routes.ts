@@ -14,7 +14,7 @@ import { replayAnswer } from "../idempotency/idempotency.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { lowBalanceThresholdRoutes } from "./low-balance-threshold-routes.ts";
 import { errorResponses, jsonContent } from "./schemas.ts";
-import { endpointJson, WebhookEndpoint } from "./webhook-json.ts";
+import { EventType, endpointJson, WebhookEndpoint } from "./webhook-json.ts";
 import { webhookLogRoutes } from "./webhook-log-routes.ts";
 
 /** A store check (it throws RangeError) as a schema refinement, so bad input is a 400 naming the field. */
@@ -37,7 +37,7 @@ const WebhookUrl = z
   .openapi({ description: "An https URL (http for local development), without a user name, password or #fragment" });
 
 const EventTypes = z
-  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .array(EventType)
   .max(WEBHOOK_EVENT_TYPES.length)
   .openapi({ description: "The types to send; empty: every type, including types added later" });
 
