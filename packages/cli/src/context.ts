@@ -1,13 +1,10 @@
-import { Meter } from "@tollgate/metering";
 import {
   ConfigError,
   describeStorage,
   loadServerConfig,
-  openLedger,
   type ServerConfig,
   type StorageOpenOptions,
 } from "@tollgate/server";
-import type { Ledger } from "@tollgate/store";
 import type { Command } from "commander";
 import { CliError, EXIT } from "./cli-error.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -43,44 +40,6 @@ export function contextOf(command: Command, env: Record<string, string | undefin
     if (error instanceof ConfigError) throw new CliError("invalid_config", error.message, EXIT.invalidInput);
     throw error;
   }
-}
-
-/** Opens the ledger for one command and always closes it, so the data directory is freed. */
-export async function withLedger<T>(context: CommandContext, work: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const opened = await openLedger(context.config, storageOpenOptions(context));
-  try {
-    return await work(opened.ledger);
-  } finally {
-    await opened.close();
-  }
-}
-
-/**
- * Opens a `Meter` on an open ledger with the deployment's pricing (the configuration file's
- * `pricing` section). Opening writes the file's features to the database, so they match the file.
- *
- * @example
- * const meter = await openMeter(ledger, context);
- */
-export function openMeter(ledger: Ledger, context: CommandContext): Promise<Meter> {
-  return Meter.open({ ledger, pricing: context.config.pricing });
-}
-
-/**
- * Opens the ledger and a meter on it for one command, and always closes both.
- *
- * @example
- * await withMeter(context, async (meter) => meter.features.list());
- */
-export async function withMeter<T>(context: CommandContext, work: (meter: Meter) => Promise<T>): Promise<T> {
-  return withLedger(context, async (ledger) => {
-    const meter = await openMeter(ledger, context);
-    try {
-      return await work(meter);
-    } finally {
-      await meter.close();
-    }
-  });
 }
 
 export function storageOpenOptions(context: CommandContext): StorageOpenOptions {
