@@ -135,7 +135,7 @@ for (const target of targets) {
     test("a bad price or time exits 2 and changes nothing; an unpriced model exits 1", async () => {
       const price = (...args: string[]) => run("pricing", "set", "openai", "house-model", ...args);
       refused(await price("--price", "input_mtok=abc"), /price: price\.input_mtok: "abc" is not a decimal number/);
-      refused(await price("--price", "input_mtok=-1"), /--price: /);
+      refused(await price("--price", "input_mtok=-1"), /price: price\.input_mtok must not be negative/);
       refused(await price("--price", "web_searches_kcount=1"), /--price: unknown price key "web_searches_kcount"/);
       refused(await price("--price", "input_mtok"), /--price must be key=value/);
       refused(await price("--price", "input_mtok=1", "--price", "input_mtok=2"), /input_mtok is given twice/);
@@ -147,7 +147,7 @@ for (const target of targets) {
       );
       refused(
         await price("--price", "input_mtok=1", "--effective-from", "2020-01-01T00:00:00Z"),
-        /--effective-from: a price cannot take effect in the past/,
+        /effectiveFrom: a price cannot take effect in the past/,
       );
       refused(await price(), /required option '--price <key=value>'|--price/);
       refused(await run("pricing", "set", "Open AI", "x", "--price", "input_mtok=1"), /"Open AI" is not a provider id/);
@@ -197,7 +197,7 @@ for (const target of targets) {
       refused(await run("features", "set", "translate", "--unit", "gems", "--cost", "1"), /unknown unit "gems"/);
       refused(
         await run("features", "set", "translate", "--unit", "tokens", "--cost", "1.5"),
-        /--cost: "1\.5" has 1 decimal places/,
+        /cost: "1\.5" has 1 decimal places/,
       );
       assert.equal(json(await run("features", "list", "--json")).features.length, 2, "nothing was written");
 
