@@ -224,7 +224,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         "not_found",
         `No price for ${params.provider}/${params.model} at ${at.toISOString()}: neither an override nor the catalog prices it, and the configuration sets no fallbackPrice` +
           (next ? ` (its first override takes effect at ${next.effectiveFrom.toISOString()})` : "") +
-          `; set one with POST /v1/prices/${params.provider}/${encodeURIComponent(params.model)}.`,
+          `; set one with POST /v1/prices/${params.provider}/${encodeURIComponent(params.model)} (tollgate pricing set).`,
         { reason: "unknown_model_price" },
       );
     }
