@@ -6,7 +6,7 @@ import { Ledger } from "@tollgate/store";
 const ledger = await Ledger.open({
   dataDir: "memory://",
   config: defineLedgerConfig({
-    // Seed 000: every new user starts with 10,000 free tokens.
+    // A chat app: every new user starts with 10,000 free tokens.
     signupGrants: { user: [{ unit: "credits", amountMinor: 10_000n, expiresInMs: null }], organization: [], guest: [] },
   }),
 });

@@ -1,5 +1,5 @@
 // Price a model call from its request, hold the most it can cost, settle what it cost, and
-// report usage, as seed 000 sells it (1 USD = 10,000 tokens, 2x markup), on a throwaway
+// report usage, as a chat app on OpenRouter sells it (1 USD = 10,000 tokens, 2x markup), on a throwaway
 // embedded database. Run: node --import tsx examples/metered-call.ts
 import { defineLedgerConfig, formatMinor } from "@tollgate/core";
 import { definePricingConfig, Meter } from "@tollgate/metering";

@@ -22,7 +22,7 @@ export interface LedgerConfig {
   /**
    * Default priority of a grant by its source; lower spends first. The default spends
    * everything in one class (then soonest expiry, then oldest); `PAID_FIRST` spends
-   * purchased credits before free ones, as one seed system does.
+   * purchased credits before free ones, as an app that sells tokens on top of a free tier does.
    */
   sourcePriorities: Readonly<Record<GrantSource, number>>;
   /** A hold that is neither settled nor released is released after this. */

@@ -29,7 +29,7 @@ export interface AuthorizeOperation extends Keyed {
   member?: string;
   /**
    * What must be available before the hold, when more than its amount: a deployment's
-   * floor for starting a call (seed 004 refuses a call below $0.01, whatever it costs).
+   * floor for starting a call (a pay-as-you-go chat refuses a call below $0.01, whatever it costs).
    */
   minimumAvailableMinor?: bigint;
 }

@@ -1,6 +1,6 @@
 import { readBalances, type SqlClient } from "@tollgate/store";
 
-/** An account's totals per unit, as seed 003's `getTokenStats` shows them. */
+/** An account's totals per unit, as an app's `getTokenStats()` helper shows them. */
 export interface AccountStats {
   totalBalanceMinor: bigint;
   totalUsedMinor: bigint;
@@ -21,7 +21,7 @@ export interface AccountStats {
 
 /**
  * Balance, used and allocated per unit, over the account's life, and their totals. Totals
- * add units together as seed 003 does (its units are all whole feature counts); a
+ * add units together as a per-feature workspace does (its units are all whole feature counts); a
  * deployment mixing scales should read `byUnit`.
  */
 export async function accountStats(

@@ -6,7 +6,7 @@ export interface FeatureCost {
   feature: string;
   unit: string;
   costMinor: bigint;
-  /** True when the account has an override (seed 001's `ai_action_token_overrides`). */
+  /** True when the account has an override (one customer's own price for an action). */
   overridden: boolean;
 }
 
@@ -29,7 +29,7 @@ export interface Feature extends FeatureDefinition {
 const FEATURE = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 /**
- * Features with a fixed cost in a unit (seed 003: `generate_goal` costs 3 `goal_generation`),
+ * Features with a fixed cost in a unit (`generate_goal` costs 3 `goal_generation`),
  * and per-account overrides of that cost. Read at each charge (one indexed lookup), so a
  * change applies to the next call on every instance.
  */

@@ -1,4 +1,4 @@
-// The meter on real databases: the seed systems' economics, fail-closed pricing,
+// The meter on real databases: the example apps' economics, fail-closed pricing,
 // effective-dated overrides, idempotent usage events, features with per-account costs.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -41,7 +41,7 @@ for (const database of await testDatabases()) {
       });
     };
 
-    describe("seed 000: OpenRouter's reported cost, 2x markup, 1 USD = 10,000 tokens", () => {
+    describe("a chat app on OpenRouter: its's reported cost, 2x markup, 1 USD = 10,000 tokens", () => {
       let meter: Awaited<ReturnType<typeof open>>;
       before(async () => {
         meter = await open([{ unit: "tokens", scale: 0 }], {
@@ -110,7 +110,7 @@ for (const database of await testDatabases()) {
       });
     });
 
-    describe("seed 002: 1 token = $0.001, priced from the catalog", () => {
+    describe("a fitness app: 1 token = $0.001, priced from the catalog", () => {
       let meter: Awaited<ReturnType<typeof open>>;
       before(async () => {
         meter = await open([{ unit: "credits", scale: 0 }], { creditsPerUsd: "1000" });
@@ -239,7 +239,7 @@ for (const database of await testDatabases()) {
       });
     });
 
-    describe("seed 003: features with fixed costs in their own units", () => {
+    describe("a team workspace: features with fixed costs in their own units", () => {
       let meter: Awaited<ReturnType<typeof open>>;
       before(async () => {
         meter = await open(
@@ -288,7 +288,7 @@ for (const database of await testDatabases()) {
       });
     });
 
-    describe("seed 004: a USD balance charged at provider cost", () => {
+    describe("a pay-as-you-go chat: a USD balance charged at provider cost", () => {
       let meter: Awaited<ReturnType<typeof open>>;
       before(async () => {
         meter = await open([{ unit: "usd", scale: 6 }], { creditsPerUsd: "1", minimumAvailableMinor: 10_000n });

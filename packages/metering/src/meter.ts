@@ -231,13 +231,13 @@ export class Meter {
     return accountId ? usageReport(this.ledger.sql, { ...query, accountId }) : null;
   }
 
-  /** A conversation's usage and cost (seed 004's per-chat cost); null when it has none. */
+  /** A conversation's usage and cost (a chat's cost, shown beside it); null when it has none. */
   async conversationUsage(query: { account: AccountRef; conversationId: string }) {
     const accountId = await this.ledger.accounts.findId(query.account);
     return accountId ? conversationUsage(this.ledger.sql, { accountId, conversationId: query.conversationId }) : null;
   }
 
-  /** Balance, used and allocated per unit (seed 003's stats); null: no such account. */
+  /** Balance, used and allocated per unit (what a `getTokenStats()` helper returns); null: no such account. */
   async accountStats(query: { account: AccountRef }): Promise<AccountStats | null> {
     const accountId = await this.ledger.accounts.findId(query.account);
     if (!accountId) return null;

@@ -2,10 +2,10 @@ import type { ModelPrice, RoundingDirection } from "@tollgate/core";
 
 /**
  * How a deployment turns what a call cost its provider into what it charges: the rules
- * every seed system hard-coded, as configuration. Decimal strings, never floats.
+ * every in-house credit system hard-codes, as configuration. Decimal strings, never floats.
  *
  * @example
- * // seed 000: 2x markup, 1 USD = 10,000 tokens, OpenRouter's reported cost preferred
+ * // a chat app: 2x markup, 1 USD = 10,000 tokens, OpenRouter's reported cost preferred
  * definePricingConfig({ unit: "tokens", creditsPerUsd: "10000", markup: { default: "2" }, costSource: "provider_reported" })
  */
 export interface PricingConfig {
@@ -25,7 +25,7 @@ export interface PricingConfig {
   rounding: RoundingDirection;
   /** The least a charged call costs, in the unit's minor units. */
   minimumChargeMinor: bigint;
-  /** The least that must be available to start a call: a hold needs its estimate or this, whichever is larger (seed 004: $0.01). */
+  /** The least that must be available to start a call: a hold needs its estimate or this, whichever is larger (a pay-as-you-go chat: $0.01). */
   minimumAvailableMinor: bigint;
   /**
    * `catalog` prices usage from the price book; `provider_reported` uses the cost the

@@ -100,7 +100,7 @@ export async function usageReport(sql: SqlClient, query: UsageReportQuery): Prom
   return rows.map(toReportRow);
 }
 
-/** A conversation's usage (seed 004's per-chat cost): one row per unit charged. */
+/** A conversation's usage (a chat's cost, shown beside it): one row per unit charged. */
 export async function conversationUsage(
   sql: SqlClient,
   query: { accountId: string; conversationId: string },

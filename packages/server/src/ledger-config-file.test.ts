@@ -6,7 +6,7 @@ import { parseLedgerConfig } from "./ledger-config-file.ts";
 
 const DAY_MS = 86_400_000;
 
-test("a seed system's set-up: 10,000 free signup tokens for 30 days, paid credits spent first", () => {
+test("a chat app's set-up: 10,000 free signup tokens for 30 days, paid credits spent first", () => {
   const config = parseLedgerConfig(
     {
       units: [

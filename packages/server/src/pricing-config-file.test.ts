@@ -164,7 +164,7 @@ describe("files", () => {
   });
 });
 
-describe("the seed systems' configuration files in docs/operating/examples", () => {
+describe("the example apps' configuration files in docs/operating/examples", () => {
   const read = (name: string) => readDeploymentConfig(join(EXAMPLES, name));
 
   test("every example parses, and configuration.md shows each one as it is", () => {
@@ -182,7 +182,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
     }
   });
 
-  test("seed 000: tokens, 1 USD = 10,000, markup 2, the provider's reported cost, paid first, 10,000 at signup", () => {
+  test("a chat app: tokens, 1 USD = 10,000, markup 2, the provider's reported cost, paid first, 10,000 at signup", () => {
     const { ledger, pricing } = read("chat-app-free-and-paid-tokens.json");
     assert.deepEqual(ledger.signupGrants.user, [{ unit: "tokens", amountMinor: 10_000n, expiresInMs: null }]);
     assert.equal(ledger.sourcePriorities.purchase < ledger.sourcePriorities.signup, true);
@@ -192,7 +192,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
     );
   });
 
-  test("seed 001: actions with a fixed token cost, overridable per account", () => {
+  test("an assistant: actions with a fixed token cost, overridable per account", () => {
     const { pricing } = read("assistant-actions-with-fixed-costs.json");
     assert.deepEqual(pricing.features.chat_conversation, {
       unit: "tokens",
@@ -202,12 +202,12 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
     assert.equal(pricing.chargeFailedCalls, false);
   });
 
-  test("seed 002: 1 token = $0.001, from the catalog, rounded up", () => {
+  test("a fitness app: 1 token = $0.001, from the catalog, rounded up", () => {
     const { pricing } = read("fitness-app-tokens-at-a-tenth-of-a-cent.json");
     assert.deepEqual([pricing.creditsPerUsd, pricing.rounding, pricing.costSource], ["1000", "up", "catalog"]);
   });
 
-  test("seed 003: one unit per feature family, and the features' costs", () => {
+  test("a team workspace: one unit per feature family, and the features' costs", () => {
     const { ledger, pricing } = read("team-workspace-per-feature-units.json");
     assert.deepEqual(
       ledger.units.map((unit) => unit.unit),
@@ -225,7 +225,7 @@ describe("the seed systems' configuration files in docs/operating/examples", () 
     });
   });
 
-  test("seed 004: micro-dollars at provider cost, and $0.01 needed to start a call", () => {
+  test("a pay-as-you-go chat: micro-dollars at provider cost, and $0.01 needed to start a call", () => {
     const { ledger, pricing } = read("pay-as-you-go-dollar-balance.json");
     assert.deepEqual(ledger.units, [{ unit: "usd", scale: 6 }]);
     assert.deepEqual(ledger.signupGrants.user, [{ unit: "usd", amountMinor: 10_000_000n, expiresInMs: null }]);

@@ -5,19 +5,19 @@ import { type CreditsForCostOptions, creditsForCost } from "./credits.ts";
 import { parseDecimal, rational, ZERO } from "./decimal.ts";
 import { costOfUsage } from "./usage-cost.ts";
 
-describe("creditsForCost: the seed systems", () => {
-  test("seed 000: a $0.0001 call, markup 2, 1 USD = 10,000 tokens → 2 tokens", () => {
+describe("creditsForCost: the example apps", () => {
+  test("a chat app: a $0.0001 call, markup 2, 1 USD = 10,000 tokens → 2 tokens", () => {
     const options = { costUsd: parseDecimal("0.0001"), unitScale: 0, markup: "2", creditsPerUsd: "10000" };
     assert.equal(creditsForCost(options), 2n);
   });
 
-  test("seed 002: 1 token = $0.001; gpt-4o, 1,000 in + 500 out = $0.0075 → 7.5 → 8 tokens", () => {
+  test("a fitness app: 1 token = $0.001; gpt-4o, 1,000 in + 500 out = $0.0075 → 7.5 → 8 tokens", () => {
     const cost = costOfUsage({ inputTokens: 1000, outputTokens: 500 }, { input_mtok: "2.5", output_mtok: "10" });
     assert.deepEqual(cost.totalUsd, parseDecimal("0.0075"));
     assert.equal(creditsForCost({ costUsd: cost.totalUsd, unitScale: 0, markup: "1", creditsPerUsd: "1000" }), 8n);
   });
 
-  test("seed 004: a USD balance in micro-dollars, charged at provider cost", () => {
+  test("a pay-as-you-go chat: a USD balance in micro-dollars, charged at provider cost", () => {
     const rule = { unitScale: 6, markup: "1", creditsPerUsd: "1" };
     assert.equal(creditsForCost({ ...rule, costUsd: parseDecimal("0.0075") }), 7500n); // $0.0075 = 7,500 µ$
     const oneToken = costOfUsage({ inputTokens: 1 }, { input_mtok: "0.1" }).totalUsd; // $0.0000001 = 0.1 µ$

@@ -54,7 +54,7 @@ export interface CreditsForCostOptions extends PricingRule {
  * with `chargeMinimumOnZeroCost`). Invalid options are a RangeError naming the option.
  *
  * @example
- * // Seed 000: a $0.0001 call, markup 2, 1 USD = 10,000 tokens → 2 tokens.
+ * // A chat app: a $0.0001 call, markup 2, 1 USD = 10,000 tokens → 2 tokens.
  * creditsForCost({ costUsd: parseDecimal("0.0001"), unitScale: 0, markup: "2", creditsPerUsd: "10000" }) // 2n
  */
 export function creditsForCost(options: CreditsForCostOptions): bigint {

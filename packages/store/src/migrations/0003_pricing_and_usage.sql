@@ -15,7 +15,7 @@ create table model_prices (
 create trigger model_prices_append_only before update or delete on model_prices
   for each row execute function forbid_change();
 
--- Features with a fixed cost in a unit (seed 003: generate_goal costs 3 goal_generation).
+-- Features with a fixed cost in a unit (generate_goal costs 3 goal_generation).
 create table features (
   feature text primary key check (feature ~ '^[a-z][a-z0-9_.-]{0,63}$'),
   unit text not null references units,
@@ -24,7 +24,7 @@ create table features (
   updated_at timestamptz not null default now()
 );
 
--- What one account pays for a feature instead of its cost (seed 001's overrides table).
+-- What one account pays for a feature instead of its cost (a customer's own price for an action).
 create table feature_cost_overrides (
   account_id text not null references accounts,
   feature text not null references features on delete cascade,

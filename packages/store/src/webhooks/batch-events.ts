@@ -11,7 +11,7 @@ export interface BatchSnapshot {
 
 /**
  * Where an account's low-balance threshold comes from, first match wins: the account's own
- * (`thresholds`, loaded with its balances), then (a later issue) its plan's, then the
+ * (`thresholds`, loaded with its balances), then (once plans exist) its plan's, then the
  * deployment's default per unit. 0 or none: no `balance.low`.
  */
 export interface ThresholdSources {

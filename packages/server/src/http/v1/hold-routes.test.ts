@@ -1,5 +1,5 @@
 // POST /v1/holds on both databases: an amount, or a model call held at its estimate, with the
-// deployment's minimum available balance enforced on the write (seed 004's "refuse under
+// deployment's minimum available balance enforced on the write (a pay-as-you-go chat's "refuse under
 // $0.01"), as /v1/check answers it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
