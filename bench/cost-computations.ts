@@ -41,7 +41,7 @@ async function measureWithMeter(
   timing: RunTiming,
   output: { sink: FigureSink; log: (message: string) => void },
 ): Promise<void> {
-  const calls = buildUsageMix(USAGE_MIX_SIZE, meter.ledger.now());
+  const calls = await buildUsageMix(USAGE_MIX_SIZE, meter.ledger.now());
   const extra = { usages: calls.length, models: BENCH_MODELS.length };
 
   output.log(`cost computations over ${calls.length} usages of ${BENCH_MODELS.length} catalog models`);

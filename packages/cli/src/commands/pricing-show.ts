@@ -40,7 +40,7 @@ export function registerPricingShow(pricing: Command): void {
           );
         }
         const catalogModel =
-          resolved.source === "catalog" ? (catalogPrice({ provider, model, at })?.model ?? null) : null;
+          resolved.source === "catalog" ? ((await catalogPrice({ provider, model, at }))?.model ?? null) : null;
         const history = overrides.map((row) => ({
           effectiveFrom: row.effectiveFrom.toISOString(),
           status: status(row),
