@@ -2,9 +2,12 @@
 // Runs every *.test.ts beside the code and in test/ with node's test runner (through tsx).
 // PostgreSQL: TOLLGATE_TEST_DATABASE_URL, or the local server if it answers; see
 // packages/store/src/testing/test-databases.ts. Arguments narrow the files: `npm test -- store`.
+// It builds dist/ first: the end-to-end suites run the compiled `tollgate` command, and they
+// must run the code as it is now. At the end it names the ten slowest files.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { build } from "./build.mjs";
 
 const roots = ["packages", "test", "bench"];
 const skip = new Set(["node_modules", ".tollgate", "dist"]);
@@ -33,9 +36,14 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
+await build({ log: (message) => process.stderr.write(`# ${message}\n`) });
+const reporters = ["spec", "./scripts/slowest-files-reporter.mjs"].flatMap((reporter) => [
+  `--test-reporter=${reporter}`,
+  "--test-reporter-destination=stdout",
+]);
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+  ["--import", "tsx", "--test", ...reporters, "--test-concurrency=2", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
