@@ -3,7 +3,7 @@
 // reporter's summary is above the list). A file's time is its own process's, from start to
 // exit (node's `test:complete` for the file), not the sum of its tests: two files run at
 // once, so the times add up to about twice the run's.
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 
 /** How many files the list names. */
 const SHOWN = 10;
@@ -18,7 +18,8 @@ export default async function* slowestFiles(source) {
       if (count) counts[count[1]] = Number(count[2]);
     }
     if (event.type !== "test:complete" || data.nesting !== 0 || data.file === undefined) continue;
-    if (data.name !== data.file) continue;
+    // The file's own test is named by its path as given to the runner; its tests by their names.
+    if (resolve(data.name) !== data.file) continue;
     files.push({ file: relative(process.cwd(), data.file), seconds: data.details.duration_ms / 1000 });
   }
   if (files.length > 0) {

@@ -5,6 +5,7 @@
 // is named on stderr, so old JavaScript never runs without a word.
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 
 const root = new URL("../../../", import.meta.url);
 const entry = new URL("dist/tollgate.js", root);
@@ -31,6 +32,12 @@ if (changed) {
     `warning: ${changed} changed after the last build, so this runs the code from before it: run \`npm run build\` (npm start and npm test rebuild by themselves)\n`,
   );
 }
+// A one-shot command runs PGlite's WebAssembly as V8's baseline compiler (Liftoff) makes it:
+// optimizing it as well (TurboFan, in background threads) cost more CPU than such a command
+// runs for, and held its exit back by a quarter of a second (docs/operating/benchmarks.md).
+// `serve` runs long enough to gain from it. A command whose arguments merely contain "serve"
+// keeps it too: only its speed differs.
+if (!process.argv.slice(2).includes("serve")) setFlagsFromString("--liftoff-only");
 // Stack traces point into the sources when asked for them (TOLLGATE_DEBUG=1 prints them).
 if (process.env.TOLLGATE_DEBUG === "1") process.setSourceMapsEnabled(true);
 await import(entry.href);
