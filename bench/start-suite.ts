@@ -18,7 +18,8 @@ const ACCOUNT = ["--type", "user", "--external-id", "start-bench"];
 
 /**
  * A bare PGlite open of a data directory, with nothing of Tollgate: the floor under every
- * command on the embedded database. Run from the repository, where PGlite is installed.
+ * command on the embedded database. Run from the repository, where PGlite is installed, with
+ * the V8 flag the bin gives one-shot commands (--liftoff-only, packages/cli/bin/tollgate.js).
  */
 const PGLITE_OPEN = `
 import { PGlite } from "@electric-sql/pglite";
@@ -59,7 +60,7 @@ export async function runStartSuite(
       { name: "help", run: () => runNode([TOLLGATE_BIN, "--help"], { env }) },
       {
         name: "pglite_open",
-        run: () => runNode(["--input-type=module", "-e", PGLITE_OPEN, dataDir]),
+        run: () => runNode(["--liftoff-only", "--input-type=module", "-e", PGLITE_OPEN, dataDir]),
       },
       { name: "balance_pglite", run: () => runNode([TOLLGATE_BIN, "balance", ...ACCOUNT, "--json"], { env }) },
       { name: "serve_ready_pglite", run: () => serveUntilReady({ env }) },

@@ -5,8 +5,8 @@
 // once, so the times add up to about twice the run's.
 import { relative, resolve } from "node:path";
 
-/** How many files the list names. */
-const SHOWN = 10;
+/** How many files the list names: TOLLGATE_TEST_SLOWEST=all names every one, to compare two runs. */
+const SHOWN = process.env.TOLLGATE_TEST_SLOWEST === "all" ? Number.POSITIVE_INFINITY : 10;
 
 export default async function* slowestFiles(source) {
   const files = [];
@@ -25,7 +25,7 @@ export default async function* slowestFiles(source) {
   if (files.length > 0) {
     files.sort((a, b) => b.seconds - a.seconds);
     const width = files[0].seconds.toFixed(1).length;
-    yield `\nslowest test files (each file's own process, start to exit; ${files.length} files):\n`;
+    yield `\nslowest test files (each file's own process, start to exit; ${files.length} files; TOLLGATE_TEST_SLOWEST=all lists all):\n`;
     for (const { file, seconds } of files.slice(0, SHOWN)) yield `  ${seconds.toFixed(1).padStart(width)} s  ${file}\n`;
   }
   if (counts.pass !== undefined) {
