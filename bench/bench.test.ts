@@ -5,6 +5,7 @@ import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { formatFigure } from "./report.ts";
+import { runStartSuite } from "./start-suite.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
 
 /** The group-commit floors, measured on PostgreSQL only. */
@@ -42,12 +43,16 @@ const figures = (withFloors: boolean) => [
   "usage_report_by_day_month_p95",
 ];
 
-/** A tiny scale: 2,000 usage events instead of a million, 5 reports per grouping instead of 200. */
+/**
+ * A tiny scale: 2,000 usage events instead of a million, 5 reports per grouping instead of
+ * 200, and every run a count of operations instead of a timed window, so a busy machine makes
+ * the test slower, never empty.
+ */
 const SMOKE: SuiteSettings = {
   accounts: 20,
   concurrency: 4,
   hotConcurrency: 4,
-  timing: { warmupMs: 50, durationMs: 150 },
+  timing: { operations: 40 },
   usageEvents: 2000,
   reportQueries: 5,
 };
@@ -103,13 +108,13 @@ const HTTP_FIGURES = [
   "batch_events.vs_floor",
 ];
 
-/** Two server processes, a few hundred requests each way, 10-event batches. */
+/** Two server processes, 40 requests each way, 10-event batches. */
 const HTTP_SMOKE: HttpSettings = {
   accounts: 20,
   connections: 4,
-  timing: { warmupMs: 100, durationMs: 300 },
-  balanceReads: { ratePerSecond: 200, connectionsMax: 4, timing: { warmupMs: 100, durationMs: 300 } },
-  batch: { connections: 2, size: 10, timing: { warmupMs: 100, durationMs: 300 } },
+  timing: { operations: 40 },
+  balanceReads: { ratePerSecond: 200, connectionsMax: 4, timing: { operations: 40 } },
+  batch: { connections: 2, size: 10, timing: { operations: 10 } },
 };
 
 const postgres = await testPostgres();
@@ -124,6 +129,31 @@ describe("npm run bench, the HTTP part", () => {
     assertFigures(
       lines,
       HTTP_FIGURES.map((figure) => `http.${figure}`),
+    );
+  });
+});
+
+/** The start part's figures (PGlite), in order. */
+const START_FIGURES = [
+  "node_ms",
+  "help_ms",
+  "pglite_open_ms",
+  "balance_pglite_ms",
+  "serve_ready_pglite_ms",
+  "serve_ready_fresh_pglite_ms",
+  "help.vs_node",
+  "balance_pglite.vs_pglite_open",
+  "serve_ready_pglite.vs_pglite_open",
+];
+
+describe("npm run bench, the start part", () => {
+  test("prints one well-formed JSON line per figure", async () => {
+    const lines: string[] = [];
+    // One start of each: the compiled command is built by the test runner.
+    await runStartSuite({ starts: 1, warmups: 0 }, { sink: (figure) => lines.push(formatFigure(figure)), log() {} });
+    assertFigures(
+      lines,
+      START_FIGURES.map((figure) => `start.${figure}`),
     );
   });
 });

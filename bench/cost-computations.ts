@@ -3,7 +3,7 @@ import { costOfUsage, creditsForCost } from "@tollgate/core";
 import { type Meter, quoteModelCall } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { type CpuUsage, cpuFields, watchCpu } from "./cpu-usage.ts";
-import type { RunTiming } from "./measure.ts";
+import { isCounted, type RunTiming } from "./measure.ts";
 import { BENCH_PRICING, openBenchMeter } from "./metering-runs.ts";
 import type { FigureSink } from "./report.ts";
 import { BENCH_MODELS, type BenchCall, buildUsageMix, USAGE_MIX_SIZE } from "./usage-mix.ts";
@@ -41,7 +41,7 @@ async function measureWithMeter(
   timing: RunTiming,
   output: { sink: FigureSink; log: (message: string) => void },
 ): Promise<void> {
-  const calls = buildUsageMix(USAGE_MIX_SIZE, meter.ledger.now());
+  const calls = await buildUsageMix(USAGE_MIX_SIZE, meter.ledger.now());
   const extra = { usages: calls.length, models: BENCH_MODELS.length };
 
   output.log(`cost computations over ${calls.length} usages of ${BENCH_MODELS.length} catalog models`);
@@ -117,14 +117,16 @@ async function runTightLoop(
       if (pending) await pending;
     }
   };
-  const windowStart = performance.now() + timing.warmupMs;
+  const counted = isCounted(timing);
+  const windowStart = performance.now() + (counted ? 0 : timing.warmupMs);
   while (performance.now() < windowStart) await steps();
   const stopWatching = watchCpu();
   const measuredFrom = performance.now();
-  const windowEnd = measuredFrom + timing.durationMs;
+  const windowEnd = counted ? Number.POSITIVE_INFINITY : measuredFrom + timing.durationMs;
+  const operationsMax = counted ? timing.operations : Number.POSITIVE_INFINITY;
   let operations = 0;
   let now = measuredFrom;
-  for (; now < windowEnd; now = performance.now()) {
+  for (; now < windowEnd && operations < operationsMax; now = performance.now()) {
     await steps();
     operations += OPERATIONS_PER_CHECK;
   }

@@ -1,7 +1,7 @@
 import autocannon from "autocannon";
 import { watchHttpCpu } from "./http-cpu.ts";
 import type { HttpOutcome } from "./http-outcome.ts";
-import type { RunTiming } from "./measure.ts";
+import { isCounted, type RunTiming } from "./measure.ts";
 
 /** A request that takes longer than this counts as an error: long enough for a 1,000-event batch under load. */
 const REQUEST_TIMEOUT_S = 30;
@@ -21,17 +21,26 @@ export interface ClosedLoadOptions {
 }
 
 /**
- * autocannon against `url`: a warm-up run whose results are dropped, then the measured run.
+ * autocannon against `url`: a warm-up run whose results are dropped, then the measured run
+ * (a counted run: that many requests, no warm-up).
  * Latencies are taken from autocannon's `response` events (hrtime, in fractional ms), not
  * from its histogram, which records whole milliseconds.
  */
 export async function runClosedLoad(options: ClosedLoadOptions): Promise<HttpOutcome> {
-  if (options.timing.warmupMs > 0) await runAutocannon(options, options.timing.warmupMs);
+  const { timing } = options;
+  if (isCounted(timing)) {
+    options.beforeMeasuring?.();
+    return runAutocannon(options, { amount: timing.operations });
+  }
+  if (timing.warmupMs > 0) await runAutocannon(options, { duration: timing.warmupMs / 1000 });
   options.beforeMeasuring?.();
-  return runAutocannon(options, options.timing.durationMs);
+  return runAutocannon(options, { duration: timing.durationMs / 1000 });
 }
 
-async function runAutocannon(options: ClosedLoadOptions, durationMs: number): Promise<HttpOutcome> {
+/** For so long (`duration`, seconds), or for so many requests (`amount`). */
+type Extent = { duration: number } | { amount: number };
+
+async function runAutocannon(options: ClosedLoadOptions, extent: Extent): Promise<HttpOutcome> {
   const latenciesMs: number[] = [];
   let non2xx = 0;
   const stopCpu = watchHttpCpu(options.serverPid);
@@ -43,7 +52,7 @@ async function runAutocannon(options: ClosedLoadOptions, durationMs: number): Pr
         url: options.url,
         connections: options.connections,
         pipelining: 1,
-        duration: durationMs / 1000,
+        ...extent,
         timeout: REQUEST_TIMEOUT_S,
         headers: options.headers ?? {},
         requests: [options.request],

@@ -1,7 +1,7 @@
 import { watchHttpCpu } from "./http-cpu.ts";
 import { HttpGetConnections } from "./http-get-connections.ts";
 import type { HttpOutcome } from "./http-outcome.ts";
-import type { RunTiming } from "./measure.ts";
+import { isCounted, type RunTiming } from "./measure.ts";
 
 /** How often the pacer wakes: Node's timers do not go below a millisecond. */
 const TICK_MS = 1;
@@ -29,19 +29,18 @@ export interface PacedLoadOptions {
 export async function runPacedLoad(options: PacedLoadOptions): Promise<HttpOutcome> {
   const connections = new HttpGetConnections(options.url, options.headers, options.connectionsMax);
   try {
-    if (options.timing.warmupMs > 0) await runPaced(options, connections, options.timing.warmupMs);
-    return await runPaced(options, connections, options.timing.durationMs);
+    const { timing, ratePerSecond } = options;
+    // A counted run sends that many requests at the rate, with no warm-up.
+    if (isCounted(timing)) return await runPaced(options, connections, timing.operations);
+    const requestsIn = (durationMs: number) => Math.max(1, Math.round((ratePerSecond * durationMs) / 1000));
+    if (timing.warmupMs > 0) await runPaced(options, connections, requestsIn(timing.warmupMs));
+    return await runPaced(options, connections, requestsIn(timing.durationMs));
   } finally {
     connections.close();
   }
 }
 
-function runPaced(
-  options: PacedLoadOptions,
-  connections: HttpGetConnections,
-  durationMs: number,
-): Promise<HttpOutcome> {
-  const total = Math.max(1, Math.round((options.ratePerSecond * durationMs) / 1000));
+function runPaced(options: PacedLoadOptions, connections: HttpGetConnections, total: number): Promise<HttpOutcome> {
   const latenciesMs: number[] = [];
   let non2xx = 0;
   let errors = 0;

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: the ledger's hot path on PostgreSQL and on PGlite, and the naive
- * one-transaction-per-event design on the same database, as JSON lines on stdout
- * (progress on stderr). See docs/operating/benchmarks.md.
+ * `npm run bench`: how fast `tollgate` starts, the ledger's hot path on PostgreSQL and on
+ * PGlite, and the naive one-transaction-per-event design on the same database, as JSON lines
+ * on stdout (progress on stderr). See docs/operating/benchmarks.md.
  *
  * Environment: TOLLGATE_BENCH_DATABASE_URL (default the local PostgreSQL),
  * TOLLGATE_BENCH_SECONDS (measured seconds per figure, default 4),
- * TOLLGATE_BENCH_ONLY=postgres|pglite|http, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
+ * TOLLGATE_BENCH_ONLY=start|postgres|pglite|http, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
  * TOLLGATE_BENCH_USAGE_EVENTS (usage events stored for the report figures, default
  * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them).
  */
@@ -19,6 +19,7 @@ import {
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { formatFigure, progress } from "./report.ts";
+import { runStartSuite, type StartSettings } from "./start-suite.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
 
 const seconds = Number(process.env.TOLLGATE_BENCH_SECONDS ?? 4);
@@ -44,6 +45,8 @@ const httpSettings: HttpSettings = {
   },
   batch: { connections: 4, size: 1000, timing: { warmupMs: 2000, durationMs: Math.max(seconds, 10) * 1000 } },
 };
+/** Five cold starts per figure after one round of warm-up. */
+const startSettings: StartSettings = { starts: 5, warmups: 1 };
 const only = process.env.TOLLGATE_BENCH_ONLY;
 const sink = (figure: Parameters<typeof formatFigure>[0]) => process.stdout.write(`${formatFigure(figure)}\n`);
 
@@ -61,6 +64,8 @@ async function measure(open: () => Promise<BenchDatabase>, settings: SuiteSettin
   }
 }
 
+// First, on a quiet machine: the load runs leave database work behind them (vacuum, checkpoints).
+if (!only || only === "start") await runStartSuite(startSettings, { sink });
 if (!only || only === "postgres") {
   const databaseUrl = process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES;
   if (await postgresReachable(databaseUrl)) {

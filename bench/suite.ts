@@ -101,7 +101,7 @@ async function measureLedger(database: BenchDatabase, meter: Meter, settings: Su
 
   // Right after the plain charges, so `charges_with_usage_event.vs_plain` compares neighbours.
   out.log(`charges with usage events (meter.recordUsage) over ${accounts} accounts, ${concurrency} callers`);
-  const calls = buildUsageMix(USAGE_MIX_SIZE, ledger.now());
+  const calls = await buildUsageMix(USAGE_MIX_SIZE, ledger.now());
   const usage = check(
     "charges with usage events",
     await runRecordUsage(meter, { accounts, calls, concurrency, timing, label: "usage" }),

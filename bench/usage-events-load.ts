@@ -31,7 +31,7 @@ export async function loadUsageEvents(
   const { accountIds, events, now } = options;
   if (accountIds.length <= 1 + HEAVY_ACCOUNTS) throw new Error(`need more than ${1 + HEAVY_ACCOUNTS} accounts`);
   const from = new Date(now.getTime() - 365 * DAY_MS);
-  const models = modelParameters(now, ledger.config.defaultUnit);
+  const models = await modelParameters(now, ledger.config.defaultUnit);
   // $3 to $21 of INSERT_SQL, in order ($1 and $2 are each statement's rows).
   const fixed = [
     accountIds,
@@ -77,8 +77,8 @@ export async function loadUsageEvents(
 }
 
 /** The bench models as arrays the insert indexes by model number (1-based), and 100 weighted slots. */
-function modelParameters(at: Date, unit: string) {
-  const prices = benchModelPrices(at);
+async function modelParameters(at: Date, unit: string) {
+  const prices = await benchModelPrices(at);
   const totalWeight = BENCH_MODELS.reduce((sum, model) => sum + model.weight, 0);
   const slots: number[] = [];
   BENCH_MODELS.forEach((model, index) => {

@@ -38,10 +38,10 @@ export interface BenchCall {
 }
 
 /** The catalog price of every bench model now; a model missing from the catalog is a broken bench. */
-export function benchModelPrices(at: Date): Map<BenchModel, ModelPrice> {
+export async function benchModelPrices(at: Date): Promise<Map<BenchModel, ModelPrice>> {
   const prices = new Map<BenchModel, ModelPrice>();
   for (const model of BENCH_MODELS) {
-    const found = catalogPrice({ provider: model.provider, model: model.model, at });
+    const found = await catalogPrice({ provider: model.provider, model: model.model, at });
     if (!found) throw new Error(`the catalog has no price for ${model.provider}/${model.model}`);
     prices.set(model, found.price);
   }
@@ -53,9 +53,9 @@ export function benchModelPrices(at: Date): Map<BenchModel, ModelPrice> {
  * prompts of 200 to ~8,000 tokens, 40% of them partly read from the prompt cache, answers of
  * 20 to ~1,500 tokens, reasoning models spending 30–70% of theirs reasoning.
  */
-export function buildUsageMix(count: number, at = new Date()): BenchCall[] {
+export async function buildUsageMix(count: number, at = new Date()): Promise<BenchCall[]> {
   const random = seededRandom(20_260_301);
-  const prices = benchModelPrices(at);
+  const prices = await benchModelPrices(at);
   const totalWeight = BENCH_MODELS.reduce((sum, model) => sum + model.weight, 0);
   const pickModel = () => {
     let ticket = random() * totalWeight;

@@ -3,7 +3,9 @@
 // behaviours a socket can break and app.request() cannot show — replayed bytes and headers, a
 // Server-Sent Events stream read as it arrives, a request still uploading when shutdown begins.
 import assert from "node:assert/strict";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, rmSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -121,6 +123,7 @@ for (const database of await testDatabases()) {
     });
 
     test("shutting down lets a request that is still uploading finish, then refuses connections", async () => {
+      const arrived = requestArrives("in-flight");
       const upload = new TransformStream<Uint8Array, Uint8Array>();
       const writer = upload.writable.getWriter();
       const body = new TextEncoder().encode(JSON.stringify({ account: "user:alice", amount: "5" }));
@@ -135,8 +138,8 @@ for (const database of await testDatabases()) {
         duplex: "half",
       } as RequestInit);
       await writer.write(body.subarray(0, 10));
-      // The request is on the server (headers sent, body half there) when shutdown begins.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The request is on the server (its headers read, its body not all there) when shutdown begins.
+      await arrived;
       const closing = server.close();
       await writer.write(body.subarray(10));
       await writer.close();
@@ -146,6 +149,19 @@ for (const database of await testDatabases()) {
       await closing;
       await assert.rejects(fetch(`${server.url}/healthz`));
     });
+  });
+}
+
+/** Resolves once the server in this process has read the headers of the request with this Idempotency-Key. */
+function requestArrives(idempotencyKey: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onStart = (message: unknown) => {
+      const { request } = message as { request: IncomingMessage };
+      if (request.headers["idempotency-key"] !== idempotencyKey) return;
+      unsubscribe("http.server.request.start", onStart);
+      resolve();
+    };
+    subscribe("http.server.request.start", onStart);
   });
 }
 
@@ -170,7 +186,8 @@ function sseEvents(response: Response) {
               .trim() ?? null;
           return { event, data: JSON.parse(data.join("\n")) };
         }
-        const { done, value } = await withTimeout(reader.read(), 5_000);
+        // A bound for a hang, not a delivery time: a busy machine may take seconds.
+        const { done, value } = await withTimeout(reader.read(), 30_000);
         if (done) throw new Error("the stream ended");
         buffered += value;
       }

@@ -93,8 +93,17 @@ describe("metering across two instances on PostgreSQL", { skip: postgres ? false
       usage: { inputTokens: 1000 },
     });
     await meter(0).prices.setPrice({ provider: "openai", model: "gpt-4o-mini", price: { input_mtok: "1" } });
-    // The notification travels at commit; give it the 250 ms a live balance gets.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The notification travels at commit and arrives when it arrives: wait until the other
+    // instance prices the model with the override, not for a time.
+    const priced = { provider: "openai", model: "gpt-4o-mini" };
+    for (
+      let reads = 0;
+      (await meter(1).prices.priceOf({ ...priced, at: new Date() }))?.source !== "override";
+      reads++
+    ) {
+      assert.ok(reads < 3000, "the other instance never heard of the new price");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const result = await meter(1).recordUsage({
       account: { type: "user", externalId: "price-watch" },
       idempotencyKey: "after-change",

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import cliPackage from "../package.json" with { type: "json" };
 import { CliError, EXIT } from "./cli-error.ts";
 import { registerAccounts } from "./commands/accounts.ts";
 import { registerBalance } from "./commands/balance.ts";
@@ -16,15 +16,11 @@ import { registerServe } from "./commands/serve.ts";
 import { registerUsage } from "./commands/usage.ts";
 import { registerWebhooks } from "./commands/webhooks.ts";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
-
 /** The `tollgate` command tree. Settings made here (exit override, help) are inherited by every command. */
 export function createProgram(): Command {
   const program = new Command("tollgate")
     .description("Credits, metering and billing ledger for AI apps.")
-    .version(version)
+    .version(cliPackage.version)
     .option("--json", "machine-readable output; amounts as decimal strings in their unit's scale")
     .option("--data-dir <dir>", "embedded database directory (env TOLLGATE_DATA_DIR, default ./.tollgate)")
     .option("--schema <name>", "database schema (env TOLLGATE_SCHEMA, default tollgate)")

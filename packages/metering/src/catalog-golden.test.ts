@@ -191,9 +191,9 @@ describe("catalog golden costs", () => {
   test("the table is big enough", () => assert.ok(ROWS.length >= 40, `${ROWS.length} rows`));
 
   for (const [provider, model, usage, expectedUsd, at = NOW] of ROWS) {
-    test(`${provider} ${model} ${JSON.stringify(usage)} at ${at}: $${expectedUsd}`, () => {
+    test(`${provider} ${model} ${JSON.stringify(usage)} at ${at}: $${expectedUsd}`, async () => {
       const timestamp = new Date(at);
-      const found = catalogPrice({ provider, model, at: timestamp });
+      const found = await catalogPrice({ provider, model, at: timestamp });
       assert.ok(found, "the catalog has the model");
       const cost = costOfUsage(usage, found.price).totalUsd;
       assert.deepEqual(cost, parseDecimal(expectedUsd), "exactly the hand-worked cost");

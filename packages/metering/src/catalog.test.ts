@@ -6,8 +6,8 @@ import { catalogPrice, catalogProviders, clearCatalogCache, matchesLogic } from 
 const NOW = new Date("2025-09-01T12:00:00Z");
 
 describe("catalogPrice", () => {
-  test("a catalog model, in Tollgate's terms", () => {
-    assert.deepEqual(catalogPrice({ provider: "openai", model: "gpt-4o", at: NOW }), {
+  test("a catalog model, in Tollgate's terms", async () => {
+    assert.deepEqual(await catalogPrice({ provider: "openai", model: "gpt-4o", at: NOW }), {
       provider: "openai",
       model: "gpt-4o",
       modelName: "gpt 4o",
@@ -39,14 +39,14 @@ describe("catalogPrice", () => {
     ["litellm's provider/model form is not supported", "litellm", "openai/gpt-4o", null],
   ];
   for (const [name, provider, model, expected] of lookups) {
-    test(`${name}: ${provider} ${model}`, () => {
-      const found = catalogPrice({ provider, model, at: NOW });
+    test(`${name}: ${provider} ${model}`, async () => {
+      const found = await catalogPrice({ provider, model, at: NOW });
       assert.deepEqual(found && [found.provider, found.model], expected);
     });
   }
 
-  test("tiered prices become decimal tiers", () => {
-    const found = catalogPrice({ provider: "google", model: "gemini-2.5-pro", at: NOW });
+  test("tiered prices become decimal tiers", async () => {
+    const found = await catalogPrice({ provider: "google", model: "gemini-2.5-pro", at: NOW });
     assert.deepEqual(found?.price, {
       input_mtok: { base: "1.25", tiers: [{ start: 200000, price: "2.5" }] },
       cache_read_mtok: { base: "0.125", tiers: [{ start: 200000, price: "0.25" }] },
@@ -54,13 +54,17 @@ describe("catalogPrice", () => {
     });
   });
 
-  test("a catalog float keeps its shortest round-trip digits, exactly", () => {
-    const found = catalogPrice({ provider: "openrouter", model: "google/gemini-2.5-flash-image", at: NOW });
+  test("a catalog float keeps its shortest round-trip digits, exactly", async () => {
+    const found = await catalogPrice({ provider: "openrouter", model: "google/gemini-2.5-flash-image", at: NOW });
     assert.equal(found?.price.cache_write_mtok, "0.08333333333333334");
   });
 
-  test("a free model has an empty price, and no context window when the catalog has none", () => {
-    const found = catalogPrice({ provider: "openrouter", model: "meta-llama/llama-3.3-70b-instruct:free", at: NOW });
+  test("a free model has an empty price, and no context window when the catalog has none", async () => {
+    const found = await catalogPrice({
+      provider: "openrouter",
+      model: "meta-llama/llama-3.3-70b-instruct:free",
+      at: NOW,
+    });
     assert.deepEqual(found?.price, {});
     assert.equal(found && "contextWindow" in found, false);
   });
@@ -74,13 +78,13 @@ describe("catalogPrice", () => {
     ["deepseek", "deepseek-chat", "2025-09-01T16:30:00.000Z", "0.135"],
   ];
   for (const [provider, model, at, inputMtok] of dated) {
-    test(`conditional prices: ${provider} ${model} at ${at} → input ${inputMtok}`, () => {
-      assert.equal(catalogPrice({ provider, model, at: new Date(at) })?.price.input_mtok, inputMtok);
+    test(`conditional prices: ${provider} ${model} at ${at} → input ${inputMtok}`, async () => {
+      assert.equal((await catalogPrice({ provider, model, at: new Date(at) }))?.price.input_mtok, inputMtok);
     });
   }
 
-  test("an invalid date is a RangeError", () => {
-    assert.throws(() => catalogPrice({ provider: "openai", model: "gpt-4o", at: new Date("nope") }), RangeError);
+  test("an invalid date is a RangeError", async () => {
+    await assert.rejects(catalogPrice({ provider: "openai", model: "gpt-4o", at: new Date("nope") }), RangeError);
   });
 });
 
@@ -131,16 +135,17 @@ describe("catalogPrice on installed catalog data", () => {
   ];
   for (const [id, at, inputMtok] of rows) {
     test(`time_of_date: ${id} at ${at} → input ${inputMtok}`, async () => {
-      await withCatalog([synthetic], () => {
-        assert.equal(catalogPrice({ provider: "synthetic", model: id, at: new Date(at) })?.price.input_mtok, inputMtok);
+      await withCatalog([synthetic], async () => {
+        const found = await catalogPrice({ provider: "synthetic", model: id, at: new Date(at) });
+        assert.equal(found?.price.input_mtok, inputMtok);
       });
     });
   }
 
   test("an invalid catalog price throws, naming the model", async () => {
-    await withCatalog([synthetic], () => {
-      assert.throws(
-        () => catalogPrice({ provider: "synthetic", model: "negative", at: NOW }),
+    await withCatalog([synthetic], async () => {
+      await assert.rejects(
+        catalogPrice({ provider: "synthetic", model: "negative", at: NOW }),
         /synthetic\/negative is invalid/,
       );
     });

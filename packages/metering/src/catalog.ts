@@ -11,21 +11,17 @@
  * provider), and its Groq Whisper rule that bills audio at 10 seconds at least (a provider's
  * billing rule about usage, not a price).
  *
+ * The catalog is ~800 KB of data: it is loaded on the first lookup, not when a process
+ * starts (most commands and many requests price nothing), so the lookups are asynchronous.
+ *
  * @example
- * catalogPrice({ provider: "openai", model: "gpt-4o", at: new Date() })
+ * await catalogPrice({ provider: "openai", model: "gpt-4o", at: new Date() })
  * // { provider: "openai", model: "gpt-4o", modelName: "gpt 4o", contextWindow: 128000,
  * //   price: { input_mtok: "2.5", cache_read_mtok: "1.25", output_mtok: "10" },
  * //   droppedPriceKeys: ["storage_searches_kcount", "web_searches_kcount"] }
  */
 
-import {
-  findProvider,
-  type ModelPrice as GenaiModelPrice,
-  type MatchLogic,
-  type ModelInfo,
-  type Provider,
-  waitForUpdate,
-} from "@pydantic/genai-prices";
+import type { ModelPrice as GenaiModelPrice, MatchLogic, ModelInfo, Provider } from "@pydantic/genai-prices";
 import {
   decimalFromNumber,
   type ModelPrice,
@@ -67,12 +63,12 @@ const TIME_OF_DAY = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}
  * catalog, not a missing price.
  *
  * @example
- * catalogPrice({ provider: "anthropic", model: "claude-sonnet-4-5", at: new Date() })?.price.input_mtok
+ * (await catalogPrice({ provider: "anthropic", model: "claude-sonnet-4-5", at: new Date() }))?.price.input_mtok
  * // { base: "3", tiers: [{ start: 200000, price: "6" }] }
  */
-export function catalogPrice({ provider, model, at }: CatalogPriceQuery): CatalogPrice | null {
+export async function catalogPrice({ provider, model, at }: CatalogPriceQuery): Promise<CatalogPrice | null> {
   if (Number.isNaN(at.getTime())) throw new RangeError("catalogPrice: `at` is an invalid Date");
-  const match = matchModel(provider, model);
+  const match = matchModel(await genaiPrices(), provider, model);
   if (!match) return null;
   const { found, info } = match;
   const { price, droppedPriceKeys } = convertedPrice(pricesAt(info, at), `${found.id}/${info.id}`);
@@ -86,6 +82,15 @@ export function catalogPrice({ provider, model, at }: CatalogPriceQuery): Catalo
   };
 }
 
+type GenaiPrices = typeof import("@pydantic/genai-prices");
+let loading: Promise<GenaiPrices> | undefined;
+
+/** genai-prices, imported on first use: the module system keeps it, this keeps the promise. */
+function genaiPrices(): Promise<GenaiPrices> {
+  loading ??= import("@pydantic/genai-prices");
+  return loading;
+}
+
 /** Most (provider, model) matches remembered: a limit on everything. */
 const MATCH_CACHE_MAX = 10_000;
 const matches = new Map<string, { found: Provider; info: ModelInfo } | null>();
@@ -96,15 +101,20 @@ const conversions = new WeakMap<GenaiModelPrice, { price: ModelPrice; droppedPri
  * patterns (OpenRouter has 701), so each answer is remembered: a charge's price lookup is
  * then a map read.
  */
-function matchModel(provider: string, model: string): { found: Provider; info: ModelInfo } | null {
+function matchModel(
+  catalog: GenaiPrices,
+  provider: string,
+  model: string,
+): { found: Provider; info: ModelInfo } | null {
   const key = `${provider}\u0000${model}`;
   const cached = matches.get(key);
   if (cached !== undefined) return cached;
-  const found = findProvider({ providerId: provider });
+  const found = catalog.findProvider({ providerId: provider });
   const modelId = model.toLowerCase().trim();
   const spelledOut = modelId.replace(COMPACT_DATE, spellOutDate);
   const info = found
-    ? (findModel(found, modelId) ?? (spelledOut === modelId ? undefined : findModel(found, spelledOut)))
+    ? (findModel(catalog, found, modelId) ??
+      (spelledOut === modelId ? undefined : findModel(catalog, found, spelledOut)))
     : undefined;
   const match = found && info ? { found, info } : null;
   if (matches.size >= MATCH_CACHE_MAX) matches.clear();
@@ -136,7 +146,7 @@ export function clearCatalogCache(): void {
  * await catalogProviders() // ["anthropic", "arcee", ..., "openai", "openrouter", ...]
  */
 export async function catalogProviders(): Promise<string[]> {
-  const providers = await waitForUpdate();
+  const providers = await (await genaiPrices()).waitForUpdate();
   return (providers ?? []).map((provider) => provider.id);
 }
 
@@ -160,11 +170,11 @@ export function matchesLogic(logic: MatchLogic, modelId: string): boolean {
   return false;
 }
 
-function findModel(provider: Provider, modelId: string): ModelInfo | undefined {
+function findModel(catalog: GenaiPrices, provider: Provider, modelId: string): ModelInfo | undefined {
   const own = provider.models.find((info) => matchesLogic(info.match, modelId));
   if (own) return own;
   for (const fallbackId of provider.fallback_model_providers ?? []) {
-    const fallback = findProvider({ providerId: fallbackId });
+    const fallback = catalog.findProvider({ providerId: fallbackId });
     const info = fallback?.models.find((candidate) => matchesLogic(candidate.match, modelId));
     if (info) return info;
   }

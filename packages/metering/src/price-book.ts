@@ -61,7 +61,7 @@ export class PriceBook {
     const { provider, model } = normalizeModel(call);
     const overrides = await this.#overrides(provider, model);
     const override = overrides.find((row) => row.effectiveFrom <= call.at);
-    const catalog = catalogPrice({ provider, model, at: call.at });
+    const catalog = await catalogPrice({ provider, model, at: call.at });
     const contextWindow = catalog?.contextWindow ?? null;
     if (override) {
       return {

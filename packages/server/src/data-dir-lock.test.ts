@@ -11,10 +11,12 @@ after(() => rmSync(root, { recursive: true, force: true }));
 test("a second holder waits for the first, then takes the directory", async () => {
   const dir = join(root, "wait");
   const first = await lockDataDir(dir);
-  let waitedFor = "";
-  const second = lockDataDir(dir, { pollMs: 10, onWait: (holder) => (waitedFor = holder) });
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.match(waitedFor, new RegExp(`process ${process.pid}`));
+  let waiting = (_holder: string) => {};
+  const waitedFor = new Promise<string>((resolve) => {
+    waiting = resolve;
+  });
+  const second = lockDataDir(dir, { pollMs: 10, onWait: (holder) => waiting(holder) });
+  assert.match(await waitedFor, new RegExp(`process ${process.pid}`));
   first.release();
   (await second).release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);

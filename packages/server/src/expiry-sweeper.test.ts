@@ -5,7 +5,8 @@ import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
 import { createJsonLogger, SILENT_LOGGER } from "./logger.ts";
 
-const waitFor = async (condition: () => Promise<boolean>, timeoutMs = 5000) => {
+/** Polls until `condition` holds; the bound is for a hang, not a speed: the machine may be busy. */
+const waitFor = async (condition: () => Promise<boolean>, timeoutMs = 60_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) assert.fail("timed out");

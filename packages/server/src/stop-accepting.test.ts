@@ -56,14 +56,19 @@ test("a request that outlives the drain timeout has its connection cut", async (
   release();
 });
 
-test("a keep-alive connection is closed once its last request is answered, not after the keep-alive timeout", async () => {
+// Both timeouts are ten minutes, so closing at all (within the test's timeout) proves it closed
+// because the last request was answered, however slow the machine.
+const NEVER_MS = 600_000;
+
+test("a keep-alive connection is closed once its last request is answered, not after the keep-alive timeout", {
+  timeout: 120_000,
+}, async () => {
   const { server, url, slowArrived, release } = await slowServer();
+  server.keepAliveTimeout = NEVER_MS;
   const slow = fetch(`${url}/slow`); // undici keeps the connection alive
   await slowArrived;
-  const closing = stopAccepting(server, 10_000);
+  const closing = stopAccepting(server, NEVER_MS);
   release();
   await (await slow).text();
-  const startedMs = performance.now();
   await closing;
-  assert.ok(performance.now() - startedMs < 1000, "closed well before the 5 s keep-alive timeout");
 });

@@ -1,15 +1,23 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, types } from "@electric-sql/pglite";
 import { channelName, quoteIdentifier, type SqlClient } from "../sql-client.ts";
+import { initialiseFromTemplate, templateTarball } from "./data-dir-template.ts";
 
 /**
  * The embedded default: PostgreSQL compiled to WASM, in this process, persisted in
  * `dataDir` (or in memory when it is "memory://"). One connection, so one writer.
  */
 export async function openPglite(options: { dataDir: string; schema: string }): Promise<SqlClient> {
-  if (!options.dataDir.startsWith("memory://")) mkdirSync(options.dataDir, { recursive: true });
+  const inMemory = options.dataDir.startsWith("memory://");
+  // A new database starts from a copy of PGlite's own initdb output (data-dir-template.ts).
+  const loadDataDir = inMemory ? templateTarball() : undefined;
+  if (!inMemory) {
+    mkdirSync(options.dataDir, { recursive: true });
+    initialiseFromTemplate(options.dataDir);
+  }
   const db = await PGlite.create(options.dataDir, {
     parsers: { [types.INT8]: (value: string) => BigInt(value) },
+    ...(loadDataDir ? { loadDataDir } : {}),
   });
   const schema = quoteIdentifier(options.schema);
   await db.exec(`create schema if not exists ${schema}; set search_path to ${schema}, public;`);

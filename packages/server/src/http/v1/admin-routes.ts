@@ -244,7 +244,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         effectiveFrom: price.effectiveFrom?.toISOString() ?? null,
         catalogModel:
           price.source === "catalog"
-            ? (catalogPrice({ provider: price.provider, model: price.model, at })?.model ?? null)
+            ? ((await catalogPrice({ provider: price.provider, model: price.model, at }))?.model ?? null)
             : null,
         contextWindow: price.contextWindow,
         price: price.price as PriceJson,

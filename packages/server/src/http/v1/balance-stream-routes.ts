@@ -58,9 +58,14 @@ export function balanceStreamRoutes(
               data: JSON.stringify(await balancesOf(accountId)),
             });
           } while (again);
-        })().finally(() => {
-          reading = null;
-        });
+        })()
+          // A read or a write that fails (the client left, the database went away) ends this
+          // push, not the process: an unhandled rejection would stop the server. The client
+          // reconnects and its next stream reads the balance again.
+          .catch(() => {})
+          .finally(() => {
+            reading = null;
+          });
       };
       const stop = await balanceEvents.subscribe(accountId, push);
       const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
@@ -76,6 +81,8 @@ export function balanceStreamRoutes(
       } finally {
         clearInterval(heartbeat);
         stop();
+        // Nothing of this stream runs after it ended.
+        await reading;
       }
     }) as never;
   });
