@@ -51,11 +51,11 @@ export function registerKeysCreate(keys: Command): void {
     }
     if (kind === "customer" && options.admin) throw invalidInput("--admin goes with --kind secret only");
     const account = kind === "customer" ? accountParamOf(options) : undefined;
-    const now = new Date();
-    const expiresAt = expiryOf(options, now);
-    // Whole seconds, as the API takes them: at least a minute (expiryOf refused the past).
+    // --expires-in goes as it is (the server reads the duration); --expires-at as whole seconds from now.
+    const asked = expiryOf(options, new Date()); // refuses both at once, and a bad or past time
+    const expiresAt = options.expiresIn === undefined ? asked : null;
     const expiresInSeconds =
-      expiresAt === null ? undefined : Math.max(60, Math.round((expiresAt.getTime() - now.getTime()) / 1000));
+      expiresAt === null ? undefined : Math.max(60, Math.round((expiresAt.getTime() - Date.now()) / 1000));
     await withApi(context, async (api) => {
       const created = await api.request<KeyJson & { token: string }>("POST", "/v1/keys", {
         idempotencyKey: idempotencyKeyOf(undefined, "keys-create"),
@@ -66,6 +66,7 @@ export function registerKeysCreate(keys: Command): void {
           name: name ?? undefined,
           // A customer token always expires (a day unless asked); a secret key never, unless asked.
           expiresInSeconds,
+          expiresIn: options.expiresIn,
         },
       });
       // On stderr too, so it is seen when stdout goes to a file or a pipe.

@@ -130,12 +130,17 @@ for (const database of await testDatabases()) {
         [{ kind: "customer" }, 400],
         [{ account: "user:alice", admin: true }, 400],
         [{ kind: "secret" }, 403],
+        [{ account: "user:alice", expiresIn: "91d" }, 400],
+        [{ account: "user:alice", expiresIn: "30s" }, 400],
+        [{ account: "user:alice", expiresIn: "1h", expiresInSeconds: 3600 }, 400],
+        [{ account: "user:alice", expiresIn: "soon" }, 400],
         [{ account: "user:alice", kind: "customer" }, 200],
+        [{ account: "user:alice", expiresIn: "2h" }, 200],
       ] as const) {
         const response = await call("POST", "/v1/keys", { body });
         assert.equal(response.status, status, JSON.stringify(body));
       }
-      assert.equal(await count(), before + 1);
+      assert.equal(await count(), before + 2);
       assert.equal((await call("GET", "/v1/keys/key_00000000000000000000000000000000")).status, 404);
       assert.equal((await call("GET", "/v1/keys/not-a-key")).status, 400);
       assert.equal((await call("POST", "/v1/keys/not-a-key/revoke")).status, 400);

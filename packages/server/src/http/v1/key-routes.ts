@@ -2,11 +2,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ApiKeyInfo, Ledger } from "@tollgate/store";
 import { API_KEY_NAME_LENGTH_MAX, API_KEYS_PAGE_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
+import { parseDuration } from "../../duration.ts";
 import { ApiError } from "../api-error.ts";
 import { replayAnswer } from "../idempotency/idempotency.ts";
 import { accountNotFound } from "./account-not-found.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { type Caller, callerOf, type KeyStore, requireAdmin, requireSecret } from "./auth.ts";
+import { domainRule } from "./domain-input.ts";
 import { errorResponses, jsonContent } from "./schemas.ts";
 
 /** A customer token minted over the API lives a day unless asked otherwise: it sits in a browser. */
@@ -72,6 +74,10 @@ const createKey = createRoute({
               .openapi({
                 description: `Default ${CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT} for a customer token (at most ${CUSTOMER_TOKEN_TTL_SECONDS_MAX}); none for a secret key`,
               }),
+            expiresIn: z.string().max(20).superRefine(domainRule([], parseDuration)).optional().openapi({
+              description: "The same as a duration (`1h`, `30d`), as the CLI's --expires-in",
+              example: "1h",
+            }),
           }),
         },
       },
@@ -138,7 +144,7 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; keys
     const account = body.account === undefined ? null : await ledger.accounts.find(parseAccountParam(body.account));
     if (body.account !== undefined && !account) throw accountNotFound();
     const now = deps.clock();
-    const ttlSeconds = body.expiresInSeconds ?? (body.kind === "customer" ? CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT : null);
+    const ttlSeconds = lifeSecondsOf(body) ?? (body.kind === "customer" ? CUSTOMER_TOKEN_TTL_SECONDS_DEFAULT : null);
     const { key, token } = await keys.create({
       kind: body.kind,
       admin: body.admin ?? false,
@@ -200,16 +206,30 @@ function visibleTo(caller: Caller, key: ApiKeyInfo): boolean {
 }
 
 /** What the schema cannot say: a customer token needs its account; a secret key has none. */
-function invalidKeyFields(body: {
-  kind: "customer" | "secret";
-  account?: string | undefined;
-  admin?: boolean | undefined;
+interface KeyLife {
   expiresInSeconds?: number | undefined;
-}) {
+  expiresIn?: string | undefined;
+}
+
+/** The key's life in seconds as asked, by either field; undefined when neither is given. */
+function lifeSecondsOf(body: KeyLife): number | undefined {
+  if (body.expiresInSeconds !== undefined) return body.expiresInSeconds;
+  return body.expiresIn === undefined ? undefined : parseDuration(body.expiresIn) / 1000;
+}
+
+function invalidKeyFields(
+  body: KeyLife & { kind: "customer" | "secret"; account?: string | undefined; admin?: boolean | undefined },
+) {
   const fields: Array<{ field: string; message: string }> = [];
-  if (body.kind === "customer" && (body.expiresInSeconds ?? 0) > CUSTOMER_TOKEN_TTL_SECONDS_MAX) {
+  const lifeField = body.expiresIn === undefined ? "expiresInSeconds" : "expiresIn";
+  const lifeSeconds = lifeSecondsOf(body);
+  if (body.expiresIn !== undefined && body.expiresInSeconds !== undefined) {
+    fields.push({ field: "expiresIn", message: "give expiresIn or expiresInSeconds, not both" });
+  } else if (lifeSeconds !== undefined && (lifeSeconds < 60 || lifeSeconds > KEY_TTL_SECONDS_MAX)) {
+    fields.push({ field: lifeField, message: `from a minute to ${KEY_TTL_SECONDS_MAX / 86_400} days` });
+  } else if (body.kind === "customer" && (lifeSeconds ?? 0) > CUSTOMER_TOKEN_TTL_SECONDS_MAX) {
     fields.push({
-      field: "expiresInSeconds",
+      field: lifeField,
       message: `a customer token lives at most ${CUSTOMER_TOKEN_TTL_SECONDS_MAX} seconds (90 days): it sits in a browser`,
     });
   }
