@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiKeys, openDatabase, reconcile, type SqlClient } from "@tollgate/store";
 import { testPostgres, uniqueSchema } from "@tollgate/store/testing";
-import { tableChecksums } from "../http-fuzz/table-checksums.ts";
 import { BIN } from "../cli-harness.ts";
+import { tableChecksums } from "../http-fuzz/table-checksums.ts";
 
 /** How long `tollgate serve` may take to listen, and to stop, before the suite gives up on it. */
 const START_TIMEOUT_MS = 60_000;
@@ -24,6 +24,8 @@ export interface ServeProcess {
   sql: SqlClient;
   /** Everything the process wrote so far, stdout and stderr. */
   output(): string;
+  /** Sends the process a signal (the soak test's SIGUSR2: collect garbage). */
+  signal(signal: NodeJS.Signals): void;
   /** Whether the process is still running. */
   alive(): boolean;
   /** Every table's checksum, and reconcile's failing checks (empty when clean). */
@@ -39,6 +41,8 @@ export interface ServeProcessOptions {
   config: unknown;
   /** Rewrites the database URL the server gets (for example to carry a password); the test's own connection uses the plain one. */
   databaseUrlForServer?: (databaseUrl: string) => string;
+  /** Node options before the binary (`--expose-gc`, `--import …`). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -64,7 +68,11 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
     TOLLGATE_CONFIG: configPath,
     ...options.env,
   };
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: workDir, env });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), BIN, "serve", "--port", "0", "--host", "127.0.0.1"],
+    { cwd: workDir, env },
+  );
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
@@ -91,6 +99,7 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
     adminToken,
     sql,
     output: () => output,
+    signal: (signal) => child.kill(signal),
     alive: () => child.exitCode === null && child.signalCode === null,
     async ledgerState() {
       const checksums = await tableChecksums(sql, schema);
