@@ -14,7 +14,7 @@ import { closedLoopRate, type OperationResult, pacedLoad, SOAK_ACCOUNTS, soakMix
 
 const FULL = reliabilityScale() === "full";
 /** The closed-loop measurement of the maximum: a count of operations, not a time. */
-const MAXIMUM_OPERATIONS = FULL ? 8_000 : 2_000;
+const MAXIMUM_OPERATIONS = FULL ? 8_000 : 800;
 const MAXIMUM_CONCURRENCY = 16;
 const WARMUP_MS = FULL ? 60_000 : 20_000;
 const WINDOW_MS = FULL ? 60_000 : 20_000;
