@@ -13,7 +13,10 @@ test("the open balance streams gauge counts live subscriptions, and falls back w
     balanceStreamMetrics({ registry, balanceEvents });
     const open = async () => /^tollgate_balance_streams_open (\d+)$/m.exec(await registry.metrics())?.[1];
     assert.equal(await open(), "0");
-    const stops = [await balanceEvents.subscribe("acct_a", () => {}), await balanceEvents.subscribe("acct_b", () => {})];
+    const stops = [
+      await balanceEvents.subscribe("acct_a", () => {}),
+      await balanceEvents.subscribe("acct_b", () => {}),
+    ];
     assert.equal(await open(), "2");
     for (const stop of stops) stop();
     assert.equal(await open(), "0");
