@@ -8,6 +8,7 @@ import { requestBodyLimit } from "./http/body-limit/body-limit.ts";
 import { jsonContentType } from "./http/body-limit/json-content-type.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { balanceStreamMetrics } from "./http/metrics/balance-stream-metrics.ts";
 import { httpMetrics } from "./http/metrics/http-metrics.ts";
 import { metricsEndpoint } from "./http/metrics/metrics-endpoint.ts";
 import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
@@ -71,6 +72,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (operations.metrics) {
     const registry = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
     app.use(httpMetrics({ registry, nowMs }));
+    if (deps.balanceEvents) balanceStreamMetrics({ registry, balanceEvents: deps.balanceEvents });
     app.get("/metrics", metricsEndpoint({ registry }));
   }
   if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
