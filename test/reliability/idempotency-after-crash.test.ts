@@ -31,7 +31,10 @@ interface Serving {
 
 /** `tollgate serve` in a child process, once it listens. */
 async function serve(env: Record<string, string>): Promise<Serving> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], { cwd: workDir, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+    cwd: workDir,
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
@@ -42,6 +45,7 @@ async function serve(env: Record<string, string>): Promise<Serving> {
       if (started) resolve(JSON.parse(started).url);
     });
     child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+    setTimeout(() => reject(new Error(`serve did not listen within ${DEADLINE_MS} ms: ${stderr}`)), DEADLINE_MS).unref();
   });
   return { child, url };
 }
@@ -77,7 +81,11 @@ describe("Idempotency-Key after a server crash, on postgres", { skip: postgres =
       const send = (url: string) =>
         fetch(`${url}/v1/accounts`, {
           method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "crash-1" },
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            "idempotency-key": "crash-1",
+          },
           body: JSON.stringify({ type: "user", externalId: "alice" }),
         });
 
@@ -132,6 +140,7 @@ describe("Idempotency-Key after a server crash, on postgres", { skip: postgres =
         await sleep(100);
       }
       const doneMs = Date.now();
+      assert.ok(doneMs < row.locked_until.getTime(), "the key stayed in progress until its lock ended");
       // The honest Retry-After never asks for more than the stale window (5 s).
       for (const value of retryAfters) assert.ok(Number(value) >= 1 && Number(value) <= 5, `Retry-After: ${value}`);
       reportFigure("idempotency_retry_after_kill_ms", doneMs - killedMs, "ms");
@@ -143,4 +152,3 @@ describe("Idempotency-Key after a server crash, on postgres", { skip: postgres =
     }
   });
 });
-

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
-import { type HttpIdempotencyReservation, HttpIdempotencyStore, type HttpRequestFingerprint } from "./http-idempotency.ts";
+import {
+  type HttpIdempotencyReservation,
+  HttpIdempotencyStore,
+  type HttpRequestFingerprint,
+} from "./http-idempotency.ts";
 import { ServerInstances } from "./server-instances.ts";
 
 const LOCK_MS = 60_000;

@@ -97,7 +97,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   const retentionMs = positiveInteger(options.retentionMs ?? 86_400_000, "retentionMs");
   const holderStaleMs = positiveInteger(options.holderStaleMs ?? HTTP_IDEMPOTENCY_HOLDER_STALE_MS, "holderStaleMs");
   const heartbeatMs = positiveInteger(options.heartbeatMs ?? 1000, "heartbeatMs");
-  const holding = options.instanceId === undefined ? {} : { instanceId: options.instanceId, staleAfterMs: holderStaleMs };
+  const holding =
+    options.instanceId === undefined ? {} : { instanceId: options.instanceId, staleAfterMs: holderStaleMs };
   const requestBodyBytesMax = positiveInteger(options.requestBodyBytesMax ?? 1_048_576, "requestBodyBytesMax");
   const responseBodyBytesMax = positiveInteger(
     options.responseBodyBytesMax ?? HTTP_RESPONSE_BODY_BYTES_MAX,
@@ -126,8 +127,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       ...holding,
     });
     if (reservation.outcome === "replay") return replayResponse(reservation.response);
-    if (reservation.outcome === "in_progress") c.header("Retry-After", String(retryAfterSeconds(reservation, now, heartbeatMs)));
-    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target);
+    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target, now, heartbeatMs);
 
     const held = { scope, key, lockToken: reservation.lockToken };
     try {
@@ -213,6 +213,8 @@ function refuse(
   c: Context,
   reservation: Extract<HttpIdempotencyReservation, { outcome: "conflict" | "in_progress" }>,
   target: string,
+  now: Date,
+  heartbeatMs: number,
 ): never {
   if (reservation.outcome === "conflict") {
     const first = reservation.firstRequest;
@@ -221,6 +223,7 @@ function refuse(
       `This Idempotency-Key was already used for ${first.method} ${first.target} with ${first.target === target ? "a different body" : "another path"}. A key stands for one request: send a new key for a new request.`,
     );
   }
+  c.header("Retry-After", String(retryAfterSeconds(reservation, now, heartbeatMs)));
   throw new ApiError(
     "idempotency_in_progress",
     "A request with this Idempotency-Key is still being processed. Retry after it finishes to get its response.",
