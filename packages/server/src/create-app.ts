@@ -46,6 +46,12 @@ export interface AppDependencies {
    * through a running server, or through an app it builds in its own process (local-credential.ts).
    */
   localCredential?: string;
+  /**
+   * This server process's instance (`server_instances`, beating its heartbeat): named on every
+   * Idempotency-Key reservation so another instance may take the key over if this one dies.
+   * Without it a key held by a dead process is free only when its 60 s lock ends.
+   */
+  instanceId?: string;
   /** A monotonic clock in milliseconds for durations and rate limits; tests move it. */
   nowMs?: () => number;
 }
@@ -115,6 +121,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
           : {}),
         requestBodyBytesMax: Math.max(operations.bodyBytesMax, operations.batchBodyBytesMax),
         ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+        ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       }),
     );
   }

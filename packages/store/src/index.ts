@@ -17,6 +17,7 @@ export * from "./open-database.ts";
 export type { GrantPreview } from "./preview-grants.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";
+export * from "./server-instances.ts";
 export * from "./sql-client.ts";
 export * from "./usage-events.ts";
 export * from "./webhooks/index.ts";

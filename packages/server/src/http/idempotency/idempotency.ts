@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  HTTP_IDEMPOTENCY_HOLDER_STALE_MS,
   HTTP_IDEMPOTENCY_KEY_LENGTH_MAX,
   HTTP_REQUEST_TARGET_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
@@ -41,8 +42,25 @@ export interface IdempotencyOptions {
    * are per caller. Default "anonymous", for an app with no auth in front.
    */
   scopeOf?: (c: Context) => string;
-  /** How long a request holds its key before another may take it over. Default 60 s. */
+  /**
+   * How long a request holds its key before another may take it over, however alive its
+   * instance: what bounds a holder that is alive but stuck. Default 60 s.
+   */
   lockMs?: number;
+  /**
+   * This server process's instance (ServerInstances), named on every reservation so that,
+   * if the process dies, another request may take its keys over once its heartbeat is
+   * `holderStaleMs` old instead of waiting out the lock. Without it, only the lock frees a key.
+   */
+  instanceId?: string;
+  /** How old the holder's heartbeat may be before its key is taken over. Default 5 s. */
+  holderStaleMs?: number;
+  /**
+   * How often instances beat (start-server.ts beats every second): a holder whose heartbeat is
+   * over twice this old has missed beats, so `Retry-After` names when it counts as stale.
+   * Default 1 s.
+   */
+  heartbeatMs?: number;
   /** How long a stored response is replayed. Default 24 h. */
   retentionMs?: number;
   /** The largest request body hashed; larger is answered 413. Default 1 MiB. */
@@ -77,6 +95,10 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   const scopeOf = options.scopeOf ?? (() => "anonymous");
   const lockMs = positiveInteger(options.lockMs ?? 60_000, "lockMs");
   const retentionMs = positiveInteger(options.retentionMs ?? 86_400_000, "retentionMs");
+  const holderStaleMs = positiveInteger(options.holderStaleMs ?? HTTP_IDEMPOTENCY_HOLDER_STALE_MS, "holderStaleMs");
+  const heartbeatMs = positiveInteger(options.heartbeatMs ?? 1000, "heartbeatMs");
+  const holding =
+    options.instanceId === undefined ? {} : { instanceId: options.instanceId, staleAfterMs: holderStaleMs };
   const requestBodyBytesMax = positiveInteger(options.requestBodyBytesMax ?? 1_048_576, "requestBodyBytesMax");
   const responseBodyBytesMax = positiveInteger(
     options.responseBodyBytesMax ?? HTTP_RESPONSE_BODY_BYTES_MAX,
@@ -102,9 +124,10 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       now,
       lockedUntil: new Date(now.getTime() + lockMs),
       expiresAt: new Date(now.getTime() + retentionMs),
+      ...holding,
     });
     if (reservation.outcome === "replay") return replayResponse(reservation.response);
-    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target);
+    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target, now, heartbeatMs);
 
     const held = { scope, key, lockToken: reservation.lockToken };
     try {
@@ -190,6 +213,8 @@ function refuse(
   c: Context,
   reservation: Extract<HttpIdempotencyReservation, { outcome: "conflict" | "in_progress" }>,
   target: string,
+  now: Date,
+  heartbeatMs: number,
 ): never {
   if (reservation.outcome === "conflict") {
     const first = reservation.firstRequest;
@@ -198,12 +223,30 @@ function refuse(
       `This Idempotency-Key was already used for ${first.method} ${first.target} with ${first.target === target ? "a different body" : "another path"}. A key stands for one request: send a new key for a new request.`,
     );
   }
-  // The first request usually finishes within a second; the header is what clients back off on.
-  c.header("Retry-After", "1");
+  c.header("Retry-After", String(retryAfterSeconds(reservation, now, heartbeatMs)));
   throw new ApiError(
     "idempotency_in_progress",
     "A request with this Idempotency-Key is still being processed. Retry after it finishes to get its response.",
   );
+}
+
+/**
+ * `Retry-After` for a key in progress, in whole seconds, at least 1 and never past the lock.
+ * A holder that beats on is working: how long its request still runs is unknown, and most
+ * finish within a second, so 1. A holder that has missed beats (over two intervals old) is
+ * probably dead: the retry succeeds once its heartbeat is stale, so the seconds until then,
+ * rounded up.
+ */
+export function retryAfterSeconds(
+  reservation: Extract<HttpIdempotencyReservation, { outcome: "in_progress" }>,
+  now: Date,
+  heartbeatMs: number,
+): number {
+  const { holder, lockedUntil } = reservation;
+  const missedBeats = holder !== null && now.getTime() - holder.heartbeatAt.getTime() > 2 * heartbeatMs;
+  const retryAt = missedBeats ? Math.min(holder.staleAt.getTime(), lockedUntil.getTime()) : now.getTime() + 1000;
+  const waitMs = Math.min(retryAt, lockedUntil.getTime()) - now.getTime();
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /**
