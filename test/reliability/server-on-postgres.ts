@@ -1,7 +1,7 @@
 import { ApiKeys, openDatabase, type SqlClient } from "@tollgate/store";
 import { uniqueSchema } from "@tollgate/store/testing";
 import { loadServerConfig } from "../../packages/server/src/config.ts";
-import { SILENT_LOGGER } from "../../packages/server/src/logger.ts";
+import { type Logger, SILENT_LOGGER } from "../../packages/server/src/logger.ts";
 import { type RunningServer, startServer } from "../../packages/server/src/start-server.ts";
 
 /** A `tollgate serve` in this process on PostgreSQL, in a schema of its own, with the keys a test calls it with. */
@@ -28,12 +28,13 @@ export interface ServerOnPostgres {
 export async function startServerOnPostgres(options: {
   serverDatabaseUrl: string;
   directDatabaseUrl: string;
+  logger?: Logger;
 }): Promise<ServerOnPostgres> {
   const schema = uniqueSchema("faults");
   const server = await startServer(
     loadServerConfig({ PORT: "0", DATABASE_URL: options.serverDatabaseUrl, TOLLGATE_SCHEMA: schema }, process.cwd()),
     {
-      logger: SILENT_LOGGER,
+      logger: options.logger ?? SILENT_LOGGER,
       handleSignals: false,
       drainTimeoutMs: 5_000,
       sweepIntervalMs: 200,
