@@ -78,6 +78,9 @@ export class TcpFaultProxy {
       return;
     }
     const upstream = createConnection(this.target);
+    // As node-postgres does on its own socket: a forwarded message goes at once, not after Nagle's delay.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const pair = { client, upstream };
     this.#pairs.add(pair);
     // Either side failing or closing ends the pair, as a real network path would.
