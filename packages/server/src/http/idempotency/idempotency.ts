@@ -7,12 +7,14 @@ import {
   type HttpIdempotencyReservation,
   type HttpIdempotencyStore,
   type HttpRequestFingerprint,
+  isDatabaseUnavailable,
   RESERVED_KEY_PREFIX,
   type StoredHttpResponse,
 } from "@tollgate/store";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../api-error.ts";
+import { backgroundRetries } from "./retry-in-background.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
@@ -110,6 +112,16 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   }
   const storedHeaderNames = (options.storedHeaderNames ?? ["content-type"]).map((name) => name.toLowerCase());
   const readOnlyPaths = new Set(options.readOnlyPaths ?? []);
+  const retries = backgroundRetries(clock);
+  /** A write of the key that the database's absence must not fail: retried in the background instead. */
+  const writeOrRetry = async (write: () => Promise<unknown>, lockedUntil: Date): Promise<void> => {
+    try {
+      await write();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      retries.start(write, lockedUntil);
+    }
+  };
 
   return async function idempotency(c, next) {
     if (c.req.method !== "POST" || readOnlyPaths.has(c.req.path)) return next();
@@ -117,12 +129,13 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const scope = scopeOf(c);
     const request = await fingerprintOf(c, requestBodyBytesMax);
     const now = clock();
+    const lockedUntil = new Date(now.getTime() + lockMs);
     const reservation = await store.reserve({
       scope,
       key,
       request,
       now,
-      lockedUntil: new Date(now.getTime() + lockMs),
+      lockedUntil,
       expiresAt: new Date(now.getTime() + retentionMs),
       ...holding,
     });
@@ -148,21 +161,29 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       );
     }
     if (!isFinalAnswer(response.status, responseBody)) {
-      await store.release(held);
+      // A 503 because the database is away usually cannot be released either: the release
+      // is retried until the database answers, so the client's retry runs, not 409s.
+      await writeOrRetry(() => store.release(held), lockedUntil);
     } else {
       const doneAt = clock();
       // False when this request outlived its lock and another took the key over: the
       // client still gets this answer; the other request's answer is the one replayed.
-      await store.complete({
-        ...held,
-        response: {
-          status: response.status,
-          headers: pickHeaders(response.headers, storedHeaderNames),
-          body: storedBodyOf(c, responseBody),
-        },
-        now: doneAt,
-        expiresAt: new Date(doneAt.getTime() + retentionMs),
-      });
+      // If the database went away after the work was done, the client still gets its answer
+      // (it happened) and the answer is stored once the database is back.
+      await writeOrRetry(
+        () =>
+          store.complete({
+            ...held,
+            response: {
+              status: response.status,
+              headers: pickHeaders(response.headers, storedHeaderNames),
+              body: storedBodyOf(c, responseBody),
+            },
+            now: doneAt,
+            expiresAt: new Date(doneAt.getTime() + retentionMs),
+          }),
+        lockedUntil,
+      );
     }
     // The body stream was read to store it; give the client the same bytes.
     c.res = new Response(nullIfEmpty(responseBody), { status: response.status, headers: response.headers });
