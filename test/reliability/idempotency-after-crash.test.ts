@@ -45,7 +45,10 @@ async function serve(env: Record<string, string>): Promise<Serving> {
       if (started) resolve(JSON.parse(started).url);
     });
     child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-    setTimeout(() => reject(new Error(`serve did not listen within ${DEADLINE_MS} ms: ${stderr}`)), DEADLINE_MS).unref();
+    setTimeout(
+      () => reject(new Error(`serve did not listen within ${DEADLINE_MS} ms: ${stderr}`)),
+      DEADLINE_MS,
+    ).unref();
   });
   return { child, url };
 }
