@@ -1,4 +1,5 @@
 import {
+  type Account,
   type AccountState,
   applyOperation,
   type BatchContext,
@@ -12,6 +13,7 @@ import {
   sweepAccount,
   type Unit,
 } from "@tollgate/core";
+import { type NewAccountRef, newAccountKey, type OpenedAccount, openAccountInBatch } from "./batch-new-account.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state.ts";
 import { newIdAt } from "./new-id.ts";
@@ -27,7 +29,14 @@ import { batchEvents, snapshotBatch } from "./webhooks/batch-events.ts";
  * any), a usage event charged nothing (a failed call), or bringing an account up to date.
  */
 export type BatchItem =
-  | { type: "operation"; resolved: ResolvedOperation; requestHash: string; usageEvent?: UsageEventDraft }
+  | {
+      type: "operation";
+      resolved: ResolvedOperation;
+      requestHash: string;
+      usageEvent?: UsageEventDraft;
+      /** The account the operation names when it did not exist: opened by the batch if the operation succeeds. */
+      newAccount?: NewAccountRef;
+    }
   | {
       type: "usage";
       accountId: string | null;
@@ -35,6 +44,7 @@ export type BatchItem =
       idempotencyKey: string;
       requestHash: string;
       usageEvent: UsageEventDraft;
+      newAccount?: NewAccountRef;
     }
   | { type: "sweep"; accountId: string };
 
@@ -61,7 +71,9 @@ export async function processBatch(
   const accountIds = new Set<string>();
   const holdIds: string[] = [];
   const priorIds: string[] = [];
+  const newRefs = new Map<string, NewAccountRef>();
   for (const item of items) {
+    if (item.type !== "sweep" && item.newAccount) newRefs.set(newAccountKey(item.newAccount), item.newAccount);
     if (item.type !== "operation") {
       if (item.accountId !== null) accountIds.add(item.accountId);
       continue;
@@ -82,12 +94,12 @@ export async function processBatch(
     writes: emptyWrites(),
   };
 
-  const accountRows = await tx.query<AccountDbRow>(
-    `select account_id, type, external_id, overdraft_limit_minor, created_at from accounts
-     where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
-    [ids],
-  );
+  const accountRows = await lockAccounts(tx, ids, [...newRefs.values()]);
+  // Accounts named by the app's id that another batch created since the item was resolved.
+  const createdIds = new Map<string, string>();
   for (const row of accountRows) {
+    const ref = { type: row.type, externalId: row.external_id } as NewAccountRef;
+    if (newRefs.has(newAccountKey(ref))) createdIds.set(newAccountKey(ref), row.account_id);
     ctx.accounts.set(row.account_id, {
       account: toAccount(row),
       balances: new Map(),
@@ -110,6 +122,7 @@ export async function processBatch(
   const newKeys = new Map<string, StoredKey>();
   const idempotency: IdempotencyRecord[] = [];
   const usageEvents: UsageEventRow[] = [];
+  const newAccounts: Account[] = [];
   for (const item of items) {
     if (item.type === "sweep") {
       const state = ctx.accounts.get(item.accountId);
@@ -117,7 +130,17 @@ export async function processBatch(
       results.push(null);
       continue;
     }
-    const accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    let accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    let opened: OpenedAccount | null = null;
+    if (accountId === null && item.newAccount) {
+      const refKey = newAccountKey(item.newAccount);
+      accountId = createdIds.get(refKey) ?? null;
+      if (accountId === null) {
+        opened = openAccountInBatch(ctx, item.newAccount);
+        accountId = opened.account.accountId;
+        createdIds.set(refKey, accountId);
+      }
+    }
     const known = accountId !== null && ctx.accounts.has(accountId) ? accountId : null;
     const idempotencyKey = item.type === "operation" ? item.resolved.op.idempotencyKey : item.idempotencyKey;
     const key = `${known}\u0000${idempotencyKey}`;
@@ -132,8 +155,16 @@ export async function processBatch(
     }
     const result =
       item.type === "operation"
-        ? applyOperation(ctx, known === null ? { ...item.resolved, accountId: null } : item.resolved)
+        ? applyOperation(ctx, { ...item.resolved, accountId: known })
         : recordUncharged(ctx, known, item.usageEvent.unit);
+    if (opened) {
+      // The account exists only if what named it succeeded: a refusal stores nothing.
+      if (result.ok) keepOpened(opened, { newAccounts, idempotency, newKeys, before });
+      else {
+        opened.undo();
+        if (item.newAccount) createdIds.delete(newAccountKey(item.newAccount));
+      }
+    }
     if (result.ok && known !== null) {
       if (item.usageEvent) {
         const event = usageEventRow(env, {
@@ -162,11 +193,62 @@ export async function processBatch(
     account: lowBalanceThresholds,
     deploymentDefaults: env.lowBalanceThresholdsDefault ?? NO_THRESHOLDS,
   });
-  await persistWrites(tx, { writes: ctx.writes, idempotency, usageEvents, webhookEvents, now: env.now });
+  await persistWrites(tx, {
+    accounts: newAccounts,
+    writes: ctx.writes,
+    idempotency,
+    usageEvents,
+    webhookEvents,
+    now: env.now,
+  });
   return results;
 }
 
 const NO_THRESHOLDS: ReadonlyMap<string, bigint> = new Map();
+
+/**
+ * Locks the batch's accounts, in account-id order in one statement (so concurrent batches never
+ * deadlock): those named by id, and those named by the app's id that exist by now. An account
+ * another instance is creating and has not committed is not seen: the batch then inserts it too,
+ * fails on the unique (type, external_id), and its items are retried one by one, finding it.
+ */
+function lockAccounts(tx: SqlExecutor, ids: string[], refs: NewAccountRef[]): Promise<AccountDbRow[]> {
+  const columns = "account_id, type, external_id, overdraft_limit_minor, created_at";
+  if (refs.length === 0) {
+    return tx.query<AccountDbRow>(
+      `select ${columns} from accounts
+       where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
+      [ids],
+    );
+  }
+  return tx.query<AccountDbRow>(
+    `select ${columns} from accounts
+     where account_id = any(array_cat($1::text[], array(
+       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
+         on a.type = r.type and a.external_id = r.external_id)))
+       and type <> 'system' order by account_id for no key update`,
+    [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
+  );
+}
+
+/** An opened account whose item succeeded: written with the batch, its signup grants' keys with it. */
+function keepOpened(
+  opened: OpenedAccount,
+  batch: {
+    newAccounts: Account[];
+    idempotency: IdempotencyRecord[];
+    newKeys: Map<string, StoredKey>;
+    before: ReturnType<typeof snapshotBatch>;
+  },
+): void {
+  batch.newAccounts.push(opened.account);
+  for (const record of opened.idempotency) {
+    batch.idempotency.push(record);
+    batch.newKeys.set(`${record.accountId}\u0000${record.idempotencyKey}`, record);
+  }
+  // Events compare against the balance the account started with, its signup grants included.
+  for (const [key, minor] of opened.availableMinor) batch.before.availableMinor.set(key, minor);
+}
 
 /** A usage event charged nothing: the account must exist; its balance is reported as is. */
 function recordUncharged(ctx: BatchContext, accountId: string | null, unit: string): OperationResult {
