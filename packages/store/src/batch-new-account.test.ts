@@ -56,7 +56,7 @@ for (const database of await testDatabases()) {
 
 const postgres = (await testDatabases()).find((database) => database.name === "postgres");
 describe("a new account opened by two instances at once on PostgreSQL", { skip: !postgres }, () => {
-  test("both instances' writes land on one account, with one signup grant", async () => {
+  test("both instances' writes land on one account, with one signup grant, and a shared key charges once", async () => {
     if (!postgres) return;
     const first = await openTestLedger(postgres, { config });
     const second = await Ledger.open({ databaseUrl: postgres.databaseUrl, schema: first.schema, config });
@@ -65,18 +65,21 @@ describe("a new account opened by two instances at once on PostgreSQL", { skip: 
       for (let round = 0; round < rounds; round++) {
         const account = { type: "user" as const, externalId: `race-${round}` };
         const results = await Promise.all(
-          [first, second].flatMap((ledger, instance) =>
-            [0, 1].map((index) =>
+          [first, second].flatMap((ledger, instance) => [
+            ...[0, 1].map((index) =>
               ledger.charge({ account, amountMinor: 10n, idempotencyKey: `charge-${instance}-${index}` }),
             ),
-          ),
+            // The same key from both instances: one charge, and the other its replay.
+            ledger.charge({ account, amountMinor: 10n, idempotencyKey: "same" }),
+          ]),
         );
         assert.ok(
           results.every((result) => result.ok),
           JSON.stringify(results.map((result) => (result.ok ? "ok" : result.code))),
         );
         const [credits] = (await first.getBalances(account, { fresh: true })) ?? [];
-        assert.equal(credits?.balanceMinor, 60n, `round ${round}`);
+        assert.equal(results.filter((result) => result.ok && result.replayed).length, 1);
+        assert.equal(credits?.balanceMinor, 50n, `round ${round}`);
         assert.equal(credits?.lots.filter((lot) => lot.source === "signup").length, 1);
       }
       assert.equal((await first.reconcile()).ok, true);

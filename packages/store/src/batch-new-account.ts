@@ -1,7 +1,11 @@
 import { type Account, type AccountType, applyOperation, availableOf, type BatchContext } from "@tollgate/core";
 import { encodeJson, requestHash } from "./codec.ts";
+import type { StoredKey } from "./load-batch-state.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
+import type { AccountDbRow } from "./rows.ts";
 import { signupGrantOps } from "./signup-grants.ts";
+import type { SqlExecutor } from "./sql-client.ts";
+import type { BatchSnapshot } from "./webhooks/batch-events.ts";
 
 /** An account a batch item names by the app's id that did not exist when the item was resolved. */
 export interface NewAccountRef {
@@ -72,4 +76,48 @@ export function openAccountInBatch(ctx: BatchContext, ref: NewAccountRef): Opene
     for (const [key, hold] of ctx.writes.holds) if (hold.accountId === accountId) ctx.writes.holds.delete(key);
   };
   return { account, idempotency, availableMinor, undo };
+}
+
+/**
+ * Locks the batch's accounts, in account-id order in one statement (so concurrent batches never
+ * deadlock): those named by id, and those named by the app's id that exist by now. An account
+ * another instance is creating and has not committed is not seen: the batch then inserts it too,
+ * fails on the unique (type, external_id), and its items are retried one by one, finding it.
+ */
+export function lockAccounts(tx: SqlExecutor, ids: string[], refs: NewAccountRef[]): Promise<AccountDbRow[]> {
+  const columns = "account_id, type, external_id, overdraft_limit_minor, created_at";
+  if (refs.length === 0) {
+    return tx.query<AccountDbRow>(
+      `select ${columns} from accounts
+       where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
+      [ids],
+    );
+  }
+  return tx.query<AccountDbRow>(
+    `select ${columns} from accounts
+     where account_id = any(array_cat($1::text[], array(
+       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
+         on a.type = r.type and a.external_id = r.external_id)))
+       and type <> 'system' order by account_id for no key update`,
+    [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
+  );
+}
+
+/** An opened account whose item succeeded: written with the batch, its signup grants' keys with it. */
+export function keepOpened(
+  opened: OpenedAccount,
+  batch: {
+    newAccounts: Account[];
+    idempotency: IdempotencyRecord[];
+    newKeys: Map<string, StoredKey>;
+    before: BatchSnapshot;
+  },
+): void {
+  batch.newAccounts.push(opened.account);
+  for (const record of opened.idempotency) {
+    batch.idempotency.push(record);
+    batch.newKeys.set(`${record.accountId}\u0000${record.idempotencyKey}`, record);
+  }
+  // Events compare against the balance the account started with, its signup grants included.
+  for (const [key, minor] of opened.availableMinor) batch.before.availableMinor.set(key, minor);
 }

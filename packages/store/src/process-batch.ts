@@ -13,13 +13,20 @@ import {
   sweepAccount,
   type Unit,
 } from "@tollgate/core";
-import { type NewAccountRef, newAccountKey, type OpenedAccount, openAccountInBatch } from "./batch-new-account.ts";
+import {
+  keepOpened,
+  lockAccounts,
+  type NewAccountRef,
+  newAccountKey,
+  type OpenedAccount,
+  openAccountInBatch,
+} from "./batch-new-account.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state.ts";
 import { newIdAt } from "./new-id.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import { persistWrites } from "./persist-writes.ts";
-import { type AccountDbRow, toAccount } from "./rows.ts";
+import { toAccount } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import type { UsageEventDraft, UsageEventRow } from "./usage-events.ts";
 import { batchEvents, snapshotBatch } from "./webhooks/batch-events.ts";
@@ -109,10 +116,15 @@ export async function processBatch(
     });
   }
   const priorLotIds = priorIds.length > 0 ? await loadPriors(tx, ctx, priorIds) : [];
+  // An item naming an account by the app's id that exists by now (another instance created it
+  // since the item was resolved) looks its key up on that account: it may be a replay.
+  const accountOf = (item: Extract<BatchItem, { type: "operation" | "usage" }>) =>
+    (item.type === "operation" ? item.resolved.accountId : item.accountId) ??
+    (item.newAccount ? (createdIds.get(newAccountKey(item.newAccount)) ?? null) : null);
   const keyed = items.flatMap((item): Array<{ accountId: string | null; idempotencyKey: string }> => {
     if (item.type === "operation")
-      return [{ accountId: item.resolved.accountId, idempotencyKey: item.resolved.op.idempotencyKey }];
-    return item.type === "usage" ? [item] : [];
+      return [{ accountId: accountOf(item), idempotencyKey: item.resolved.op.idempotencyKey }];
+    return item.type === "usage" ? [{ accountId: accountOf(item), idempotencyKey: item.idempotencyKey }] : [];
   });
   const lowBalanceThresholds = new Map<string, bigint>();
   const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds, lowBalanceThresholds });
@@ -205,50 +217,6 @@ export async function processBatch(
 }
 
 const NO_THRESHOLDS: ReadonlyMap<string, bigint> = new Map();
-
-/**
- * Locks the batch's accounts, in account-id order in one statement (so concurrent batches never
- * deadlock): those named by id, and those named by the app's id that exist by now. An account
- * another instance is creating and has not committed is not seen: the batch then inserts it too,
- * fails on the unique (type, external_id), and its items are retried one by one, finding it.
- */
-function lockAccounts(tx: SqlExecutor, ids: string[], refs: NewAccountRef[]): Promise<AccountDbRow[]> {
-  const columns = "account_id, type, external_id, overdraft_limit_minor, created_at";
-  if (refs.length === 0) {
-    return tx.query<AccountDbRow>(
-      `select ${columns} from accounts
-       where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
-      [ids],
-    );
-  }
-  return tx.query<AccountDbRow>(
-    `select ${columns} from accounts
-     where account_id = any(array_cat($1::text[], array(
-       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
-         on a.type = r.type and a.external_id = r.external_id)))
-       and type <> 'system' order by account_id for no key update`,
-    [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
-  );
-}
-
-/** An opened account whose item succeeded: written with the batch, its signup grants' keys with it. */
-function keepOpened(
-  opened: OpenedAccount,
-  batch: {
-    newAccounts: Account[];
-    idempotency: IdempotencyRecord[];
-    newKeys: Map<string, StoredKey>;
-    before: ReturnType<typeof snapshotBatch>;
-  },
-): void {
-  batch.newAccounts.push(opened.account);
-  for (const record of opened.idempotency) {
-    batch.idempotency.push(record);
-    batch.newKeys.set(`${record.accountId}\u0000${record.idempotencyKey}`, record);
-  }
-  // Events compare against the balance the account started with, its signup grants included.
-  for (const [key, minor] of opened.availableMinor) batch.before.availableMinor.set(key, minor);
-}
 
 /** A usage event charged nothing: the account must exist; its balance is reported as is. */
 function recordUncharged(ctx: BatchContext, accountId: string | null, unit: string): OperationResult {
