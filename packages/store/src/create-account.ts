@@ -2,6 +2,7 @@ import {
   ACCOUNT_TYPES,
   type Account,
   type AccountType,
+  externalIdProblem,
   type IdGenerator,
   type LedgerConfig,
   type Unit,
@@ -53,19 +54,14 @@ export async function createAccountIn(
   return { account: created, created: true };
 }
 
-/** The longest external id an account may have (the app's own id for it). */
-export const EXTERNAL_ID_LENGTH_MAX = 256;
+export { EXTERNAL_ID_LENGTH_MAX } from "@tollgate/core";
 
-/** A type and an external id an account may have, or a RangeError saying what is wrong. */
+/** A type and an external id an account may have, or a RangeError saying what is wrong (`externalIdProblem`). */
 export function assertExternalRef(ref: { type: AccountType; externalId: string }): void {
   if (!(ACCOUNT_TYPES as readonly string[]).includes(ref.type)) {
     throw new RangeError(`account type must be one of ${ACCOUNT_TYPES.join(", ")}; got "${ref.type}"`);
   }
-  if (
-    typeof ref.externalId !== "string" ||
-    ref.externalId.length === 0 ||
-    ref.externalId.length > EXTERNAL_ID_LENGTH_MAX
-  ) {
-    throw new RangeError(`externalId must be a string of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters`);
-  }
+  if (typeof ref.externalId !== "string") throw new RangeError("externalId must be a string");
+  const problem = externalIdProblem(ref.externalId);
+  if (problem !== null) throw new RangeError(`externalId ${problem}`);
 }
