@@ -158,6 +158,8 @@ export class ReferenceLedger {
    */
   execute(op: ModelOp, key: string, payload: string): ModelResult {
     this.#expire();
+    // An account named for the first time exists afterwards only if the operation succeeds.
+    const opening = "account" in op && !this.accounts.has(op.account) ? op.account : null;
     const scope = this.#scopeOf(op);
     const earlier = scope === null ? undefined : this.accounts.get(scope)?.keys.get(key);
     if (earlier) {
@@ -166,6 +168,7 @@ export class ReferenceLedger {
     const result = this.#apply(op);
     this.#expire();
     if (result.ok && scope !== null) this.#account(scope).keys.set(key, { payload, result });
+    if (!result.ok && opening !== null) this.accounts.delete(opening);
     return result;
   }
 

@@ -1,4 +1,4 @@
-import { ACCOUNT_TYPES, type AccountType } from "@tollgate/core";
+import { ACCOUNT_TYPES, type AccountType, externalIdProblem } from "@tollgate/core";
 import type { Command } from "commander";
 import { invalidInput } from "./cli-error.ts";
 
@@ -64,7 +64,8 @@ export function accountTypeOf(text: string): AccountType {
 }
 
 export function externalIdOf(text: string): string {
-  if (text.length === 0 || text.length > 256) throw invalidInput("--external-id must be 1 to 256 characters");
+  const problem = externalIdProblem(text);
+  if (problem !== null) throw invalidInput(`--external-id ${problem}`);
   return text;
 }
 

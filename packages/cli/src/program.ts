@@ -1,3 +1,4 @@
+import { redactText } from "@tollgate/server";
 import { Command, CommanderError } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { CliError, EXIT } from "./cli-error.ts";
@@ -75,7 +76,16 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-function printFailure(json: boolean, code: string, message: string, details: Record<string, string>): void {
+/**
+ * Prints a failure, every string redacted (`redactText`): a key or token given where an account
+ * or a value goes is quoted back by the message that refuses it, and must not reach a terminal,
+ * a shell history of outputs or a CI log.
+ */
+function printFailure(json: boolean, code: string, rawMessage: string, rawDetails: Record<string, string>): void {
+  const message = redactText(rawMessage);
+  const details = Object.fromEntries(
+    Object.entries(rawDetails).map(([key, value]) => [key, redactText(String(value))]),
+  );
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: { code, message, ...details } }, null, 2)}\n`);
     return;

@@ -1,6 +1,7 @@
 export * from "./account-state.ts";
 export * from "./apply-operation.ts";
 export * from "./balance-view.ts";
+export * from "./external-id.ts";
 export * from "./ids.ts";
 export * from "./ledger-config.ts";
 export * from "./model.ts";

@@ -43,15 +43,26 @@ export function divideRounding(numerator: bigint, divisor: bigint, direction: Ro
   }
 }
 
-const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+/**
+ * A non-negative amount as a decimal string in its one canonical form: digits with no leading
+ * zero (but "0" itself), an optional fraction, no sign, no whitespace. "0001", "+5" and " 5"
+ * are refused, never read as 1 or 5: an amount is written one way, so two requests for the
+ * same amount look the same (to an idempotency key, a log, a reader).
+ */
+export const CANONICAL_AMOUNT = /^(0|[1-9]\d{0,18})(\.\d{1,18})?$/;
+
+const DECIMAL = /^(-)?(0|[1-9]\d*)(?:\.(\d+))?$/;
 
 /**
  * Parses a decimal string ("12.5") into minor units at `scale` decimal places. More
- * decimals than the scale holds is an error, never a silent rounding.
+ * decimals than the scale holds is an error, never a silent rounding; so is any form but the
+ * canonical one (a leading zero, a "+", whitespace).
  */
 export function parseDecimalToMinor(text: string, scale: number): bigint {
-  const match = DECIMAL.exec(text.trim());
-  if (!match) throw new RangeError(`"${text}" is not a decimal number`);
+  const match = DECIMAL.exec(text);
+  if (!match) {
+    throw new RangeError(`"${text}" is not a decimal number in canonical form (no leading zeros, "+" or spaces)`);
+  }
   const [, sign, whole = "0", fraction = ""] = match;
   if (fraction.length > scale) {
     throw new RangeError(`"${text}" has ${fraction.length} decimal places; this unit has ${scale}`);

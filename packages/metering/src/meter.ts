@@ -156,7 +156,9 @@ export class Meter {
   /** Charges a feature's fixed cost (the account's override, if any) and records its use. */
   async chargeFeature(input: FeatureUsageInput): Promise<MeteringResult<UsageOutcome>> {
     validateCallFields(input);
-    const accountId = await this.ledger.accounts.ensureId(input.account);
+    // Found, never created: an account that does not exist has no override, and the charge
+    // creates it in its own transaction only if it succeeds.
+    const accountId = await this.ledger.accounts.findId(input.account);
     const cost = await this.features.costFor(accountId, input.feature);
     if (!cost) return { ok: false, code: "feature_not_found", details: { message: `no feature "${input.feature}"` } };
     const draft: UsageEventDraft = {

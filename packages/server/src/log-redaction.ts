@@ -7,9 +7,10 @@ export const REDACTED = "[redacted]";
 const SECRET_FIELD =
   /(authorization|cookie|token|secret|password|passwd|passphrase|apikey|credential|credentials|signature|privatekey)$/;
 
-// Tollgate keys (`tg_sk_`, `tg_ct_`), webhook secrets (`whsec_`), Stripe keys; the prefix stays
-// so a reader still sees which kind it was. `tg_sk_...x7Qa` (a key's hint) has no secret part.
-const TOKEN = /(tg_sk_|tg_ct_|whsec_|sk_live_|sk_test_|rk_live_|rk_test_)[A-Za-z0-9_-]+/g;
+// Tollgate keys (`tg_sk_`, `tg_ct_`) and local credentials (`tg_lc_`), webhook secrets
+// (`whsec_`), Stripe keys; the prefix stays so a reader still sees which kind it was.
+// `tg_sk_...x7Qa` (a key's hint) has no secret part.
+const TOKEN = /(tg_sk_|tg_ct_|tg_lc_|whsec_|sk_live_|sk_test_|rk_live_|rk_test_)[A-Za-z0-9_-]+/g;
 // `Authorization: Bearer …` or `Basic …` quoted inside a message.
 const SCHEME_CREDENTIALS = /\b(Bearer|Basic) +[A-Za-z0-9._~+/=-]+/gi;
 // The password of a URL's user info: `postgres://app:s3cret@db` → `postgres://app:[redacted]@db`.

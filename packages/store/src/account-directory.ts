@@ -41,6 +41,12 @@ export class AccountDirectory {
     return found ? { account: found, created: false } : await this.#create(ref);
   }
 
+  /** Remembers the id of an account a batch created, so the next write finds it without a read. */
+  learn(ref: { type: AccountType; externalId: string }, accountId: string): void {
+    if (this.#ids.size >= CACHE_SIZE_MAX) this.#ids.clear();
+    this.#ids.set(`${ref.type}\u0000${ref.externalId}`, accountId);
+  }
+
   /** The account's id if it exists; never creates. */
   async findId(ref: AccountRef): Promise<string | null> {
     if ("accountId" in ref) return ref.accountId;

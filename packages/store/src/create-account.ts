@@ -2,21 +2,22 @@ import {
   ACCOUNT_TYPES,
   type Account,
   type AccountType,
+  externalIdProblem,
   type IdGenerator,
   type LedgerConfig,
   type Unit,
 } from "@tollgate/core";
 import { requestHash } from "./codec.ts";
-import { signupGrantKey } from "./idempotency-keys.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
+import { signupGrantOps } from "./signup-grants.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 
 /**
  * Inserts an account with the deployment's signup grants in `tx`, or, when another process
  * created it first, returns that one (its transaction made the signup grant; `created` is
- * false). The one place an account is created, so none ever exists without the credits it
- * was promised.
+ * false). With the batch opening an account for a write that succeeds (batch-new-account.ts),
+ * the only way one is created, so none ever exists without the credits it was promised.
  */
 export async function createAccountIn(
   tx: SqlExecutor,
@@ -40,22 +41,11 @@ export async function createAccountIn(
     return { account: toAccount(existing), created: false };
   }
   const created = toAccount(inserted);
-  const items: BatchItem[] = config.signupGrants[ref.type].map((grant, index) => {
-    const op = {
-      kind: "grant" as const,
-      account: { accountId: created.accountId },
-      unit: grant.unit,
-      amountMinor: grant.amountMinor,
-      source: "signup" as const,
-      expiresAt: grant.expiresInMs === null ? null : new Date(now.getTime() + grant.expiresInMs),
-      idempotencyKey: signupGrantKey(index),
-    };
-    return {
-      type: "operation",
-      resolved: { op, accountId: created.accountId, memberAccountId: null },
-      requestHash: requestHash(op),
-    };
-  });
+  const items: BatchItem[] = signupGrantOps(config, created, now).map((op) => ({
+    type: "operation",
+    resolved: { op, accountId: created.accountId, memberAccountId: null },
+    requestHash: requestHash(op as unknown as Record<string, unknown>),
+  }));
   if (items.length > 0) {
     const results = await processBatch(tx, { ...env, now }, items);
     const failed = results.find((result) => result && !result.ok);
@@ -64,19 +54,14 @@ export async function createAccountIn(
   return { account: created, created: true };
 }
 
-/** The longest external id an account may have (the app's own id for it). */
-export const EXTERNAL_ID_LENGTH_MAX = 256;
+export { EXTERNAL_ID_LENGTH_MAX } from "@tollgate/core";
 
-/** A type and an external id an account may have, or a RangeError saying what is wrong. */
+/** A type and an external id an account may have, or a RangeError saying what is wrong (`externalIdProblem`). */
 export function assertExternalRef(ref: { type: AccountType; externalId: string }): void {
   if (!(ACCOUNT_TYPES as readonly string[]).includes(ref.type)) {
     throw new RangeError(`account type must be one of ${ACCOUNT_TYPES.join(", ")}; got "${ref.type}"`);
   }
-  if (
-    typeof ref.externalId !== "string" ||
-    ref.externalId.length === 0 ||
-    ref.externalId.length > EXTERNAL_ID_LENGTH_MAX
-  ) {
-    throw new RangeError(`externalId must be a string of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters`);
-  }
+  if (typeof ref.externalId !== "string") throw new RangeError("externalId must be a string");
+  const problem = externalIdProblem(ref.externalId);
+  if (problem !== null) throw new RangeError(`externalId ${problem}`);
 }

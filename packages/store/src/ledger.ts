@@ -17,6 +17,7 @@ import {
 } from "@tollgate/core";
 import { AccountDirectory } from "./account-directory.ts";
 import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
+import { type NewAccountRef, newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
@@ -158,18 +159,20 @@ export class Ledger {
     options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
-    const resolved = await this.#resolve(op);
+    const { resolved, newAccount } = await this.#resolve(op);
     const { usageEvent } = options;
     const item: BatchItem = {
       type: "operation",
       resolved,
+      ...(newAccount ? { newAccount } : {}),
       requestHash: requestHash(
         options.request ?? ({ ...op, ...(usageEvent ? { usageEvent } : {}) } as unknown as Record<string, unknown>),
       ),
       ...(usageEvent ? { usageEvent } : {}),
     };
-    const result = await this.#laneFor(resolved.accountId ?? op.idempotencyKey).submit(item);
+    const result = await this.#laneFor(laneKeyOf(resolved.accountId, newAccount, op.idempotencyKey)).submit(item);
     if (!result) throw new Error("an operation returned no result");
+    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
     if (result.ok && op.kind === "authorize" && "holdId" in result.value) {
       this.#rememberHold(result.value.holdId, result.value.accountId);
     }
@@ -220,7 +223,8 @@ export class Ledger {
 
   /**
    * Records a usage event that charges nothing (a failed call, or one that cost nothing),
-   * idempotent under `idempotencyKey` like every write. The account is created on first use.
+   * idempotent under `idempotencyKey` like every write. The account is created on first use,
+   * in the same transaction, and only if the event is recorded.
    */
   async recordUncharged(input: {
     account: AccountRef;
@@ -231,21 +235,24 @@ export class Ledger {
     request?: Record<string, unknown> | string;
   }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
     assertAppKey(input.idempotencyKey);
-    const accountId = await this.accounts.ensureId(input.account);
+    const accountId = await this.accounts.findId(input.account);
+    const newAccount = accountId === null && "type" in input.account ? input.account : undefined;
     const memberAccountId =
       input.member === undefined ? null : await this.accounts.findId({ type: "user", externalId: input.member });
     const item: BatchItem = {
       type: "usage",
       accountId,
       memberAccountId,
+      ...(newAccount ? { newAccount } : {}),
       idempotencyKey: input.idempotencyKey,
       requestHash: requestHash(
         input.request ?? { uncharged: input.usageEvent, account: input.account, member: input.member },
       ),
       usageEvent: input.usageEvent,
     };
-    const result = await this.#laneFor(accountId ?? input.idempotencyKey).submit(item);
+    const result = await this.#laneFor(laneKeyOf(accountId, newAccount, input.idempotencyKey)).submit(item);
     if (!result) throw new Error("a usage event returned no result");
+    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
     return result as never;
   }
 
@@ -408,28 +415,34 @@ export class Ledger {
     await this.sql.close();
   }
 
-  async #resolve(op: Operation): Promise<ResolvedOperation> {
+  /**
+   * The operation's references, looked up and never created: an account named by the app's id
+   * that does not exist comes back as `newAccount`, for the batch to open in the operation's own
+   * transaction if, and only if, the operation succeeds.
+   */
+  async #resolve(op: Operation): Promise<{ resolved: ResolvedOperation; newAccount?: NewAccountRef }> {
     switch (op.kind) {
       case "grant":
       case "authorize":
       case "charge":
       case "deduct": {
-        const accountId = await this.accounts.ensureId(op.account);
+        const accountId = await this.accounts.findId(op.account);
         const member = "member" in op ? op.member : undefined;
         const memberAccountId =
           member === undefined ? null : await this.accounts.findId({ type: "user", externalId: member });
-        return { op, accountId, memberAccountId };
+        const resolved = { op, accountId, memberAccountId };
+        return accountId === null && "type" in op.account ? { resolved, newAccount: op.account } : { resolved };
       }
       case "settle":
       case "release":
-        return { op, accountId: await this.#holdAccount(op.holdId), memberAccountId: null };
+        return { resolved: { op, accountId: await this.#holdAccount(op.holdId), memberAccountId: null } };
       case "refund":
       case "reverse": {
         const [row] = await this.sql.query<{ account_id: string }>(
           "select account_id from transactions where transaction_id = $1",
           [op.transactionId],
         );
-        return { op, accountId: row?.account_id ?? null, memberAccountId: null };
+        return { resolved: { op, accountId: row?.account_id ?? null, memberAccountId: null } };
       }
     }
   }
@@ -453,6 +466,14 @@ export class Ledger {
     for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 16777619);
     return this.#lanes[(hash >>> 0) % this.#lanes.length] as BatchLane;
   }
+}
+
+/**
+ * What picks an item's lane: its account, or for an account that does not exist yet the app's
+ * id for it, so every item that may open the same account goes through one lane, in order.
+ */
+function laneKeyOf(accountId: string | null, newAccount: NewAccountRef | undefined, fallback: string): string {
+  return accountId ?? (newAccount ? newAccountKey(newAccount) : fallback);
 }
 
 /** Every account a batch may change: its operations', usage events' and sweeps'. */

@@ -1,4 +1,4 @@
-import type { LedgerWrites } from "@tollgate/core";
+import type { Account, LedgerWrites } from "@tollgate/core";
 import { encodeAllocations } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventJson } from "./usage-events.ts";
@@ -35,6 +35,8 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
 export async function persistWrites(
   tx: SqlExecutor,
   batch: {
+    /** Accounts the batch opened (an operation on an account that did not exist succeeded). */
+    accounts?: readonly Account[];
     writes: LedgerWrites;
     idempotency: IdempotencyRecord[];
     usageEvents: UsageEventRow[];
@@ -43,9 +45,10 @@ export async function persistWrites(
     now: Date;
   },
 ): Promise<void> {
-  const tables = tableWrites(batch.writes, batch.idempotency, batch.now).filter(
-    (write) => (write.values[0]?.length ?? 0) > 0,
-  );
+  const tables = [
+    accountsWrite(batch.accounts ?? []),
+    ...tableWrites(batch.writes, batch.idempotency, batch.now),
+  ].filter((write) => (write.values[0]?.length ?? 0) > 0);
   const params: unknown[] = [];
   const parts = tables.map((write, index) => {
     const arrays = write.columns.map(([, type], column) => {
@@ -94,6 +97,32 @@ function usageEventParts(events: UsageEventRow[], params: unknown[]): string[] {
     `w_usage as (insert into usage_events (${columns})
       select ${columns} from jsonb_to_recordset($${eventParam}::jsonb) as u(${record}))`,
   ];
+}
+
+/**
+ * New accounts, in the same statement as their first rows: foreign keys are checked at the end
+ * of the statement, when the account is there. No `on conflict`: an account another instance
+ * created meanwhile fails the batch, whose items are then retried one by one and find it.
+ */
+function accountsWrite(accounts: readonly Account[]): TableWrite {
+  return {
+    table: "accounts",
+    columns: [
+      ["account_id", "text"],
+      ["type", "text"],
+      ["external_id", "text"],
+      ["overdraft_limit_minor", "bigint"],
+      ["created_at", "timestamptz"],
+    ],
+    onConflict: "",
+    values: [
+      accounts.map((a) => a.accountId),
+      accounts.map((a) => a.type),
+      accounts.map((a) => a.externalId),
+      accounts.map((a) => a.overdraftLimitMinor.toString()),
+      accounts.map((a) => a.createdAt.toISOString()),
+    ],
+  };
 }
 
 function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now: Date): TableWrite[] {

@@ -1,4 +1,5 @@
 import {
+  type Account,
   type AccountState,
   applyOperation,
   type BatchContext,
@@ -12,12 +13,20 @@ import {
   sweepAccount,
   type Unit,
 } from "@tollgate/core";
+import {
+  keepOpened,
+  lockAccounts,
+  type NewAccountRef,
+  newAccountKey,
+  type OpenedAccount,
+  openAccountInBatch,
+} from "./batch-new-account.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state.ts";
 import { newIdAt } from "./new-id.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import { persistWrites } from "./persist-writes.ts";
-import { type AccountDbRow, toAccount } from "./rows.ts";
+import { toAccount } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import type { UsageEventDraft, UsageEventRow } from "./usage-events.ts";
 import { batchEvents, snapshotBatch } from "./webhooks/batch-events.ts";
@@ -27,7 +36,14 @@ import { batchEvents, snapshotBatch } from "./webhooks/batch-events.ts";
  * any), a usage event charged nothing (a failed call), or bringing an account up to date.
  */
 export type BatchItem =
-  | { type: "operation"; resolved: ResolvedOperation; requestHash: string; usageEvent?: UsageEventDraft }
+  | {
+      type: "operation";
+      resolved: ResolvedOperation;
+      requestHash: string;
+      usageEvent?: UsageEventDraft;
+      /** The account the operation names when it did not exist: opened by the batch if the operation succeeds. */
+      newAccount?: NewAccountRef;
+    }
   | {
       type: "usage";
       accountId: string | null;
@@ -35,6 +51,7 @@ export type BatchItem =
       idempotencyKey: string;
       requestHash: string;
       usageEvent: UsageEventDraft;
+      newAccount?: NewAccountRef;
     }
   | { type: "sweep"; accountId: string };
 
@@ -61,7 +78,9 @@ export async function processBatch(
   const accountIds = new Set<string>();
   const holdIds: string[] = [];
   const priorIds: string[] = [];
+  const newRefs = new Map<string, NewAccountRef>();
   for (const item of items) {
+    if (item.type !== "sweep" && item.newAccount) newRefs.set(newAccountKey(item.newAccount), item.newAccount);
     if (item.type !== "operation") {
       if (item.accountId !== null) accountIds.add(item.accountId);
       continue;
@@ -82,12 +101,12 @@ export async function processBatch(
     writes: emptyWrites(),
   };
 
-  const accountRows = await tx.query<AccountDbRow>(
-    `select account_id, type, external_id, overdraft_limit_minor, created_at from accounts
-     where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
-    [ids],
-  );
+  const accountRows = await lockAccounts(tx, ids, [...newRefs.values()]);
+  // Accounts named by the app's id that another batch created since the item was resolved.
+  const createdIds = new Map<string, string>();
   for (const row of accountRows) {
+    const ref = { type: row.type, externalId: row.external_id } as NewAccountRef;
+    if (newRefs.has(newAccountKey(ref))) createdIds.set(newAccountKey(ref), row.account_id);
     ctx.accounts.set(row.account_id, {
       account: toAccount(row),
       balances: new Map(),
@@ -97,10 +116,15 @@ export async function processBatch(
     });
   }
   const priorLotIds = priorIds.length > 0 ? await loadPriors(tx, ctx, priorIds) : [];
+  // An item naming an account by the app's id that exists by now (another instance created it
+  // since the item was resolved) looks its key up on that account: it may be a replay.
+  const accountOf = (item: Extract<BatchItem, { type: "operation" | "usage" }>) =>
+    (item.type === "operation" ? item.resolved.accountId : item.accountId) ??
+    (item.newAccount ? (createdIds.get(newAccountKey(item.newAccount)) ?? null) : null);
   const keyed = items.flatMap((item): Array<{ accountId: string | null; idempotencyKey: string }> => {
     if (item.type === "operation")
-      return [{ accountId: item.resolved.accountId, idempotencyKey: item.resolved.op.idempotencyKey }];
-    return item.type === "usage" ? [item] : [];
+      return [{ accountId: accountOf(item), idempotencyKey: item.resolved.op.idempotencyKey }];
+    return item.type === "usage" ? [{ accountId: accountOf(item), idempotencyKey: item.idempotencyKey }] : [];
   });
   const lowBalanceThresholds = new Map<string, bigint>();
   const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds, lowBalanceThresholds });
@@ -110,6 +134,7 @@ export async function processBatch(
   const newKeys = new Map<string, StoredKey>();
   const idempotency: IdempotencyRecord[] = [];
   const usageEvents: UsageEventRow[] = [];
+  const newAccounts: Account[] = [];
   for (const item of items) {
     if (item.type === "sweep") {
       const state = ctx.accounts.get(item.accountId);
@@ -117,7 +142,17 @@ export async function processBatch(
       results.push(null);
       continue;
     }
-    const accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    let accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
+    let opened: OpenedAccount | null = null;
+    if (accountId === null && item.newAccount) {
+      const refKey = newAccountKey(item.newAccount);
+      accountId = createdIds.get(refKey) ?? null;
+      if (accountId === null) {
+        opened = openAccountInBatch(ctx, item.newAccount);
+        accountId = opened.account.accountId;
+        createdIds.set(refKey, accountId);
+      }
+    }
     const known = accountId !== null && ctx.accounts.has(accountId) ? accountId : null;
     const idempotencyKey = item.type === "operation" ? item.resolved.op.idempotencyKey : item.idempotencyKey;
     const key = `${known}\u0000${idempotencyKey}`;
@@ -132,8 +167,16 @@ export async function processBatch(
     }
     const result =
       item.type === "operation"
-        ? applyOperation(ctx, known === null ? { ...item.resolved, accountId: null } : item.resolved)
+        ? applyOperation(ctx, { ...item.resolved, accountId: known })
         : recordUncharged(ctx, known, item.usageEvent.unit);
+    if (opened) {
+      // The account exists only if what named it succeeded: a refusal stores nothing.
+      if (result.ok) keepOpened(opened, { newAccounts, idempotency, newKeys, before });
+      else {
+        opened.undo();
+        if (item.newAccount) createdIds.delete(newAccountKey(item.newAccount));
+      }
+    }
     if (result.ok && known !== null) {
       if (item.usageEvent) {
         const event = usageEventRow(env, {
@@ -162,7 +205,14 @@ export async function processBatch(
     account: lowBalanceThresholds,
     deploymentDefaults: env.lowBalanceThresholdsDefault ?? NO_THRESHOLDS,
   });
-  await persistWrites(tx, { writes: ctx.writes, idempotency, usageEvents, webhookEvents, now: env.now });
+  await persistWrites(tx, {
+    accounts: newAccounts,
+    writes: ctx.writes,
+    idempotency,
+    usageEvents,
+    webhookEvents,
+    now: env.now,
+  });
   return results;
 }
 

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../logger.ts";
 import { ApiError, ERROR_STATUS, type ErrorCode } from "./api-error.ts";
+import { CLIENT_CLOSED_STATUS, clientClosed } from "./client-closed.ts";
 
 /** Statuses Hono's own exceptions use (body too large, malformed input), as public codes. */
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -23,7 +24,8 @@ export const DATABASE_RETRY_AFTER_SECONDS = 1;
  * unexpected error is logged with its stack and answered with `internal` and nothing else,
  * so no query, path or secret ever reaches a client. A database that cannot be reached or
  * dropped the connection is not a bug: 503 `database_unavailable` with Retry-After, and one
- * warning line with the reason.
+ * warning line with the reason. One caused by the client going away is answered 499 and not
+ * logged as an error.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
@@ -36,6 +38,9 @@ export function errorHandler(logger: Logger): ErrorHandler {
       // The code's own status, so a client can rely on the table (a 415 from the validator is 400).
       return respond(c, code, ERROR_STATUS[code], error.message || "The request is not valid.");
     }
+    // A client that hung up mid-request (an upload cut off) is not a fault of ours: no error
+    // line, and the access log shows 499. Nobody is there to read an answer.
+    if (clientClosed(c)) return c.body(null, CLIENT_CLOSED_STATUS as ContentfulStatusCode);
     if (isDatabaseUnavailable(error)) {
       logger.warn("request failed: the database is unavailable", {
         requestId: requestIdOf(c),

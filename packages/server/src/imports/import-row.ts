@@ -1,11 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_TYPES, type AccountRef, type AccountType, GRANT_SOURCES } from "@tollgate/core";
+import {
+  ACCOUNT_TYPES,
+  type AccountRef,
+  type AccountType,
+  CANONICAL_AMOUNT,
+  externalIdProblem,
+  GRANT_SOURCES,
+} from "@tollgate/core";
 import { canonicalJson, contentHash } from "@tollgate/store";
 
 /** The most rows one `POST /v1/imports` carries; `tollgate import` sends a file in requests of this many. */
 export const IMPORT_ROWS_MAX = 1000;
 export const IMPORT_KEY_LENGTH_MAX = 100;
-const EXTERNAL_ID_LENGTH_MAX = 256;
 
 /** The source of a row that names none: an operator's act, like `tollgate grant`'s default. */
 export const IMPORT_SOURCE_DEFAULT = "admin";
@@ -13,8 +19,8 @@ export const IMPORT_SOURCE_DEFAULT = "admin";
 export const IMPORT_REASON_DEFAULT = "imported balance";
 
 /**
- * `acct_…`, or `type:externalId` with a type Tollgate has and an external id of 1 to 256
- * characters; else null.
+ * `acct_…`, or `type:externalId` with a type Tollgate has and an external id as every account
+ * has (`externalIdProblem`); else null.
  *
  * @example
  * importAccountRef("user:alice"); // { type: "user", externalId: "alice" }
@@ -25,7 +31,7 @@ export function importAccountRef(text: string): AccountRef | null {
   const type = text.slice(0, colon) as AccountType;
   const externalId = text.slice(colon + 1);
   if (colon < 0 || !ACCOUNT_TYPES.includes(type)) return null;
-  if (externalId.length === 0 || externalId.length > EXTERNAL_ID_LENGTH_MAX) return null;
+  if (externalIdProblem(externalId) !== null) return null;
   return { type, externalId };
 }
 
@@ -46,7 +52,7 @@ export const ImportRowSchema = z
         error: (issue) =>
           issue.input === undefined ? "required" : 'a decimal string, e.g. "12.50" (a string, never a JSON number)',
       })
-      .regex(/^\d{1,19}(\.\d{1,18})?$/, 'a decimal string in the unit\'s scale, e.g. "12.50"')
+      .regex(CANONICAL_AMOUNT, 'a decimal string in the unit\'s scale, e.g. "12.50" (no leading zeros, "+" or spaces)')
       .refine((text) => /[1-9]/.test(text), "more than 0 (leave out rows with nothing to import)")
       .openapi({ example: "40" }),
     source: z

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../../logger.ts";
+import { CLIENT_CLOSED_STATUS } from "../client-closed.ts";
 import { routePatternOf } from "../route-pattern.ts";
 
 export interface AccessLogOptions {
@@ -13,7 +14,8 @@ export interface AccessLogOptions {
 /**
  * One `info` line per request once it is answered: `requestId`, `method`, `route` (the
  * matched pattern, not the raw path, so no external id or query string is logged), `status`,
- * `durationMs` and the caller's `keyId` when authenticated. Mount it after `requestId()`.
+ * `durationMs` and the caller's `keyId` when authenticated; a client that went away before
+ * its answer is `status: 499` with `outcome: "client_closed"`. Mount it after `requestId()`.
  *
  * @example
  * app.use(requestId());
@@ -35,6 +37,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler {
       status: c.res.status,
       durationMs: Math.round((nowMs() - startMs) * 100) / 100,
       ...(keyId === undefined ? {} : { keyId }),
+      ...(c.res.status === CLIENT_CLOSED_STATUS ? { outcome: "client_closed" } : {}),
     });
   };
 }

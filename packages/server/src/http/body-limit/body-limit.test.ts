@@ -5,6 +5,7 @@ import { SILENT_LOGGER } from "../../logger.ts";
 import { errorHandler } from "../error-handler.ts";
 import { requestBodyLimit } from "./body-limit.ts";
 import { jsonContentType } from "./json-content-type.ts";
+import { DRAIN_BYTES_MAX } from "./read-limited-body.ts";
 
 function limitedApp() {
   const received: number[] = [];
@@ -90,4 +91,27 @@ test("a body that is not declared JSON is 400 invalid_request naming Content-Typ
   assert.equal(withCharset.status, 200);
   const empty = await app.request("/one", { method: "POST", headers: { "content-length": "0" } });
   assert.equal(empty.status, 200);
+});
+
+test("a chunked body over the limit by more than the server drains is 413 with Connection: close", async () => {
+  const { app, received } = limitedApp();
+  const chunk = new Uint8Array(1_048_576).fill(0x20);
+  let sent = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      // More than DRAIN_BYTES_MAX past the limit, then it would go on: the server stops reading.
+      if (sent++ > (DRAIN_BYTES_MAX / chunk.length) * 4) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const response = await app.request("/one", {
+    method: "POST",
+    body: endless,
+    headers: { "content-type": "application/json" },
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(response.status, 413);
+  assert.equal(response.headers.get("connection"), "close");
+  assert.ok(sent < (DRAIN_BYTES_MAX / chunk.length) * 2, "the server stopped reading");
+  assert.deepEqual(received, []);
 });

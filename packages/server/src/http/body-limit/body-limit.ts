@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../api-error.ts";
+import { readLimitedBody } from "./read-limited-body.ts";
 
 /** The default largest request body: 1 MiB. */
 export const BODY_BYTES_MAX = 1_048_576;
@@ -13,9 +13,11 @@ export interface RequestBodyLimitOptions {
 }
 
 /**
- * Refuses a body over its limit with 413 `request_too_large` before anything reads it: on
- * `Content-Length` at once, on a chunked body as soon as the count passes the limit. Nothing
- * runs, so nothing changes. Requests without a body (GET, HEAD) pass untouched.
+ * Refuses a body over its limit with 413 `request_too_large` before any handler reads it: on
+ * `Content-Length` at once; a chunked body is read first, and one over the limit is read to its
+ * end and thrown away (up to `DRAIN_BYTES_MAX` more), so the connection stays usable, then
+ * answered 413 (with `Connection: close` when even that was too much). Nothing runs, so nothing
+ * changes. Requests without a body (GET, HEAD) pass untouched.
  *
  * @example
  * app.use("/v1/*", requestBodyLimit({ routes: [{ method: "POST", path: "/v1/usage-events/batch", bytesMax: 4 * 1_048_576 }] }));
@@ -44,7 +46,21 @@ function limiter(bytesMax: number): MiddlewareHandler {
       { bytesMax },
     );
   };
-  const streamed = bodyLimit({ maxSize: bytesMax, onError: tooLarge });
+  const streamed: MiddlewareHandler = async (c, next) => {
+    const { body } = c.req.raw;
+    if (body === null) return next();
+    const read = await readLimitedBody(body, bytesMax);
+    if (read.outcome === "over_undrained") c.header("connection", "close");
+    if (read.outcome !== "within") return tooLarge(c);
+    const { raw } = c.req;
+    c.req.raw = new Request(raw.url, {
+      method: raw.method,
+      headers: raw.headers,
+      body: read.bytes,
+      signal: raw.signal,
+    });
+    return next();
+  };
   return async function limit(c, next) {
     // A declared length is checked here, from the header alone: Hono's bodyLimit would first
     // ask for the body stream, which makes the Node adapter build a full web Request for

@@ -1,5 +1,6 @@
-import type { Account, AccountRef, AccountType } from "@tollgate/core";
+import { type Account, type AccountRef, type AccountType, externalIdProblem } from "@tollgate/core";
 import { EXTERNAL_ID_LENGTH_MAX, type Ledger } from "@tollgate/store";
+import { redactText } from "../../log-redaction.ts";
 import { ApiError } from "../api-error.ts";
 import { accountNotFound } from "./account-not-found.ts";
 import { assertInScope, callerOf } from "./auth.ts";
@@ -13,22 +14,24 @@ const ACCOUNT_TYPES: readonly AccountType[] = ["user", "organization", "guest"];
  * @example
  * parseAccountParam("user:user_2f9a") // { type: "user", externalId: "user_2f9a" }
  */
-export function parseAccountParam(text: string): AccountRef {
+export function parseAccountParam(text: string, field = "account"): AccountRef {
   if (text.startsWith("acct_")) return { accountId: text };
   const colon = text.indexOf(":");
   const type = text.slice(0, colon) as AccountType;
   const externalId = text.slice(colon + 1);
-  if (
-    colon < 0 ||
-    !ACCOUNT_TYPES.includes(type) ||
-    externalId.length === 0 ||
-    externalId.length > EXTERNAL_ID_LENGTH_MAX
-  ) {
+  if (colon < 0 || !ACCOUNT_TYPES.includes(type)) {
     throw new ApiError(
       "invalid_request",
-      `account: "${text.slice(0, 100)}" is neither an account id (acct_…) nor type:externalId (e.g. user:alice, an external id of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters)`,
-      { fields: [{ field: "account", message: "expected acct_… or user|organization|guest:externalId" }] },
+      // Quoted redacted: a key pasted where an account goes must not come back in an answer.
+      `${field}: ${JSON.stringify(redactText(text.slice(0, 100)))} is neither an account id (acct_…) nor type:externalId (e.g. user:alice, an external id of 1 to ${EXTERNAL_ID_LENGTH_MAX} characters)`,
+      { fields: [{ field, message: "expected acct_… or user|organization|guest:externalId" }] },
     );
+  }
+  const problem = externalIdProblem(externalId);
+  if (problem !== null) {
+    throw new ApiError("invalid_request", `${field}: the external id ${problem}`, {
+      fields: [{ field, message: `the external id ${problem}` }],
+    });
   }
   return { type, externalId };
 }

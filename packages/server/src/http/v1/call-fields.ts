@@ -1,16 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { assertFeatureName, MAX_TOKENS_LIMIT, normalizeModel, validateCallFields } from "@tollgate/metering";
 import { domainRule } from "./domain-input.ts";
+import { ExternalId } from "./schemas.ts";
 
 // The fields of a call (a charge, a hold, a check, a usage event), each checked by the
 // metering's own rules in its schema, so the meter never meets input it would refuse.
 
 /** An organization member, by the user's external id; as long as a usage event records one. */
-export const MemberName = z
-  .string()
-  .min(1)
-  .max(200)
-  .openapi({ description: "An organization member: the user's external id", example: "bob" });
+export const MemberName = ExternalId.refine((text) => text.length <= 200, "must be 1 to 200 characters").openapi({
+  description: "An organization member: the user's external id",
+  example: "bob",
+});
 
 export const FeatureName = z
   .string()

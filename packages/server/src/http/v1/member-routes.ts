@@ -6,7 +6,7 @@ import { ApiError } from "../api-error.ts";
 import { accountNotFound } from "./account-not-found.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountParam, Amount, ExternalId, errorResponses, jsonContent } from "./schemas.ts";
 import { parseAmountField, unitScale } from "./unit-scale.ts";
 
 const Caps = z
@@ -34,11 +34,11 @@ const Member = z
   .openapi("Member");
 
 const MemberParams = AccountParam.extend({
-  member: z
-    .string()
-    .min(1)
-    .max(256)
-    .openapi({ param: { name: "member", in: "path" }, description: "The user's external id", example: "bob" }),
+  member: ExternalId.openapi({
+    param: { name: "member", in: "path" },
+    description: "The user's external id",
+    example: "bob",
+  }),
 });
 
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
@@ -52,7 +52,7 @@ const addMember = createRoute({
     query: z.strictObject({}),
     ...body(
       z.strictObject({
-        member: z.string().min(1).max(256).openapi({ description: "The user's external id", example: "bob" }),
+        member: ExternalId.openapi({ description: "The user's external id", example: "bob" }),
         caps: Caps.optional(),
       }),
     ),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CANONICAL_AMOUNT, EXTERNAL_ID_LENGTH_MAX, externalIdProblem } from "@tollgate/core";
 
 /** A JSON response of `schema`, for a route's `responses`. */
 export const jsonContent = <T>(schema: T, description: string) => ({
@@ -9,12 +10,22 @@ export const jsonContent = <T>(schema: T, description: string) => ({
 /** An amount in a unit's minor units, as a decimal string in that unit's scale ("12.50"). */
 export const Amount = z
   .string()
-  .regex(/^\d{1,19}(\.\d{1,18})?$/, 'a non-negative decimal string, e.g. "12.50"')
+  .regex(CANONICAL_AMOUNT, 'a non-negative decimal string, e.g. "12.50" (no leading zeros, "+" or spaces)')
   .openapi({ example: "100" });
 
 export const AccountType = z.enum(["user", "organization", "guest"]).openapi({ example: "user" });
 
-export const ExternalId = z.string().min(1).max(256).openapi({ example: "user_2f9a" });
+/**
+ * The app's own id for an account (or a member): 1 to 256 characters, no control or
+ * bidirectional control characters, no whitespace at either end (`externalIdProblem`).
+ */
+export const ExternalId = z
+  .string()
+  .superRefine((text, context) => {
+    const problem = externalIdProblem(text);
+    if (problem !== null) context.addIssue({ code: "custom", message: problem });
+  })
+  .openapi({ example: "user_2f9a", minLength: 1, maxLength: EXTERNAL_ID_LENGTH_MAX });
 
 /** `acct_…`, or `{type}:{externalId}` to name an account by the app's own id. */
 export const AccountParam = z.object({

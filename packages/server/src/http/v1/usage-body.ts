@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { formatMinor, validateUsage } from "@tollgate/core";
+import { CANONICAL_AMOUNT, formatMinor, validateUsage } from "@tollgate/core";
 import { type ModelUsageInput, type UsageOutcome, validateCallFields } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import { parseAccountParam } from "./account-ref.ts";
@@ -9,7 +9,9 @@ import { Amount } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
 const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const Decimal = z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, "a non-negative decimal string");
+const Decimal = z
+  .string()
+  .regex(CANONICAL_AMOUNT, 'a non-negative decimal string, e.g. "1.5" (no leading zeros, "+" or spaces)');
 
 /** One model call's usage as the API takes it, alone (`POST /v1/usage-events`) or in a batch. */
 export const UsageBody = z.strictObject({

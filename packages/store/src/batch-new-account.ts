@@ -1,0 +1,123 @@
+import { type Account, type AccountType, applyOperation, availableOf, type BatchContext } from "@tollgate/core";
+import { encodeJson, requestHash } from "./codec.ts";
+import type { StoredKey } from "./load-batch-state.ts";
+import type { IdempotencyRecord } from "./persist-writes.ts";
+import type { AccountDbRow } from "./rows.ts";
+import { signupGrantOps } from "./signup-grants.ts";
+import type { SqlExecutor } from "./sql-client.ts";
+import type { BatchSnapshot } from "./webhooks/batch-events.ts";
+
+/** An account a batch item names by the app's id that did not exist when the item was resolved. */
+export interface NewAccountRef {
+  type: AccountType;
+  externalId: string;
+}
+
+/** The one map key of a type and an external id. */
+export const newAccountKey = (ref: NewAccountRef): string => `${ref.type}\u0000${ref.externalId}`;
+
+/**
+ * An account a batch opened in memory for the item that names it, with its signup grants
+ * applied: kept (`keep`'s rows written with the batch) if the item succeeds, taken back
+ * (`undo`) if it is refused, so a refusal stores nothing, not even the account.
+ */
+export interface OpenedAccount {
+  account: Account;
+  /** The signup grants' idempotency records, written only when the account is kept. */
+  idempotency: IdempotencyRecord[];
+  /** `accountId \0 unit` → available after the signup grants: where the batch's webhook events start from. */
+  availableMinor: Map<string, bigint>;
+  /** Takes the account and its signup grants out of the batch's state and writes. */
+  undo(): void;
+}
+
+/**
+ * Opens a new account inside the batch: an empty state, then the deployment's signup grants
+ * through the same rules as every grant, so the item that follows draws on them (a first
+ * charge of 50 on an account that starts with 100 succeeds and leaves 50). Nothing reaches
+ * the database unless the batch writes `account` with its other rows.
+ */
+export function openAccountInBatch(ctx: BatchContext, ref: NewAccountRef): OpenedAccount {
+  const account: Account = {
+    accountId: ctx.newId("account"),
+    type: ref.type,
+    externalId: ref.externalId,
+    overdraftLimitMinor: ctx.config.overdraftLimitMinorDefault,
+    createdAt: ctx.now,
+  };
+  const { accountId } = account;
+  const mark = { transactions: ctx.writes.transactions.length, entries: ctx.writes.entries.length };
+  ctx.accounts.set(accountId, { account, balances: new Map(), lots: new Map(), holds: new Map(), members: new Map() });
+  const idempotency: IdempotencyRecord[] = [];
+  for (const op of signupGrantOps(ctx.config, account, ctx.now)) {
+    const result = applyOperation(ctx, { op, accountId, memberAccountId: null });
+    // A configuration the ledger checked on open; failing here is a programmer error.
+    if (!result.ok) throw new Error(`the signup grant failed: ${result.code}`);
+    idempotency.push({
+      accountId,
+      idempotencyKey: op.idempotencyKey,
+      requestHash: requestHash(op as unknown as Record<string, unknown>),
+      resultJson: encodeJson(result),
+      createdAt: ctx.now,
+    });
+  }
+  const state = ctx.accounts.get(accountId);
+  const availableMinor = new Map<string, bigint>();
+  for (const row of state?.balances.values() ?? [])
+    availableMinor.set(`${accountId}\u0000${row.unit}`, availableOf(row));
+  const undo = () => {
+    // Only the signup grants wrote since the mark: the refused item changed nothing.
+    ctx.accounts.delete(accountId);
+    ctx.writes.transactions.length = mark.transactions;
+    ctx.writes.entries.length = mark.entries;
+    for (const map of [ctx.writes.lots, ctx.writes.balances, ctx.writes.members]) {
+      for (const [key, write] of map) if (write.accountId === accountId) map.delete(key);
+    }
+    for (const [key, hold] of ctx.writes.holds) if (hold.accountId === accountId) ctx.writes.holds.delete(key);
+  };
+  return { account, idempotency, availableMinor, undo };
+}
+
+/**
+ * Locks the batch's accounts, in account-id order in one statement (so concurrent batches never
+ * deadlock): those named by id, and those named by the app's id that exist by now. An account
+ * another instance is creating and has not committed is not seen: the batch then inserts it too,
+ * fails on the unique (type, external_id), and its items are retried one by one, finding it.
+ */
+export function lockAccounts(tx: SqlExecutor, ids: string[], refs: NewAccountRef[]): Promise<AccountDbRow[]> {
+  const columns = "account_id, type, external_id, overdraft_limit_minor, created_at";
+  if (refs.length === 0) {
+    return tx.query<AccountDbRow>(
+      `select ${columns} from accounts
+       where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
+      [ids],
+    );
+  }
+  return tx.query<AccountDbRow>(
+    `select ${columns} from accounts
+     where account_id = any(array_cat($1::text[], array(
+       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
+         on a.type = r.type and a.external_id = r.external_id)))
+       and type <> 'system' order by account_id for no key update`,
+    [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
+  );
+}
+
+/** An opened account whose item succeeded: written with the batch, its signup grants' keys with it. */
+export function keepOpened(
+  opened: OpenedAccount,
+  batch: {
+    newAccounts: Account[];
+    idempotency: IdempotencyRecord[];
+    newKeys: Map<string, StoredKey>;
+    before: BatchSnapshot;
+  },
+): void {
+  batch.newAccounts.push(opened.account);
+  for (const record of opened.idempotency) {
+    batch.idempotency.push(record);
+    batch.newKeys.set(`${record.accountId}\u0000${record.idempotencyKey}`, record);
+  }
+  // Events compare against the balance the account started with, its signup grants included.
+  for (const [key, minor] of opened.availableMinor) batch.before.availableMinor.set(key, minor);
+}
