@@ -36,13 +36,21 @@ interface HistoryTransaction {
  *   its key and with the id its answer gave; an operation refused or never moving a balance
  *   made one;
  * - a transaction carries a key no client sent (the ledger made up or duplicated an operation);
- * - a balance went below zero, in any answer or any line of the history.
+ * - a balance went below zero, in any answer or any line of the history;
+ * - an operation sent again by another caller with the same key got another answer than the first.
  */
 export async function ledgerProblems(client: RetryingClient, book: LedgerBook): Promise<string[]> {
   const problems = await reconcileProblems(client);
   for (const answer of book.answers) {
     if (answer.status === 200 && answer.body?.available !== undefined && BigInt(answer.body.available) < 0n)
       problems.push(`${answer.kind} ${answer.key} answered available ${answer.body.available}`);
+  }
+  for (const { first, again } of book.duplicates) {
+    const same = again.status === first.status && again.body?.transactionId === first.body?.transactionId;
+    if (!same)
+      problems.push(
+        `${first.kind} ${first.key} sent again by another caller answered ${again.status} ${again.body?.transactionId ?? ""}, first ${first.status} ${first.body?.transactionId ?? ""}`,
+      );
   }
   const byKey = new Map<string, Acknowledged>(book.answers.map((answer) => [answer.key, answer]));
   for (const account of book.accounts()) {

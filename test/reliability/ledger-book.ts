@@ -23,6 +23,12 @@ export class LedgerBook {
   /** Every key any client sent, answered or not. */
   readonly sentKeys = new Set<string>();
   readonly answers: Acknowledged[] = [];
+  /**
+   * Operations sent a second time, with the same Idempotency-Key, by another caller (another
+   * API key, so the HTTP layer sees a new request): the ledger must answer the first result
+   * again and apply nothing. Kept apart from `answers`, which count each operation once.
+   */
+  readonly duplicates: Array<{ first: Acknowledged; again: Acknowledged }> = [];
   private readonly accountSet = new Set<string>();
   /** Called after every final answer (crashes.test.ts counts them to pick when to kill). */
   onAnswer: (answer: Acknowledged) => void = () => {};
@@ -39,6 +45,12 @@ export class LedgerBook {
     this.answers.push(acknowledged);
     this.onAnswer(acknowledged);
     return acknowledged;
+  }
+
+  /** Sends `first`'s operation again through `client` (another caller) and records both answers. */
+  async resend(client: RetryingClient, first: Acknowledged, operation: { path: string; body: unknown }): Promise<void> {
+    const answer = await client.post(operation.path, first.key, operation.body);
+    this.duplicates.push({ first, again: { ...answer, key: first.key, kind: first.kind, account: first.account } });
   }
 
   /** The accounts operations were sent for. */

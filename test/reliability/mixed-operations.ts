@@ -23,6 +23,8 @@ export interface Workload {
    * instead, as a crashed worker of an app would leave it.
    */
   life?: () => number;
+  /** Sends about one operation in `every` a second time through `client`, with the same key (ledger-book.ts, `duplicates`). */
+  duplicate?: { client: RetryingClient; every: number };
 }
 
 let counter = 0;
@@ -56,8 +58,15 @@ export async function runMixedOperation(workload: Workload): Promise<void> {
   const { random, book, client } = workload;
   const account = pick(random, workload.accounts);
   const roll = random();
-  const send = (kind: Parameters<LedgerBook["send"]>[1]["kind"], path: string, body: unknown) =>
-    book.send(client, { kind, account, path, key: nextKey(workload, kind), body });
+  const send = async (kind: Parameters<LedgerBook["send"]>[1]["kind"], path: string, body: unknown) => {
+    const answer = await book.send(client, { kind, account, path, key: nextKey(workload, kind), body });
+    const { duplicate } = workload;
+    // Only a success: the ledger keeps the keys of what took effect, and a refusal sent again
+    // is decided again (it may pass now), as documented.
+    if (duplicate && answer.status === 200 && random() * duplicate.every < 1)
+      await book.resend(duplicate.client, answer, { path, body });
+    return answer;
+  };
   if (roll < 0.25) {
     await send("grant", `/v1/accounts/${account}/grants`, {
       amount: String(between(random, 5, 60)),
