@@ -25,6 +25,8 @@ const run = (command?: ServerCommand) =>
     concurrency: 24,
     expiringAccounts: 1,
     seed: SEED,
+    // A broken build may fail an operation for good; that is one more problem, found sooner.
+    answerDeadlineMs: 20_000,
   });
 
 describe(`the reliability checks catch broken builds (seed ${SEED})`, () => {

@@ -26,8 +26,11 @@ export interface RetryCounts {
 const ATTEMPT_TIMEOUT_MS = 30_000;
 /** How long to wait before the next attempt when the server gives no Retry-After. */
 const RETRY_DELAY_MS = 25;
-/** Gives up on one operation after this long: a server that never comes back fails the test instead of hanging it. */
+/** Gives up on one operation after this long (by default): a server that never comes back fails the test instead of hanging it. */
 const OPERATION_DEADLINE_MS = 300_000;
+
+/** An operation that got no final answer before the client's deadline. */
+export class NoFinalAnswer extends Error {}
 
 export class RetryingClient {
   readonly retries: RetryCounts = { unreachable: 0, inProgress: 0, other: 0 };
@@ -41,6 +44,8 @@ export class RetryingClient {
       token: string;
       baseUrl: () => string;
       beforeAttempt?: () => Promise<void>;
+      /** How long one operation may take, retries included (default 300 s). */
+      deadlineMs?: number;
     },
   ) {}
 
@@ -55,10 +60,12 @@ export class RetryingClient {
   }
 
   private async untilFinal(method: string, path: string, request: { key?: string; body?: string }): Promise<Answer> {
-    const deadline = Date.now() + OPERATION_DEADLINE_MS;
+    const deadlineMs = this.options.deadlineMs ?? OPERATION_DEADLINE_MS;
+    const deadline = Date.now() + deadlineMs;
+    let last = "no answer";
     for (;;) {
       if (Date.now() > deadline)
-        throw new Error(`${method} ${path}: no final answer within ${OPERATION_DEADLINE_MS} ms`);
+        throw new NoFinalAnswer(`${method} ${path}: no final answer within ${deadlineMs} ms (last: ${last})`);
       await this.options.beforeAttempt?.();
       let response: Response;
       let text: string;
@@ -74,13 +81,15 @@ export class RetryingClient {
           signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
         });
         text = await response.text();
-      } catch {
+      } catch (error) {
+        last = String(error);
         this.retries.unreachable += 1;
         await sleep(RETRY_DELAY_MS);
         continue;
       }
       const retryable = response.status >= 500 || response.status === 429 || response.status === 409;
       if (!retryable) return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+      last = `${response.status} ${text.slice(0, 300)}`;
       if (response.status === 409) this.retries.inProgress += 1;
       else this.retries.other += 1;
       const retryAfterSeconds = Number(response.headers.get("retry-after"));

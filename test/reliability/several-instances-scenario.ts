@@ -11,7 +11,7 @@ import { openBalanceStream } from "./balance-stream.ts";
 import { ledgerProblems } from "./invariant-checks.ts";
 import { LedgerBook } from "./ledger-book.ts";
 import { createAccounts, nextKey, runMixedOperation, type Workload } from "./mixed-operations.ts";
-import { RetryingClient } from "./retrying-client.ts";
+import { NoFinalAnswer, RetryingClient } from "./retrying-client.ts";
 import { openDeployment, REAL_TOLLGATE, type ServerCommand } from "./server-processes.ts";
 
 export interface SeveralInstancesOptions {
@@ -27,6 +27,8 @@ export interface SeveralInstancesOptions {
   /** Accounts with grants that expire during the run, three lots each. */
   expiringAccounts: number;
   seed: number;
+  /** How long one operation may take, retries included, before it counts as a problem (default: the client's 300 s). */
+  answerDeadlineMs?: number;
 }
 
 export interface SeveralInstancesOutcome {
@@ -53,8 +55,13 @@ export async function runSeveralInstances(
     const urls = servers.map((server) => server.url);
     let turn = 0;
     const roundRobin = () => urls[turn++ % urls.length] as string;
-    const client = new RetryingClient({ token: deployment.token, baseUrl: roundRobin });
-    const otherCaller = new RetryingClient({ token: await deployment.createKey("second caller"), baseUrl: roundRobin });
+    const deadlineMs = options.answerDeadlineMs;
+    const client = new RetryingClient({ token: deployment.token, baseUrl: roundRobin, deadlineMs });
+    const otherCaller = new RetryingClient({
+      token: await deployment.createKey("second caller"),
+      baseUrl: roundRobin,
+      deadlineMs,
+    });
     const book = new LedgerBook();
     const random = seededRandom(options.seed);
     const hot = "user:hot";
@@ -96,13 +103,22 @@ export async function runSeveralInstances(
       jobs.push(hotNext ? hotCharge : () => runMixedOperation(workload));
     }
     let next = 0;
+    const unanswered: string[] = [];
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
-        while (next < jobs.length) await (jobs[next++] as () => Promise<unknown>)();
+        while (next < jobs.length) {
+          try {
+            await (jobs[next++] as () => Promise<unknown>)();
+          } catch (error) {
+            // A server that keeps failing an operation is a finding, not a reason to stop looking.
+            if (!(error instanceof NoFinalAnswer)) throw error;
+            unanswered.push(error.message);
+          }
+        }
       }),
     );
 
-    const problems = await ledgerProblems(client, book);
+    const problems = [...unanswered, ...(await ledgerProblems(client, book))];
     const hotCharged = book.successes(hot, "charge");
     if (hotCharged !== options.hot.credits)
       problems.push(`${hot}: granted ${options.hot.credits}, ${hotCharged} charges of 1 acknowledged`);
