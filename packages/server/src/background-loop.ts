@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from "@tollgate/store";
 import type { Logger } from "./logger.ts";
 
 export interface BackgroundLoop {
@@ -9,7 +10,9 @@ export interface BackgroundLoop {
  * Runs `pass` every `intervalMs` in the background, the shape of every job the server runs
  * (expiry sweeps, webhook deliveries, the Idempotency-Key purge): passes never overlap (the
  * next is scheduled when one ends), a pass that reports it was full runs the next at once,
- * errors are logged under `name`, and the timer does not keep the process alive.
+ * errors are logged under `name`, and the timer does not keep the process alive. While the
+ * database is unavailable the loop keeps trying at its interval and logs one warning, not one
+ * error per pass, then one line when a pass succeeds again.
  *
  * @example
  * const loop = startBackgroundLoop({ name: "expiry sweep", intervalMs: 1000, logger, pass: async () => false });
@@ -25,13 +28,22 @@ export function startBackgroundLoop(options: {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  let waitingForDatabase = false;
 
   const run = async () => {
     let full = false;
     try {
       full = await options.pass();
+      if (waitingForDatabase) options.logger.info(`${options.name} resumed: the database answers again`);
+      waitingForDatabase = false;
     } catch (error) {
-      options.logger.error(`${options.name} failed`, { error });
+      if (!isDatabaseUnavailable(error)) options.logger.error(`${options.name} failed`, { error });
+      else if (!waitingForDatabase) {
+        waitingForDatabase = true;
+        options.logger.warn(`${options.name} waits: the database is unavailable`, {
+          reason: (error as Error).message,
+        });
+      }
     }
     schedule(full ? 0 : options.intervalMs);
   };

@@ -8,6 +8,7 @@ import { requestBodyLimit } from "./http/body-limit/body-limit.ts";
 import { jsonContentType } from "./http/body-limit/json-content-type.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { balanceStreamMetrics } from "./http/metrics/balance-stream-metrics.ts";
 import { httpMetrics } from "./http/metrics/http-metrics.ts";
 import { metricsEndpoint } from "./http/metrics/metrics-endpoint.ts";
 import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
@@ -45,6 +46,12 @@ export interface AppDependencies {
    * through a running server, or through an app it builds in its own process (local-credential.ts).
    */
   localCredential?: string;
+  /**
+   * This server process's instance (`server_instances`, beating its heartbeat): named on every
+   * Idempotency-Key reservation so another instance may take the key over if this one dies.
+   * Without it a key held by a dead process is free only when its 60 s lock ends.
+   */
+  instanceId?: string;
   /** A monotonic clock in milliseconds for durations and rate limits; tests move it. */
   nowMs?: () => number;
 }
@@ -71,6 +78,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (operations.metrics) {
     const registry = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
     app.use(httpMetrics({ registry, nowMs }));
+    if (deps.balanceEvents) balanceStreamMetrics({ registry, balanceEvents: deps.balanceEvents });
     app.get("/metrics", metricsEndpoint({ registry }));
   }
   if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
@@ -113,6 +121,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
           : {}),
         requestBodyBytesMax: Math.max(operations.bodyBytesMax, operations.batchBodyBytesMax),
         ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+        ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       }),
     );
   }

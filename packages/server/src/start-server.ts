@@ -2,11 +2,20 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { Meter } from "@tollgate/metering";
-import { type ApiKeyInfo, ApiKeys, BalanceEvents, HttpIdempotencyStore, type Ledger, Webhooks } from "@tollgate/store";
+import {
+  type ApiKeyInfo,
+  ApiKeys,
+  BalanceEvents,
+  HttpIdempotencyStore,
+  type Ledger,
+  ServerInstances,
+  Webhooks,
+} from "@tollgate/store";
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
 import { startIdempotencyPurger } from "./idempotency-purger.ts";
+import { type InstanceHeartbeat, startInstanceHeartbeat } from "./instance-heartbeat.ts";
 import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
@@ -25,6 +34,8 @@ export interface StartServerOptions {
   webhookIntervalMs?: number;
   /** How long the purge of expired Idempotency-Key rows waits once none is left (default 60 s). */
   idempotencyPurgeIntervalMs?: number;
+  /** How often this process beats its instance heartbeat (default 1 s). */
+  instanceHeartbeatMs?: number;
   /** How long in-flight requests may take to finish on shutdown before their sockets close (default 10 s). */
   drainTimeoutMs?: number;
   /** How long to wait for another process holding the embedded data directory (default 30 s). */
@@ -69,7 +80,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   let meter: Meter | undefined;
   let keys: ApiKeys | undefined;
   const balanceEvents = new BalanceEvents(opened.ledger.sql);
+  let heartbeat: InstanceHeartbeat | undefined;
   const closeCollaborators = async () => {
+    // After the drain: the keys of requests cut off by the shutdown are free at once.
+    await heartbeat?.stop();
     await balanceEvents.close();
     await keys?.close();
     await meter?.close();
@@ -83,6 +97,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   try {
     meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
     keys = await ApiKeys.open(opened.ledger.sql, { clock: () => opened.ledger.now() });
+    heartbeat = await startInstanceHeartbeat(new ServerInstances(opened.ledger.sql), {
+      logger,
+      // The idempotency middleware's clock, so a heartbeat's age and a lock's end agree.
+      clock: () => opened.ledger.now(),
+      ...(options.instanceHeartbeatMs === undefined ? {} : { intervalMs: options.instanceHeartbeatMs }),
+      // One process holds the embedded data directory: any other instance recorded died.
+      soleInstance: opened.ledger.sql.dialect === "pglite",
+    });
     if (embeddedDir !== null && options.onFirstKey) {
       first = await keys.createFirstAdminKey({ name: "first key (made by tollgate serve)" });
       if (first) logger.info("created the first admin key", { keyId: first.key.keyId });
@@ -96,6 +118,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       balanceEvents,
       operations: config.operations,
       processMetrics: true,
+      instanceId: heartbeat.id,
       ...(localCredential === undefined ? {} : { localCredential }),
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;

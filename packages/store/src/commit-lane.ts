@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { isDatabaseUnavailable } from "./database-unavailable.ts";
 
 /**
  * Group commit: operations submitted while a batch is being written wait and go together
@@ -33,7 +34,15 @@ export class CommitLane<Item, Outcome> {
         try {
           const outcomes = await this.runBatch(batch.map((waiter) => waiter.item));
           for (const [index, waiter] of batch.entries()) waiter.resolve(outcomes[index] as Outcome);
-        } catch {
+        } catch (error) {
+          // The database is away: each operation would fail alike, one connect timeout after
+          // another, so they all fail now and their callers answer "retry later". The lane
+          // keeps going: the next batch tries the database again.
+          if (isDatabaseUnavailable(error)) {
+            for (const waiter of batch) waiter.reject(error);
+            await nextTurn();
+            continue;
+          }
           // One bad operation must not fail its neighbours: run them one by one.
           for (const waiter of batch) {
             try {

@@ -10,6 +10,8 @@ export interface KeyInsert {
   bodySha256: string;
   lockToken: string;
   lockedUntil: Date;
+  /** The server instance holding it, or null (only the lock frees it then). */
+  instanceId: string | null;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -67,13 +69,13 @@ export class HttpIdempotencyWrites {
     // inserted: that request then finds the first one's row, in progress, as it would have.
     const inserted = await this.sql.queryUnflushed<{ lock_token: string }>(
       `insert into http_idempotency_keys (scope, idempotency_key, request_method, request_target,
-         request_body_sha256, state, lock_token, locked_until, created_at, expires_at)
+         request_body_sha256, state, lock_token, locked_until, instance_id, created_at, expires_at)
        select scope, idempotency_key, request_method, request_target, request_body_sha256,
-         'in_progress', lock_token, locked_until, created_at, expires_at
+         'in_progress', lock_token, locked_until, instance_id, created_at, expires_at
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+         $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[])
          as u(scope, idempotency_key, request_method, request_target, request_body_sha256, lock_token,
-           locked_until, created_at, expires_at)
+           locked_until, created_at, expires_at, instance_id)
        on conflict do nothing
        returning lock_token`,
       [
@@ -86,6 +88,7 @@ export class HttpIdempotencyWrites {
         rows.map((row) => row.lockedUntil.toISOString()),
         rows.map((row) => row.createdAt.toISOString()),
         rows.map((row) => row.expiresAt.toISOString()),
+        rows.map((row) => row.instanceId),
       ],
     );
     const tokens = new Set(inserted.map((row) => row.lock_token));
@@ -96,7 +99,7 @@ export class HttpIdempotencyWrites {
     // RETURNING names u's token: the row's own is set to null by this very update. The
     // collation is the key columns' own, so the comparison can use the primary key.
     const updated = await this.sql.queryUnflushed<{ lock_token: string }>(
-      `update http_idempotency_keys k set state = 'done', lock_token = null, locked_until = null,
+      `update http_idempotency_keys k set state = 'done', lock_token = null, locked_until = null, instance_id = null,
          response_status = u.status, response_headers = u.headers::jsonb, response_body = decode(u.body, 'hex'),
          completed_at = u.completed_at, expires_at = u.expires_at
        from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],

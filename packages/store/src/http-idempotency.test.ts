@@ -64,7 +64,7 @@ for (const database of await testDatabases()) {
       const request = fingerprint('{"amount":"5"}');
       const token = reserved(await reserve("k-basic", request));
       const during = await reserve("k-basic", request, T0 + 1000);
-      assert.deepEqual(during, { outcome: "in_progress", lockedUntil: new Date(T0 + LOCK_MS) });
+      assert.deepEqual(during, { outcome: "in_progress", lockedUntil: new Date(T0 + LOCK_MS), holder: null });
       const bytes = new Uint8Array(256).map((_, index) => index);
       const stored = { status: 201, headers: { "content-type": "application/octet-stream" }, body: bytes };
       assert.equal(await complete("k-basic", token, stored), true);

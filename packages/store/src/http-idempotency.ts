@@ -11,6 +11,11 @@ export const HTTP_REQUEST_TARGET_LENGTH_MAX = 8192;
 export const HTTP_RESPONSE_BODY_BYTES_MAX = 1_048_576;
 /** The most rows one `purgeExpired` call deletes, so one call is one short statement. */
 export const HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX = 10_000;
+/**
+ * How old the heartbeat of the instance holding a key may be before another request may take
+ * the key over (`reserve`'s `staleAfterMs`): five missed beats of a one-second heartbeat.
+ */
+export const HTTP_IDEMPOTENCY_HOLDER_STALE_MS = 5000;
 /** The most stored response headers; the middleware keeps only the few that matter. */
 const RESPONSE_HEADERS_MAX = 16;
 
@@ -36,14 +41,23 @@ export interface StoredHttpResponse {
 /**
  * What `reserve` found, one of four. `reserved`: this request owns the key and must end with
  * `complete` or `release` (`takenOver` when it took the key from a holder whose lock had
- * expired). `conflict`: the key stands for another request. `replay`: the stored answer.
- * `in_progress`: the first request holds the key until `lockedUntil`.
+ * expired or whose instance stopped beating). `conflict`: the key stands for another
+ * request. `replay`: the stored answer. `in_progress`: the first request holds the key until
+ * `lockedUntil` at most; `holder` is its instance's last heartbeat and when that heartbeat
+ * will be stale (the key free) if no other comes, or null when the holder named no instance.
  */
 export type HttpIdempotencyReservation =
   | { outcome: "reserved"; lockToken: string; takenOver: boolean }
   | { outcome: "conflict"; firstRequest: { method: string; target: string } }
   | { outcome: "replay"; response: StoredHttpResponse }
-  | { outcome: "in_progress"; lockedUntil: Date };
+  | { outcome: "in_progress"; lockedUntil: Date; holder: HttpIdempotencyHolder | null };
+
+/** The instance holding a key in progress, as its heartbeat says. */
+export interface HttpIdempotencyHolder {
+  heartbeatAt: Date;
+  /** When the key may be taken over if the holder beats no more (its lock may end sooner). */
+  staleAt: Date;
+}
 
 export interface HttpIdempotencyKeyRef {
   scope: string;
@@ -57,6 +71,8 @@ interface KeyRow {
   state: "in_progress" | "done";
   lock_token: string | null;
   locked_until: Date | null;
+  instance_id: string | null;
+  holder_heartbeat_at: Date | null;
   response_status: number | null;
   response_headers: Record<string, string> | null;
   response_body: Uint8Array | null;
@@ -94,7 +110,11 @@ export class HttpIdempotencyStore {
   /**
    * Claims `(scope, key)` for `request`, or says why not. A row past `expiresAt` counts as
    * absent, whether or not it has been purged yet, so the outcome never depends on when the
-   * purge job last ran. Conflict comes before in-progress: retrying would not help.
+   * purge job last ran. Conflict comes before in-progress: retrying would not help. A key in
+   * progress is taken over when its lock has ended, or sooner when the instance holding it
+   * has a heartbeat older than `staleAfterMs` or no row at all (it died or shut down): one
+   * statement, compare-and-set on the holder's token, so of two requests taking over the same
+   * key exactly one wins.
    */
   async reserve(
     input: HttpIdempotencyKeyRef & {
@@ -104,6 +124,13 @@ export class HttpIdempotencyStore {
       lockedUntil: Date;
       /** When the reservation (and, unless `complete` moves it, the key) expires. */
       expiresAt: Date;
+      /**
+       * The server instance making the reservation (ServerInstances), so another may take
+       * the key over if this one dies. Without it only the lock frees the key.
+       */
+      instanceId?: string;
+      /** How old a holder's heartbeat may be before its key is taken over. Default 5 s. */
+      staleAfterMs?: number;
     },
   ): Promise<HttpIdempotencyReservation> {
     assertKeyRef(input);
@@ -112,6 +139,13 @@ export class HttpIdempotencyStore {
       throw new RangeError("reserve needs now < lockedUntil <= expiresAt");
     }
     const { scope, key, request, now } = input;
+    const instanceId = input.instanceId ?? null;
+    const staleAfterMs = input.staleAfterMs ?? HTTP_IDEMPOTENCY_HOLDER_STALE_MS;
+    if (!Number.isSafeInteger(staleAfterMs) || staleAfterMs < 1) {
+      throw new RangeError("staleAfterMs must be a positive integer");
+    }
+    // A heartbeat at or before this is stale: its instance has stopped, or nearly.
+    const staleBefore = new Date(now.getTime() - staleAfterMs);
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const lockToken = randomUUID();
       const inserted = await this.#writes.insert({
@@ -122,21 +156,26 @@ export class HttpIdempotencyStore {
         bodySha256: request.bodySha256,
         lockToken,
         lockedUntil: input.lockedUntil,
+        instanceId,
         createdAt: now,
         expiresAt: input.expiresAt,
       });
       if (inserted) return { outcome: "reserved", lockToken, takenOver: false };
 
       const [row] = await this.sql.query<KeyRow>(
-        `select request_method, request_target, request_body_sha256, state, lock_token, locked_until,
-           response_status, response_headers, response_body, expires_at
-         from http_idempotency_keys where scope = $1 and idempotency_key = $2`,
+        `select k.request_method, k.request_target, k.request_body_sha256, k.state, k.lock_token, k.locked_until,
+           k.instance_id, i.heartbeat_at as holder_heartbeat_at,
+           k.response_status, k.response_headers, k.response_body, k.expires_at
+         from http_idempotency_keys k left join server_instances i on i.id = k.instance_id
+         where k.scope = $1 and k.idempotency_key = $2`,
         [scope, key],
       );
       if (row === undefined) continue; // released or purged since the insert: try again
       if (isExpired(row, now)) {
         // Retention is over: the key is free, for this or any other request.
-        if (await this.#replace(input, lockToken)) return { outcome: "reserved", lockToken, takenOver: false };
+        if (await this.#replace(input, lockToken, instanceId)) {
+          return { outcome: "reserved", lockToken, takenOver: false };
+        }
         continue;
       }
       if (!sameRequest(row, request)) {
@@ -144,19 +183,29 @@ export class HttpIdempotencyStore {
       }
       if (row.state === "done") return { outcome: "replay", response: storedResponse(row) };
       const lockedUntil = row.locked_until as Date;
-      if (lockedUntil > now) return { outcome: "in_progress", lockedUntil };
-      // The holder did not finish in time (its process likely died): take over, unless
-      // another request got there first; the old token is the compare-and-set.
+      const heartbeatAt = row.holder_heartbeat_at;
+      const abandoned = row.instance_id !== null && (heartbeatAt === null || heartbeatAt <= staleBefore);
+      if (lockedUntil > now && !abandoned) {
+        const holder =
+          heartbeatAt === null ? null : { heartbeatAt, staleAt: new Date(heartbeatAt.getTime() + staleAfterMs) };
+        return { outcome: "in_progress", lockedUntil, holder };
+      }
+      // The holder did not finish in time, or its instance stopped beating (its process
+      // died): take over, unless another request got there first; the old token is the
+      // compare-and-set, and the holder's state is checked again in the same statement, so
+      // a heartbeat that came since the read keeps the key with it.
       const taken = await this.sql.queryUnflushed(
-        `update http_idempotency_keys set lock_token = $3, locked_until = $4, expires_at = $5
+        `update http_idempotency_keys k set lock_token = $3, locked_until = $4, expires_at = $5, instance_id = $7
          where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $6
+           and (locked_until <= $8 or (k.instance_id is not null and not exists (
+             select 1 from server_instances i where i.id = k.instance_id and i.heartbeat_at > $9)))
          returning 1`,
-        [scope, key, lockToken, input.lockedUntil, input.expiresAt, row.lock_token],
+        [scope, key, lockToken, input.lockedUntil, input.expiresAt, row.lock_token, instanceId, now, staleBefore],
       );
       if (taken.length === 1) return { outcome: "reserved", lockToken, takenOver: true };
     }
     // Lost every race: someone else keeps claiming the key, so it is, in effect, in progress.
-    return { outcome: "in_progress", lockedUntil: input.lockedUntil };
+    return { outcome: "in_progress", lockedUntil: input.lockedUntil, holder: null };
   }
 
   /**
@@ -244,11 +293,12 @@ export class HttpIdempotencyStore {
   async #replace(
     input: HttpIdempotencyKeyRef & { request: HttpRequestFingerprint; now: Date; lockedUntil: Date; expiresAt: Date },
     lockToken: string,
+    instanceId: string | null,
   ): Promise<boolean> {
     const { request } = input;
     const replaced = await this.sql.queryUnflushed(
       `update http_idempotency_keys set request_method = $3, request_target = $4, request_body_sha256 = $5,
-         state = 'in_progress', lock_token = $6, locked_until = $7, response_status = null,
+         state = 'in_progress', lock_token = $6, locked_until = $7, instance_id = $10, response_status = null,
          response_headers = null, response_body = null, created_at = $8, completed_at = null, expires_at = $9
        where scope = $1 and idempotency_key = $2 and expires_at <= $8
          and (state = 'done' or locked_until <= $8)
@@ -263,6 +313,7 @@ export class HttpIdempotencyStore {
         input.lockedUntil,
         input.now,
         input.expiresAt,
+        instanceId,
       ],
     );
     return replaced.length === 1;

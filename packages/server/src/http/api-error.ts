@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   unknown_model_price: 422,
   rate_limited: 429,
   internal: 500,
+  database_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

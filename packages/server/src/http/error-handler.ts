@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from "@tollgate/store";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -14,10 +15,15 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   429: "rate_limited",
 };
 
+/** What a client waits before retrying a request the database could not serve, in seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
+
 /**
  * The one error handler: `{ error: { code, message, details, requestId } }` for every failure. An
  * unexpected error is logged with its stack and answered with `internal` and nothing else,
- * so no query, path or secret ever reaches a client.
+ * so no query, path or secret ever reaches a client. A database that cannot be reached or
+ * dropped the connection is not a bug: 503 `database_unavailable` with Retry-After, and one
+ * warning line with the reason.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
@@ -30,6 +36,21 @@ export function errorHandler(logger: Logger): ErrorHandler {
       // The code's own status, so a client can rely on the table (a 415 from the validator is 400).
       return respond(c, code, ERROR_STATUS[code], error.message || "The request is not valid.");
     }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn("request failed: the database is unavailable", {
+        requestId: requestIdOf(c),
+        method: c.req.method,
+        path: c.req.path,
+        reason: reasonOf(error),
+      });
+      c.header("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+      return respond(
+        c,
+        "database_unavailable",
+        503,
+        `The database is unavailable right now. Retry after ${DATABASE_RETRY_AFTER_SECONDS} s with the same Idempotency-Key: the request takes effect at most once.`,
+      );
+    }
     logger.error("request failed", { requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error });
     return respond(c, "internal", 500, "Something went wrong on our side. Quote the request id if you report it.");
   };
@@ -40,6 +61,12 @@ export const notFoundHandler: NotFoundHandler = (c) =>
 
 function respond(c: Context, code: ErrorCode, status: number, message: string, details: Record<string, unknown> = {}) {
   return c.json({ error: { code, message, details, requestId: requestIdOf(c) } }, status as ContentfulStatusCode);
+}
+
+/** The database's own words for the failure (its SQLSTATE or socket code and message), for the log only. */
+function reasonOf(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return [code, message].filter((part) => typeof part === "string" && part !== "").join(": ") || "unknown";
 }
 
 function requestIdOf(c: Context): string | null {

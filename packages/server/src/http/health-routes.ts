@@ -1,4 +1,4 @@
-import type { Ledger } from "@tollgate/store";
+import { isDatabaseUnavailable, type Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import type { Logger } from "../logger.ts";
 
@@ -17,7 +17,10 @@ export function healthRoutes(deps: { ledger: Pick<Ledger, "sql">; logger: Logger
         await withTimeout(deps.ledger.sql.query("select 1"), READY_TIMEOUT_MS);
         return c.json({ status: "ready" });
       } catch (error) {
-        deps.logger.warn("not ready: the database does not answer", { error });
+        // The database away is what this probe is for: its reason, not a stack, per probe.
+        if (isDatabaseUnavailable(error))
+          deps.logger.warn("not ready: the database does not answer", { reason: (error as Error).message });
+        else deps.logger.warn("not ready: the database does not answer", { error });
         return c.json({ status: "unavailable" }, 503);
       }
     });

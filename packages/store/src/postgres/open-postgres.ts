@@ -28,6 +28,11 @@ export async function openPostgres(options: {
       connectionString: options.connectionString,
       max,
       types: bigintTypes,
+      // A connect that hangs (a database that vanished without a reset) fails instead of holding
+      // its request forever; the HTTP layer answers it 503 (isDatabaseUnavailable).
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Finds a peer that vanished under an idle connection, rather than on the next query.
+      keepAlive: true,
       // Set at connection start-up, so every statement on every connection sees the schema.
       options: `-c search_path=${schema},public${settings}`,
     });
@@ -58,6 +63,15 @@ export async function openPostgres(options: {
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: without one, a connection
+      // PostgreSQL terminates mid-transaction (a failover, a restart, pg_terminate_backend)
+      // emits an 'error' nobody handles, and that ends the process. The query in flight
+      // rejects with the same error, so the work fails on its own; this only keeps it.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      client.on("error", onError);
       try {
         await client.query("begin");
         const result = await work({
@@ -71,10 +85,14 @@ export async function openPostgres(options: {
         await client.query("commit");
         return result;
       } catch (error) {
-        await client.query("rollback").catch(() => {});
+        // A connection whose rollback fails is in an unknown state: destroyed too.
+        if (broken === undefined)
+          await client.query("rollback").catch((rollbackError: Error) => onError(rollbackError));
         throw error;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // A broken connection is destroyed, not handed to the next transaction.
+        client.release(broken);
       }
     },
     listen(channel, onMessage) {
@@ -85,6 +103,9 @@ export async function openPostgres(options: {
     },
   };
 }
+
+/** How long a new connection may take before the request that needs it fails as unavailable. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Connections for statements that skip the fsync: they are short, so a few serve many requests. */
 const UNFLUSHED_POOL_SIZE = 4;

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { HttpIdempotencyStore } from "@tollgate/store";
+import { HttpIdempotencyStore, ServerInstances } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { SILENT_LOGGER } from "../../logger.ts";
 import { ApiError } from "../api-error.ts";
 import { errorHandler, notFoundHandler } from "../error-handler.ts";
-import { type IdempotencyOptions, idempotency } from "./idempotency.ts";
+import { type IdempotencyOptions, idempotency, retryAfterSeconds } from "./idempotency.ts";
 
 const LOCK_MS = 60_000;
 
@@ -338,6 +338,88 @@ for (const database of await testDatabases()) {
       );
       assert.equal(tooLarge.response.status, 413);
       assert.equal(calls("charges"), 1);
+    });
+
+    test("a key held by a server that died: Retry-After counts down to when it is stale, then the retry runs", async () => {
+      const t0 = Date.parse("2030-01-01T00:00:00Z");
+      const instances = new ServerInstances(ledger.sql);
+      const deadId = await instances.register(new Date(t0));
+      const otherId = await instances.register(new Date(t0));
+      const dead = buildApp({ store, instanceId: deadId });
+      const other = buildApp({ store, instanceId: otherId });
+      const stuck = gate();
+      const entered = gate();
+      dead.hooks.slow.push(stuck.opened);
+      dead.hooks.entered.push(entered.open);
+      const request = post("/slow", "k-dead-holder");
+      const firstPending = send(dead.app, request);
+      await entered.opened;
+      // The dead server's last heartbeat was at t0; the other server's clock moves on.
+      const retryAfterAt = async (ms: number) => {
+        other.advanceMs(ms);
+        const retry = await send(other.app, request);
+        assert.equal(retry.response.status, 409);
+        assert.equal(json(retry.bytes).error.code, "idempotency_in_progress");
+        return retry.response.headers.get("retry-after");
+      };
+      assert.equal(await retryAfterAt(500), "1"); // its heartbeat is fresh: it is working
+      assert.equal(await retryAfterAt(2000), "3"); // 2.5 s without a beat: stale at 5 s
+      assert.equal(await retryAfterAt(1501), "1");
+      other.advanceMs(999);
+      const takenOver = await send(other.app, request);
+      assert.equal(takenOver.response.status, 201);
+      assert.equal(other.calls("slow"), 1);
+      stuck.open();
+      const late = await firstPending;
+      assert.equal(late.response.status, 201);
+      // The answer kept is the one that took over; the late holder's is not stored.
+      assert.deepEqual((await send(other.app, request)).bytes, takenOver.bytes);
+    });
+
+    test("a key held by a server that beats on stays in progress for the lock, with Retry-After: 1", async () => {
+      const instances = new ServerInstances(ledger.sql);
+      const t0 = Date.parse("2030-01-01T00:00:00Z");
+      const liveId = await instances.register(new Date(t0));
+      const live = buildApp({ store, instanceId: liveId });
+      const other = buildApp({ store, instanceId: await instances.register(new Date(t0)) });
+      const stuck = gate();
+      const entered = gate();
+      live.hooks.slow.push(stuck.opened);
+      live.hooks.entered.push(entered.open);
+      const request = post("/slow", "k-live-holder");
+      const firstPending = send(live.app, request);
+      await entered.opened;
+      for (let elapsedMs = 7000; elapsedMs < LOCK_MS; elapsedMs += 7000) {
+        // Its heartbeat goes on (a beat half a second ago at each retry) while the request runs.
+        await instances.heartbeat(liveId, new Date(t0 + elapsedMs - 500));
+        other.advanceMs(7000);
+        const retry = await send(other.app, request);
+        assert.equal(retry.response.status, 409, `at ${elapsedMs} ms`);
+        assert.equal(retry.response.headers.get("retry-after"), "1");
+      }
+      stuck.open();
+      assert.equal((await firstPending).response.status, 201);
+      assert.equal((await send(other.app, request)).response.headers.get("idempotent-replayed"), "true");
+    });
+
+    test("Retry-After: 1 for a holder that beats, the seconds until stale for one that missed beats, never past the lock", () => {
+      const t0 = Date.parse("2030-01-01T00:00:00Z");
+      const inProgress = (heartbeatAtMs: number | null, lockedUntilMs: number) => ({
+        outcome: "in_progress" as const,
+        lockedUntil: new Date(lockedUntilMs),
+        holder:
+          heartbeatAtMs === null
+            ? null
+            : { heartbeatAt: new Date(heartbeatAtMs), staleAt: new Date(heartbeatAtMs + 5000) },
+      });
+      const at = (nowMs: number) => new Date(nowMs);
+      assert.equal(retryAfterSeconds(inProgress(null, t0 + 60_000), at(t0), 1000), 1);
+      assert.equal(retryAfterSeconds(inProgress(t0, t0 + 60_000), at(t0 + 2000), 1000), 1);
+      assert.equal(retryAfterSeconds(inProgress(t0, t0 + 60_000), at(t0 + 2001), 1000), 3);
+      assert.equal(retryAfterSeconds(inProgress(t0, t0 + 60_000), at(t0 + 4999), 1000), 1);
+      // Stale only after the lock ends: the lock comes first.
+      assert.equal(retryAfterSeconds(inProgress(t0 + 56_000, t0 + 60_000), at(t0 + 58_100), 1000), 2);
+      assert.equal(retryAfterSeconds(inProgress(t0, t0 + 400), at(t0 + 100), 1000), 1);
     });
 
     test("GET passes through untouched: no key needed, nothing stored, the handler runs each time", async () => {

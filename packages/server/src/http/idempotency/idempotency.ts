@@ -1,17 +1,20 @@
 import { createHash } from "node:crypto";
 import {
+  HTTP_IDEMPOTENCY_HOLDER_STALE_MS,
   HTTP_IDEMPOTENCY_KEY_LENGTH_MAX,
   HTTP_REQUEST_TARGET_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
   type HttpIdempotencyReservation,
   type HttpIdempotencyStore,
   type HttpRequestFingerprint,
+  isDatabaseUnavailable,
   RESERVED_KEY_PREFIX,
   type StoredHttpResponse,
 } from "@tollgate/store";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../api-error.ts";
+import { backgroundRetries } from "./retry-in-background.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
@@ -41,8 +44,25 @@ export interface IdempotencyOptions {
    * are per caller. Default "anonymous", for an app with no auth in front.
    */
   scopeOf?: (c: Context) => string;
-  /** How long a request holds its key before another may take it over. Default 60 s. */
+  /**
+   * How long a request holds its key before another may take it over, however alive its
+   * instance: what bounds a holder that is alive but stuck. Default 60 s.
+   */
   lockMs?: number;
+  /**
+   * This server process's instance (ServerInstances), named on every reservation so that,
+   * if the process dies, another request may take its keys over once its heartbeat is
+   * `holderStaleMs` old instead of waiting out the lock. Without it, only the lock frees a key.
+   */
+  instanceId?: string;
+  /** How old the holder's heartbeat may be before its key is taken over. Default 5 s. */
+  holderStaleMs?: number;
+  /**
+   * How often instances beat (start-server.ts beats every second): a holder whose heartbeat is
+   * over twice this old has missed beats, so `Retry-After` names when it counts as stale.
+   * Default 1 s.
+   */
+  heartbeatMs?: number;
   /** How long a stored response is replayed. Default 24 h. */
   retentionMs?: number;
   /** The largest request body hashed; larger is answered 413. Default 1 MiB. */
@@ -77,6 +97,10 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   const scopeOf = options.scopeOf ?? (() => "anonymous");
   const lockMs = positiveInteger(options.lockMs ?? 60_000, "lockMs");
   const retentionMs = positiveInteger(options.retentionMs ?? 86_400_000, "retentionMs");
+  const holderStaleMs = positiveInteger(options.holderStaleMs ?? HTTP_IDEMPOTENCY_HOLDER_STALE_MS, "holderStaleMs");
+  const heartbeatMs = positiveInteger(options.heartbeatMs ?? 1000, "heartbeatMs");
+  const holding =
+    options.instanceId === undefined ? {} : { instanceId: options.instanceId, staleAfterMs: holderStaleMs };
   const requestBodyBytesMax = positiveInteger(options.requestBodyBytesMax ?? 1_048_576, "requestBodyBytesMax");
   const responseBodyBytesMax = positiveInteger(
     options.responseBodyBytesMax ?? HTTP_RESPONSE_BODY_BYTES_MAX,
@@ -88,6 +112,16 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   }
   const storedHeaderNames = (options.storedHeaderNames ?? ["content-type"]).map((name) => name.toLowerCase());
   const readOnlyPaths = new Set(options.readOnlyPaths ?? []);
+  const retries = backgroundRetries(clock);
+  /** A write of the key that the database's absence must not fail: retried in the background instead. */
+  const writeOrRetry = async (write: () => Promise<unknown>, lockedUntil: Date): Promise<void> => {
+    try {
+      await write();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      retries.start(write, lockedUntil);
+    }
+  };
 
   return async function idempotency(c, next) {
     if (c.req.method !== "POST" || readOnlyPaths.has(c.req.path)) return next();
@@ -95,16 +129,18 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const scope = scopeOf(c);
     const request = await fingerprintOf(c, requestBodyBytesMax);
     const now = clock();
+    const lockedUntil = new Date(now.getTime() + lockMs);
     const reservation = await store.reserve({
       scope,
       key,
       request,
       now,
-      lockedUntil: new Date(now.getTime() + lockMs),
+      lockedUntil,
       expiresAt: new Date(now.getTime() + retentionMs),
+      ...holding,
     });
     if (reservation.outcome === "replay") return replayResponse(reservation.response);
-    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target);
+    if (reservation.outcome !== "reserved") refuse(c, reservation, request.target, now, heartbeatMs);
 
     const held = { scope, key, lockToken: reservation.lockToken };
     try {
@@ -125,21 +161,29 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       );
     }
     if (!isFinalAnswer(response.status, responseBody)) {
-      await store.release(held);
+      // A 503 because the database is away usually cannot be released either: the release
+      // is retried until the database answers, so the client's retry runs, not 409s.
+      await writeOrRetry(() => store.release(held), lockedUntil);
     } else {
       const doneAt = clock();
       // False when this request outlived its lock and another took the key over: the
       // client still gets this answer; the other request's answer is the one replayed.
-      await store.complete({
-        ...held,
-        response: {
-          status: response.status,
-          headers: pickHeaders(response.headers, storedHeaderNames),
-          body: storedBodyOf(c, responseBody),
-        },
-        now: doneAt,
-        expiresAt: new Date(doneAt.getTime() + retentionMs),
-      });
+      // If the database went away after the work was done, the client still gets its answer
+      // (it happened) and the answer is stored once the database is back.
+      await writeOrRetry(
+        () =>
+          store.complete({
+            ...held,
+            response: {
+              status: response.status,
+              headers: pickHeaders(response.headers, storedHeaderNames),
+              body: storedBodyOf(c, responseBody),
+            },
+            now: doneAt,
+            expiresAt: new Date(doneAt.getTime() + retentionMs),
+          }),
+        lockedUntil,
+      );
     }
     // The body stream was read to store it; give the client the same bytes.
     c.res = new Response(nullIfEmpty(responseBody), { status: response.status, headers: response.headers });
@@ -190,6 +234,8 @@ function refuse(
   c: Context,
   reservation: Extract<HttpIdempotencyReservation, { outcome: "conflict" | "in_progress" }>,
   target: string,
+  now: Date,
+  heartbeatMs: number,
 ): never {
   if (reservation.outcome === "conflict") {
     const first = reservation.firstRequest;
@@ -198,12 +244,30 @@ function refuse(
       `This Idempotency-Key was already used for ${first.method} ${first.target} with ${first.target === target ? "a different body" : "another path"}. A key stands for one request: send a new key for a new request.`,
     );
   }
-  // The first request usually finishes within a second; the header is what clients back off on.
-  c.header("Retry-After", "1");
+  c.header("Retry-After", String(retryAfterSeconds(reservation, now, heartbeatMs)));
   throw new ApiError(
     "idempotency_in_progress",
     "A request with this Idempotency-Key is still being processed. Retry after it finishes to get its response.",
   );
+}
+
+/**
+ * `Retry-After` for a key in progress, in whole seconds, at least 1 and never past the lock.
+ * A holder that beats on is working: how long its request still runs is unknown, and most
+ * finish within a second, so 1. A holder that has missed beats (over two intervals old) is
+ * probably dead: the retry succeeds once its heartbeat is stale, so the seconds until then,
+ * rounded up.
+ */
+export function retryAfterSeconds(
+  reservation: Extract<HttpIdempotencyReservation, { outcome: "in_progress" }>,
+  now: Date,
+  heartbeatMs: number,
+): number {
+  const { holder, lockedUntil } = reservation;
+  const missedBeats = holder !== null && now.getTime() - holder.heartbeatAt.getTime() > 2 * heartbeatMs;
+  const retryAt = missedBeats ? Math.min(holder.staleAt.getTime(), lockedUntil.getTime()) : now.getTime() + 1000;
+  const waitMs = Math.min(retryAt, lockedUntil.getTime()) - now.getTime();
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /**

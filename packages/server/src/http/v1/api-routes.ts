@@ -49,6 +49,8 @@ export function apiRoutes(deps: {
   requestBodyBytesMax?: number;
   /** This process's local credential, accepted as an admin key (local-credential.ts). */
   localCredential?: string;
+  /** This server process's instance, named on Idempotency-Key reservations (idempotency.ts). */
+  instanceId?: string;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use(
@@ -68,6 +70,7 @@ export function apiRoutes(deps: {
       clock: deps.clock,
       scopeOf: (c) => callerOf(c).keyId,
       readOnlyPaths: READ_ONLY_POSTS,
+      ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       ...(deps.requestBodyBytesMax === undefined ? {} : { requestBodyBytesMax: deps.requestBodyBytesMax }),
     }),
   );
