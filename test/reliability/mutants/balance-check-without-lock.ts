@@ -1,0 +1,13 @@
+import type { Mutant } from "./mutant.ts";
+
+/**
+ * Check-then-write: the batch reads each account's balance and writes the new one without
+ * holding the account's row lock, so two instances both see the same balance, both let a
+ * charge through, and the later write overwrites the earlier (a lost update, an overdraft).
+ */
+export const BALANCE_CHECK_WITHOUT_LOCK: Mutant = {
+  name: "balance-check-without-lock",
+  defect: "a charge checks the balance and writes outside the account's lock",
+  module: "packages/store/src/process-batch.ts",
+  replacements: [{ find: "order by account_id for no key update`", replace: "order by account_id`" }],
+};
