@@ -1,8 +1,7 @@
 // Live balance streams through real sockets: a HEAD holds nothing however many are sent, the
-// limits answer over the wire before a stream starts, and shutdown (stop(), SIGTERM) ends every
-// open stream, so the process exits. On PGlite and, when reachable, PostgreSQL.
+// limits answer over the wire before a stream starts, and shutdown (stop() on PGlite and
+// PostgreSQL, SIGTERM to `tollgate serve`) ends every open stream, so the process exits.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +11,8 @@ import { testDatabases, uniqueSchema } from "@tollgate/store/testing";
 import { loadServerConfig } from "../../packages/server/src/config.ts";
 import { SILENT_LOGGER } from "../../packages/server/src/logger.ts";
 import { startServer } from "../../packages/server/src/start-server.ts";
-import { BIN } from "../cli-harness.ts";
 import { reliabilityScale, reportFigure } from "./scale.ts";
+import { startServeProcess } from "./serve-process.ts";
 
 /** A bound for a hang (a stream that never ends, a process that never exits), not a duration the test expects. */
 const HANG_MS = 60_000;
@@ -82,7 +81,7 @@ async function heads(url: string, token: string, count: number): Promise<void> {
 
 async function openStreamsGauge(baseUrl: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith("tollgate_live_streams_open "));
+  const line = text.split("\n").find((candidate) => candidate.startsWith("tollgate_balance_streams_open "));
   assert.ok(line, "the gauge is exported");
   return Number(line.split(" ")[1]);
 }
@@ -116,14 +115,10 @@ for (const database of await testDatabases()) {
         assert.equal(created.status, 200);
         const events = `${server.url}/v1/accounts/user:alice/events`;
 
-        const rssBefore = process.memoryUsage().rss;
         await heads(events, token, HEADS);
-        reportFigure(
-          "live streams: RSS growth after HEADs (server and client in one process)",
-          Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
-          "MiB",
-        );
-        assert.equal(await openStreamsGauge(server.url), 0, "no HEAD holds a stream");
+        const heldAfterHeads = await openStreamsGauge(server.url);
+        reportFigure(`live streams: streams held after ${HEADS} HEADs`, heldAfterHeads, "streams");
+        assert.equal(heldAfterHeads, 0, "no HEAD holds a stream");
 
         // The key's one place was not taken by any HEAD.
         const stream = await openStream(events, token);
@@ -143,70 +138,38 @@ for (const database of await testDatabases()) {
         if (!stopped) await withTimeout(server.close(), HANG_MS, "stop() after a failure");
       }
     });
-
-    test("SIGTERM with a stream and a HEAD open ends them, and the process exits 0", async () => {
-      const env = storeEnv();
-      const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
-        cwd: workDir,
-        env: { ...process.env, ...env },
-      });
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      let stdout = "";
-      let stderr = "";
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      try {
-        const url = await withTimeout(
-          new Promise<string>((resolve, reject) => {
-            child.stdout.on("data", (chunk) => {
-              stdout += chunk;
-              const started = stdout.split("\n").find((line) => line.includes('"listening"'));
-              if (started) resolve(JSON.parse(started).url);
-            });
-            child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-          }),
-          HANG_MS,
-          "serve listening",
-        );
-        let token: string;
-        if (database.databaseUrl) {
-          const sql = await openDatabase({
-            databaseUrl: database.databaseUrl,
-            schema: env.TOLLGATE_SCHEMA,
-            poolSize: 1,
-          });
-          token = (await new ApiKeys(sql).create({ kind: "secret" })).token;
-          await sql.close();
-        } else {
-          // The embedded deployment's first admin key, printed once.
-          const printed = /export TOLLGATE_KEY=(tg_sk_[A-Za-z0-9_-]{43})/;
-          for (const started = Date.now(); !printed.test(stderr); ) {
-            assert.ok(Date.now() - started < HANG_MS, `no first key printed: ${stderr}`);
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-          token = printed.exec(stderr)?.[1] as string;
-        }
-        const created = await fetch(`${url}/v1/accounts`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "alice" },
-          body: JSON.stringify({ type: "user", externalId: "alice" }),
-        });
-        assert.equal(created.status, 200);
-        const events = `${url}/v1/accounts/user:alice/events`;
-        await heads(events, token, 1);
-        const stream = await openStream(events, token);
-        await stream.firstEvent();
-
-        const stopping = Date.now();
-        child.kill("SIGTERM");
-        assert.equal(await withTimeout(exited, HANG_MS, "the process's exit after SIGTERM"), 0, stderr);
-        reportFigure("live streams: SIGTERM to exit with a stream open", Date.now() - stopping, "ms");
-        await stream.end();
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
-    });
   });
 }
+
+// The real binary, as an operator runs it: SIGTERM. On PostgreSQL (the suite's serve harness);
+// the same close() ran on both databases above.
+describe("tollgate serve on SIGTERM", () => {
+  test("with a stream and a HEAD open, ends them and exits 0", async (t) => {
+    const serve = await startServeProcess({ config: { units: [{ unit: "credits", scale: 0 }] } });
+    if (!serve) {
+      t.skip("PostgreSQL is not reachable");
+      return;
+    }
+    try {
+      const token = serve.adminToken;
+      const created = await fetch(`${serve.url}/v1/accounts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "alice" },
+        body: JSON.stringify({ type: "user", externalId: "alice" }),
+      });
+      assert.equal(created.status, 200);
+      const events = `${serve.url}/v1/accounts/user:alice/events`;
+      await heads(events, token, 1);
+      const stream = await openStream(events, token);
+      await stream.firstEvent();
+
+      const stopping = Date.now();
+      // stop() sends SIGTERM, and SIGKILL if the process has not exited within its bound (exit code null).
+      assert.equal(await serve.stop(), 0, serve.output());
+      reportFigure("live streams: SIGTERM to exit with a stream open", Date.now() - stopping, "ms");
+      await stream.end();
+    } finally {
+      await serve.stop();
+    }
+  });
+});

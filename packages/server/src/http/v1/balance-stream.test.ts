@@ -192,6 +192,11 @@ for (const database of await testDatabases()) {
       target.request(`/v1/accounts/${account}/events`, { method, headers: { authorization: `Bearer ${token}` } });
     /** The parts of a refusal a client branches on. */
     const refusalOf = async (response: Response) => {
+      if (response.status === 200) {
+        // Accepted after all: its body is a stream that does not end, so it is not read.
+        await response.body?.cancel();
+        return { status: 200 };
+      }
       const body = (await response.json()) as { error: { code: string; details: Record<string, unknown> } };
       return {
         status: response.status,
@@ -259,7 +264,7 @@ for (const database of await testDatabases()) {
         await accept(await open(limited, "user:bob", secret));
         const refused = await refusalOf(await open(limited, "user:bob", bobToken));
         assert.deepEqual(
-          [refused.status, refused.code, refused.details.reason],
+          [refused.status, refused.code, refused.details?.reason],
           [429, "rate_limited", "streams_per_account"],
         );
         assert.equal(refused.retryAfter, "5");
