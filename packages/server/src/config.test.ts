@@ -64,6 +64,7 @@ test("operations: generous defaults; metrics, access logs and the balance cache 
     bodyBytesMax: 1_048_576,
     batchBodyBytesMax: 4_194_304,
     balanceCache: true,
+    streams: { perSecretKey: 1000, perCustomerToken: 10, perAccount: 20, perProcess: 10_000 },
   });
 });
 
@@ -77,6 +78,10 @@ test("operations variables: switches, rate limits (with or without a burst, or o
       TOLLGATE_BODY_LIMIT_BYTES: "65536",
       TOLLGATE_BATCH_BODY_LIMIT_BYTES: "8388608",
       TOLLGATE_BALANCE_CACHE: "off",
+      TOLLGATE_STREAMS_PER_SECRET_KEY: "50",
+      TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN: "2",
+      TOLLGATE_STREAMS_PER_ACCOUNT: "4",
+      TOLLGATE_STREAMS_MAX: "500",
     },
     cwd,
   );
@@ -87,6 +92,7 @@ test("operations variables: switches, rate limits (with or without a burst, or o
     bodyBytesMax: 65_536,
     batchBodyBytesMax: 8_388_608,
     balanceCache: false,
+    streams: { perSecretKey: 50, perCustomerToken: 2, perAccount: 4, perProcess: 500 },
   });
   // Without a burst, twice the rate (at least 1).
   const halfPerSecond = loadServerConfig({ TOLLGATE_RATE_LIMIT_CUSTOMER: "0.5" }, cwd).operations.rateLimits;
@@ -105,6 +111,10 @@ test("bad operations variables are named", () => {
     [{ TOLLGATE_BODY_LIMIT_BYTES: "1MB" }, "TOLLGATE_BODY_LIMIT_BYTES"],
     [{ TOLLGATE_BODY_LIMIT_BYTES: "10" }, "TOLLGATE_BODY_LIMIT_BYTES"],
     [{ TOLLGATE_BATCH_BODY_LIMIT_BYTES: "999999999999" }, "TOLLGATE_BATCH_BODY_LIMIT_BYTES"],
+    [{ TOLLGATE_STREAMS_PER_SECRET_KEY: "0" }, "TOLLGATE_STREAMS_PER_SECRET_KEY"],
+    [{ TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN: "off" }, "TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN"],
+    [{ TOLLGATE_STREAMS_PER_ACCOUNT: "2.5" }, "TOLLGATE_STREAMS_PER_ACCOUNT"],
+    [{ TOLLGATE_STREAMS_MAX: "2000000" }, "TOLLGATE_STREAMS_MAX"],
     [
       { TOLLGATE_BODY_LIMIT_BYTES: "2097152", TOLLGATE_BATCH_BODY_LIMIT_BYTES: "1048576" },
       "TOLLGATE_BATCH_BODY_LIMIT_BYTES",

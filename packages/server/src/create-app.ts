@@ -15,6 +15,7 @@ import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
 import { rateLimit } from "./http/rate-limit/rate-limit.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
 import type { Caller, KeyStore } from "./http/v1/auth.ts";
+import { LiveStreams } from "./http/v1/live-streams.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
@@ -31,6 +32,12 @@ export interface AppDependencies {
   meter?: Meter;
   /** Live balance changes, for `/v1/accounts/{account}/events` (served only with it). */
   balanceEvents?: BalanceEvents;
+  /**
+   * The open live streams: their limits, and their end on revocation, expiry and shutdown.
+   * Default: made here from `operations.streams`, the key store and `logger`; `startServer`
+   * passes its own, to end every stream when it stops.
+   */
+  liveStreams?: LiveStreams;
   /**
    * Metrics, access logs, rate limits and body limits; each setting left out keeps its
    * default (`DEFAULT_OPERATIONS_CONFIG`). `tollgate serve` passes the environment's.
@@ -70,6 +77,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const logger = deps.logger ?? SILENT_LOGGER;
   const operations = { ...DEFAULT_OPERATIONS_CONFIG, ...deps.operations };
   const nowMs = deps.nowMs ?? (() => performance.now());
+  const liveStreams =
+    deps.balanceEvents && deps.keys
+      ? (deps.liveStreams ??
+        new LiveStreams({ limits: operations.streams, logger, clock: () => deps.ledger.now(), keys: deps.keys }))
+      : undefined;
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.onError(errorHandler(logger));
@@ -104,7 +116,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         meter: deps.meter,
         keys: deps.keys,
         clock: () => deps.ledger.now(),
-        ...(deps.balanceEvents ? { balanceEvents: deps.balanceEvents } : {}),
+        ...(deps.balanceEvents && liveStreams ? { balanceEvents: deps.balanceEvents, liveStreams } : {}),
         ...(rateLimits.secret || rateLimits.customer
           ? {
               rateLimit: rateLimit({

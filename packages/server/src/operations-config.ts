@@ -1,6 +1,7 @@
 import { ConfigError } from "./config-error.ts";
 import { BODY_BYTES_MAX } from "./http/body-limit/body-limit.ts";
 import type { RateLimit } from "./http/rate-limit/token-buckets.ts";
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./http/v1/live-streams.ts";
 
 /** How the HTTP server is run: metrics, access logs, rate limits, body limits, the balance cache. */
 export interface OperationsConfig {
@@ -16,6 +17,8 @@ export interface OperationsConfig {
   batchBodyBytesMax: number;
   /** Serve balance reads from memory, kept current by commits and notifications (Ledger's `balanceCache`). */
   balanceCache: boolean;
+  /** How many live balance streams may be open at once, per key, per account and in the process. */
+  streams: StreamLimits;
 }
 
 /** Generous defaults: a limit that only a runaway client meets. */
@@ -29,19 +32,23 @@ export const DEFAULT_OPERATIONS_CONFIG: OperationsConfig = Object.freeze({
   bodyBytesMax: BODY_BYTES_MAX,
   batchBodyBytesMax: 4 * BODY_BYTES_MAX,
   balanceCache: true,
+  streams: DEFAULT_STREAM_LIMITS,
 });
 
 /** The bounds of every limit a variable may set: a typo must not disable a limit. */
 const BODY_BYTES_RANGE = { min: 1024, max: 64 * BODY_BYTES_MAX };
 const RATE_PER_SECOND_MAX = 1_000_000;
 const BURST_MAX = 10_000_000;
+/** Each stream holds a socket and some memory: a million is far past what one process holds. */
+const STREAMS_MAX = 1_000_000;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads TOLLGATE_METRICS, TOLLGATE_ACCESS_LOG, TOLLGATE_RATE_LIMIT_SECRET,
- * TOLLGATE_RATE_LIMIT_CUSTOMER, TOLLGATE_BODY_LIMIT_BYTES, TOLLGATE_BATCH_BODY_LIMIT_BYTES and
- * TOLLGATE_BALANCE_CACHE.
+ * TOLLGATE_RATE_LIMIT_CUSTOMER, TOLLGATE_BODY_LIMIT_BYTES, TOLLGATE_BATCH_BODY_LIMIT_BYTES,
+ * TOLLGATE_BALANCE_CACHE, TOLLGATE_STREAMS_PER_SECRET_KEY, TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN,
+ * TOLLGATE_STREAMS_PER_ACCOUNT and TOLLGATE_STREAMS_MAX.
  * Throws a `ConfigError` naming the bad variable.
  *
  * @example
@@ -67,7 +74,24 @@ export function loadOperationsConfig(env: Environment): OperationsConfig {
     bodyBytesMax,
     batchBodyBytesMax,
     balanceCache: parseSwitch(env, "TOLLGATE_BALANCE_CACHE", defaults.balanceCache),
+    streams: {
+      perSecretKey: parseCount(env, "TOLLGATE_STREAMS_PER_SECRET_KEY", defaults.streams.perSecretKey),
+      perCustomerToken: parseCount(env, "TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN", defaults.streams.perCustomerToken),
+      perAccount: parseCount(env, "TOLLGATE_STREAMS_PER_ACCOUNT", defaults.streams.perAccount),
+      perProcess: parseCount(env, "TOLLGATE_STREAMS_MAX", defaults.streams.perProcess),
+    },
   };
+}
+
+/** A whole number of open streams, 1 to STREAMS_MAX: no `off`, since a stream with no limit is the attack. */
+function parseCount(env: Environment, name: string, fallback: number): number {
+  const value = env[name]?.trim();
+  if (value === undefined || value === "") return fallback;
+  const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(count >= 1 && count <= STREAMS_MAX)) {
+    throw new ConfigError(name, `"${value}" must be a whole number of streams from 1 to ${STREAMS_MAX}`);
+  }
+  return count;
 }
 
 function parseSwitch(env: Environment, name: string, fallback: boolean): boolean {

@@ -14,6 +14,7 @@ import {
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
+import { LiveStreams } from "./http/v1/live-streams.ts";
 import { startIdempotencyPurger } from "./idempotency-purger.ts";
 import { type InstanceHeartbeat, startInstanceHeartbeat } from "./instance-heartbeat.ts";
 import { newLocalCredential } from "./local-credential.ts";
@@ -52,7 +53,10 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   ledger: Ledger;
-  /** Stops accepting, drains in-flight requests, stops the sweeper, closes the ledger. Safe to call twice. */
+  /**
+   * Ends every live stream, stops accepting, drains in-flight requests, stops the sweeper,
+   * closes the ledger. Safe to call twice.
+   */
   close(): Promise<void>;
   /** Settles once the server has shut down, whatever started it. */
   closed: Promise<void>;
@@ -79,9 +83,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   // for changes other instances make.
   let meter: Meter | undefined;
   let keys: ApiKeys | undefined;
-  const balanceEvents = new BalanceEvents(opened.ledger.sql);
+  // The streams' own limit is checked first and answered properly; this one only backs it.
+  const balanceEvents = new BalanceEvents(opened.ledger.sql, { subscribersMax: config.operations.streams.perProcess });
+  let liveStreams: LiveStreams | undefined;
   let heartbeat: InstanceHeartbeat | undefined;
   const closeCollaborators = async () => {
+    liveStreams?.close();
     // After the drain: the keys of requests cut off by the shutdown are free at once.
     await heartbeat?.stop();
     await balanceEvents.close();
@@ -109,6 +116,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       first = await keys.createFirstAdminKey({ name: "first key (made by tollgate serve)" });
       if (first) logger.info("created the first admin key", { keyId: first.key.keyId });
     }
+    liveStreams = new LiveStreams({
+      limits: config.operations.streams,
+      logger,
+      clock: () => opened.ledger.now(),
+      keys,
+    });
     const app = createApp({
       ledger: opened.ledger,
       logger,
@@ -116,6 +129,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       meter,
       keys,
       balanceEvents,
+      liveStreams,
       operations: config.operations,
       processMetrics: true,
       instanceId: heartbeat.id,
@@ -175,6 +189,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       try {
         // First, so no CLI starts a request that would only be cut off.
         removeServerFile();
+        // Open streams would hold their connections until the drain timeout cuts them, and
+        // each a timer that keeps the process alive: end them now, and refuse new ones.
+        liveStreams?.close();
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
         await dispatcher.stop();

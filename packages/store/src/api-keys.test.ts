@@ -281,6 +281,37 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("a listening instance announces each revocation, made here or by another instance", async () => {
+      const first = await keys.create({ kind: "secret", now: T0 });
+      const second = await keys.create({ kind: "customer", accountId, now: T0 });
+      const listening = await ApiKeys.open(ledger.sql);
+      const heard: Array<string | null> = [];
+      const stop = listening.onRevoked((keyId) => heard.push(keyId));
+      try {
+        // Revoked through another instance: the notification reaches this one.
+        await keys.revoke(first.key.keyId, at(1000));
+        for (let waits = 0; !heard.includes(first.key.keyId); waits++) {
+          assert.ok(waits < 3000, "the listening instance never announced the revocation");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        // Revoked through this instance: announced before revoke returns.
+        await listening.revoke(second.key.keyId, at(1000));
+        assert.ok(heard.includes(second.key.keyId));
+        const count = heard.length;
+        await listening.revoke(second.key.keyId, at(2000));
+        assert.ok(
+          heard.slice(count).every((keyId) => keyId === second.key.keyId),
+          "revoking again announces no other key",
+        );
+        stop();
+        const third = await keys.create({ kind: "secret", now: T0 });
+        await listening.revoke(third.key.keyId, at(3000));
+        assert.ok(!heard.includes(third.key.keyId), "an unsubscribed listener hears nothing more");
+      } finally {
+        await listening.close();
+      }
+    });
+
     test("the cache holds at most cacheSizeMax keys", async () => {
       const { client, queries } = counting(ledger.sql);
       const own = new ApiKeys(client, { cacheSizeMax: 1, lastUsedIntervalMs: 3_600_000 });

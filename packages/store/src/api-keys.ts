@@ -137,6 +137,7 @@ export class ApiKeys {
   readonly #cache = new Map<string, CacheEntry>();
   #generation = 0;
   #stopListening: (() => Promise<void>) | null = null;
+  readonly #revocationListeners = new Set<(keyId: string | null) => void>();
   readonly #clock: () => Date;
   readonly #cacheTtlMs: number;
   readonly #cacheSizeMax: number;
@@ -161,8 +162,27 @@ export class ApiKeys {
   /** Keys that drop a revoked key the moment any instance revokes it. `close` stops listening. */
   static async open(sql: SqlClient, options: ApiKeysOptions = {}): Promise<ApiKeys> {
     const keys = new ApiKeys(sql, options);
-    keys.#stopListening = await sql.listen(CHANNEL, (keyId) => keys.#invalidate(keyId));
+    keys.#stopListening = await sql.listen(CHANNEL, (keyId) => {
+      keys.#invalidate(keyId);
+      keys.#announceRevoked(keyId);
+    });
     return keys;
+  }
+
+  /**
+   * Calls `listener` with the id of each key revoked here or, once `open`ed, on any instance:
+   * what holds a key's access open beyond one request (a live stream) ends it then. `null`
+   * means revocations may have been missed (the listening connection came back): check the
+   * keys still in use (`get`). A key may be announced more than once. Returns the unsubscribe.
+   *
+   * @example
+   * const stop = keys.onRevoked((keyId) => (keyId === null ? recheckAll() : endStreamsOf(keyId)));
+   */
+  onRevoked(listener: (keyId: string | null) => void): () => void {
+    this.#revocationListeners.add(listener);
+    return () => {
+      this.#revocationListeners.delete(listener);
+    };
   }
 
   /** Creates a key; `token` is the only copy of the secret and must be handed over now. */
@@ -278,6 +298,7 @@ export class ApiKeys {
       return existing ? { code: "already_revoked", key: toInfo(existing) } : { code: "not_found" };
     });
     this.#invalidate(keyId);
+    if (result.code === "revoked") this.#announceRevoked(keyId);
     return result;
   }
 
@@ -356,6 +377,16 @@ export class ApiKeys {
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
     this.#cache.set(hashHex, entry);
+  }
+
+  #announceRevoked(keyId: string | null): void {
+    for (const listener of this.#revocationListeners) {
+      try {
+        listener(keyId);
+      } catch {
+        // One listener's fault must not keep the others (or the cache) from hearing of it.
+      }
+    }
   }
 
   /** null (a listener may have missed messages) drops everything. */

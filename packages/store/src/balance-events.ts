@@ -1,8 +1,13 @@
 import { BALANCES_CHANNEL } from "./persist-writes.ts";
 import type { SqlClient } from "./sql-client.ts";
 
-/** Most live subscriptions one process holds: a limit on everything (each is an open stream). */
+/** Most live subscriptions one process holds by default: a limit on everything (each is an open stream). */
 export const BALANCE_SUBSCRIBERS_MAX = 10_000;
+
+export interface BalanceEventsOptions {
+  /** The most subscriptions at once (default BALANCE_SUBSCRIBERS_MAX); one more throws a RangeError. */
+  subscribersMax?: number;
+}
 
 /** `changed`: the account's balance changed; `resync`: changes may have been missed, read again. */
 export type BalanceSignal = "changed" | "resync";
@@ -21,12 +26,25 @@ export class BalanceEvents {
   #count = 0;
   #listening: Promise<() => Promise<void>> | null = null;
 
-  constructor(private readonly sql: SqlClient) {}
+  readonly #subscribersMax: number;
 
-  /** Calls `listener` on each change of `accountId`'s balances; the returned function stops it. */
+  constructor(
+    private readonly sql: SqlClient,
+    options: BalanceEventsOptions = {},
+  ) {
+    this.#subscribersMax = options.subscribersMax ?? BALANCE_SUBSCRIBERS_MAX;
+    if (!Number.isInteger(this.#subscribersMax) || this.#subscribersMax < 1) {
+      throw new RangeError(`subscribersMax must be a positive integer; got ${this.#subscribersMax}`);
+    }
+  }
+
+  /**
+   * Calls `listener` on each change of `accountId`'s balances; the returned function stops it.
+   * Beyond `subscribersMax` this throws a RangeError: the caller (the HTTP API) bounds its
+   * streams below that and refuses with a proper answer before it gets here.
+   */
   async subscribe(accountId: string, listener: (signal: BalanceSignal) => void): Promise<() => void> {
-    if (this.#count >= BALANCE_SUBSCRIBERS_MAX)
-      throw new RangeError(`at most ${BALANCE_SUBSCRIBERS_MAX} live subscriptions`);
+    if (this.#count >= this.#subscribersMax) throw new RangeError(`at most ${this.#subscribersMax} live subscriptions`);
     this.#listening ??= this.sql.listen(BALANCES_CHANNEL, (payload) => this.#deliver(payload));
     await this.#listening;
     let forAccount = this.#subscribers.get(accountId);

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   database_unavailable: 503,
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

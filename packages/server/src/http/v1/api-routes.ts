@@ -15,6 +15,7 @@ import { featureOverrideRoutes } from "./feature-override-routes.ts";
 import { holdRoutes } from "./hold-routes.ts";
 import { importRoutes } from "./import-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
+import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
@@ -43,6 +44,8 @@ export function apiRoutes(deps: {
   keys: KeyStore;
   clock: () => Date;
   balanceEvents?: BalanceEvents;
+  /** The open live streams and their limits; needed with `balanceEvents`. */
+  liveStreams?: LiveStreams;
   /** Per-key rate limit, run after authentication (it meters by key); none when absent. */
   rateLimit?: MiddlewareHandler<AppEnv>;
   /** The largest body the idempotency middleware hashes: the largest body limit. Default 1 MiB. */
@@ -90,7 +93,9 @@ export function apiRoutes(deps: {
   refundRoutes(v1, deps);
   webhookRoutes(v1, deps);
   importRoutes(v1, deps);
-  if (deps.balanceEvents) balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents });
+  if (deps.balanceEvents && deps.liveStreams) {
+    balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
+  }
 
   const root = openApiApp();
   root.route("/v1", v1);

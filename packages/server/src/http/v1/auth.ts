@@ -13,15 +13,23 @@ export interface Caller {
   accountId: string | null;
   /** An admin key (or the local credential): may also manage secret keys and run reconcile. */
   admin: boolean;
+  /** When the key stops working; null if it does not expire. What holds access open (a stream) ends then. */
+  expiresAt: Date | null;
 }
 
 /** The key store as the API uses it: authentication verifies, the `/v1/keys` routes manage. */
-export type KeyStore = Pick<ApiKeys, "verify" | "create" | "list" | "get" | "revoke">;
+export type KeyStore = Pick<ApiKeys, "verify" | "create" | "list" | "get" | "revoke" | "onRevoked">;
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 
 /** What the local credential authenticates as: the operator, on this process only. */
-const LOCAL_CALLER: Caller = Object.freeze({ keyId: LOCAL_KEY_ID, kind: "secret", accountId: null, admin: true });
+const LOCAL_CALLER: Caller = Object.freeze({
+  keyId: LOCAL_KEY_ID,
+  kind: "secret",
+  accountId: null,
+  admin: true,
+  expiresAt: null,
+});
 
 /**
  * `Authorization: Bearer tg_sk_…` (secret key) or `tg_ct_…` (customer token), or this
@@ -43,7 +51,13 @@ export function authenticate(options: {
     else {
       const key = token ? await options.keys.verify(token, options.clock()) : null;
       if (key)
-        caller = { keyId: key.keyId, kind: key.kind, accountId: key.account?.accountId ?? null, admin: key.admin };
+        caller = {
+          keyId: key.keyId,
+          kind: key.kind,
+          accountId: key.account?.accountId ?? null,
+          admin: key.admin,
+          expiresAt: key.expiresAt,
+        };
     }
     if (!caller) {
       throw new ApiError(

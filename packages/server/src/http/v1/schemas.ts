@@ -103,6 +103,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: "idempotency_conflict or unknown_model_price",
   429: "rate_limited: over the key's rate; Retry-After says when to try again",
   500: "internal: our fault; quote the requestId",
+  503: "unavailable: this instance cannot take it now (full, or shutting down); Retry-After says when to try again",
 };
 
 /** Why an admin moved credits (a deduction, a refund, a reversal): kept on the transaction, shown in its history. */
