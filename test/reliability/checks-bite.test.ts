@@ -26,7 +26,9 @@ const run = (command?: ServerCommand) =>
     expiringAccounts: 1,
     seed: SEED,
     // A broken build may fail an operation for good; that is one more problem, found sooner.
-    answerDeadlineMs: 20_000,
+    answerDeadlineMs: 10_000,
+    giveUpAfterUnanswered: 3,
+    conditionDeadlineMs: 15_000,
   });
 
 describe(`the reliability checks catch broken builds (seed ${SEED})`, () => {
