@@ -29,6 +29,10 @@ export interface SeveralInstancesOptions {
   seed: number;
   /** How long one operation may take, retries included, before it counts as a problem (default: the client's 300 s). */
   answerDeadlineMs?: number;
+  /** Stops sending (and goes on to the checks) once this many operations got no final answer (default: never). */
+  giveUpAfterUnanswered?: number;
+  /** How long to wait for holds and lots to expire and for live events (default 60 s): a broken build is reported sooner. */
+  conditionDeadlineMs?: number;
 }
 
 export interface SeveralInstancesOutcome {
@@ -39,7 +43,7 @@ export interface SeveralInstancesOutcome {
   retries: number;
 }
 
-/** How long a live stream may take to show a change, and lots to expire, before that counts as a problem. */
+/** How long a live stream may take to show a change, and lots to expire, before that counts as a problem (by default). */
 const CONDITION_DEADLINE_MS = 60_000;
 
 /** Runs the scenario on a fresh deployment; undefined without PostgreSQL. */
@@ -56,6 +60,7 @@ export async function runSeveralInstances(
     let turn = 0;
     const roundRobin = () => urls[turn++ % urls.length] as string;
     const deadlineMs = options.answerDeadlineMs;
+    const waitMs = options.conditionDeadlineMs ?? CONDITION_DEADLINE_MS;
     const client = new RetryingClient({ token: deployment.token, baseUrl: roundRobin, deadlineMs });
     const otherCaller = new RetryingClient({
       token: await deployment.createKey("second caller"),
@@ -106,7 +111,7 @@ export async function runSeveralInstances(
     const unanswered: string[] = [];
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
-        while (next < jobs.length) {
+        while (next < jobs.length && unanswered.length < (options.giveUpAfterUnanswered ?? Number.POSITIVE_INFINITY)) {
           try {
             await (jobs[next++] as () => Promise<unknown>)();
           } catch (error) {
@@ -118,12 +123,12 @@ export async function runSeveralInstances(
       }),
     );
 
-    const problems = [...unanswered, ...(await ledgerProblems(client, book))];
+    const problems = [...unanswered, ...(await ledgerProblems(client, book, { holdsReleasedDeadlineMs: waitMs }))];
     const hotCharged = book.successes(hot, "charge");
     if (hotCharged !== options.hot.credits)
       problems.push(`${hot}: granted ${options.hot.credits}, ${hotCharged} charges of 1 acknowledged`);
-    problems.push(...(await expiredOnce(client, expiring)));
-    problems.push(...(await live.changeSeenEverywhere()));
+    problems.push(...(await expiredOnce(client, expiring, waitMs)));
+    problems.push(...(await live.changeSeenEverywhere(waitMs)));
     return {
       problems,
       answered: book.answers.length + book.duplicates.length,
@@ -157,10 +162,10 @@ async function grantExpiringLots(client: RetryingClient, count: number, prefix: 
 }
 
 /** Problems unless every lot expired, each by exactly one expiry transaction, leaving nothing. */
-async function expiredOnce(client: RetryingClient, lots: Map<string, string[]>): Promise<string[]> {
+async function expiredOnce(client: RetryingClient, lots: Map<string, string[]>, waitMs: number): Promise<string[]> {
   const problems: string[] = [];
+  const deadline = Date.now() + waitMs;
   for (const [account, ids] of lots) {
-    const deadline = Date.now() + CONDITION_DEADLINE_MS;
     let balance = "";
     while (Date.now() < deadline) {
       balance = (await client.get(`/v1/accounts/${account}/balances?unit=credits`)).body.data[0]?.balance ?? "0";
@@ -187,13 +192,13 @@ async function liveStreams(client: RetryingClient, token: string, urls: string[]
   await client.post("/v1/accounts", `${prefix}-live`, { type: "user", externalId: "live" });
   const streams = await Promise.all(urls.map((url) => openBalanceStream(url, token, account)));
   return {
-    async changeSeenEverywhere(): Promise<string[]> {
+    async changeSeenEverywhere(waitMs: number): Promise<string[]> {
       const { status, body } = await client.post(`/v1/accounts/${account}/grants`, `${prefix}-live-grant`, {
         amount: "42",
         source: "purchase",
       });
       if (status !== 200) return [`live grant: ${status}`];
-      const seen = await Promise.allSettled(streams.map((stream) => stream.seen(body.balance, CONDITION_DEADLINE_MS)));
+      const seen = await Promise.allSettled(streams.map((stream) => stream.seen(body.balance, waitMs)));
       for (const stream of streams) stream.close();
       return seen.flatMap((result) => (result.status === "rejected" ? [`live stream: ${result.reason}`] : []));
     },
