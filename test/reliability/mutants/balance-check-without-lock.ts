@@ -8,6 +8,16 @@ import type { Mutant } from "./mutant.ts";
 export const BALANCE_CHECK_WITHOUT_LOCK: Mutant = {
   name: "balance-check-without-lock",
   defect: "a charge checks the balance and writes outside the account's lock",
-  module: "packages/store/src/process-batch.ts",
-  replacements: [{ find: "order by account_id for no key update`", replace: "order by account_id`" }],
+  module: "packages/store/src/batch-new-account.ts",
+  // Both forms of the batch's lock statement: accounts named by id, and with new accounts too.
+  replacements: [
+    {
+      find: "any($1::text[]) and type <> 'system' order by account_id for no key update`",
+      replace: "any($1::text[]) and type <> 'system' order by account_id`",
+    },
+    {
+      find: "\n       and type <> 'system' order by account_id for no key update`",
+      replace: "\n       and type <> 'system' order by account_id`",
+    },
+  ],
 };
