@@ -3,11 +3,10 @@
 // directory's owner), and on its own again once the server has stopped. The real binary, in
 // child processes, on PGlite.
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BIN, cliWorkspace, json, tollgate } from "./cli-harness.ts";
+import { cliWorkspace, json, type ServeChild, serveChild, tollgate } from "./cli-harness.ts";
 
 const CONFIG = {
   units: [{ unit: "credits", scale: 0 }],
@@ -16,61 +15,14 @@ const CONFIG = {
 
 const { workDir, configPath } = await cliWorkspace({ prefix: "cli-beside", config: CONFIG });
 
-interface Serving {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr: () => string;
-  /** Settles once stderr matches `pattern`, with the match (output arrives after the "listening" line). */
-  stderrMatch(pattern: RegExp): Promise<RegExpExecArray>;
-  stop(): Promise<number | null>;
-}
-
-/** `tollgate serve` in a child process, once it listens. */
-async function serve(env: Record<string, string>): Promise<Serving> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
-    cwd: workDir,
-    env: { ...process.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const started = stdout.split("\n").find((line) => line.includes('"listening"'));
-      if (started) resolve(JSON.parse(started).url);
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-  });
-  return {
-    child,
-    url,
-    stderr: () => stderr,
-    stderrMatch: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(stderr);
-          if (match) resolve(match);
-          return match;
-        };
-        if (check()) return;
-        child.stderr.on("data", check);
-        child.on("exit", () => reject(new Error(`serve exited before printing ${pattern}: ${stderr}`)));
-      }),
-    stop: () => {
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      child.kill("SIGTERM");
-      return exited;
-    },
-  };
-}
+const serve = (env: Record<string, string>) => serveChild({ cwd: workDir, env });
 
 describe("tollgate commands beside a running tollgate serve on the embedded database", () => {
   const dataDir = mkdtempSync(join(workDir, "data-"));
   const env = { DATABASE_URL: "", TOLLGATE_DATA_DIR: dataDir, TOLLGATE_CONFIG: configPath };
   const run = (...args: string[]) => tollgate(args, env, workDir);
   const alice = ["--type", "user", "--external-id", "alice"];
-  let server: Serving;
+  let server: ServeChild;
 
   before(async () => {
     server = await serve(env);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,4 +83,64 @@ export async function cliWorkspace(options: { prefix: string; config: unknown })
     });
   }
   return { workDir, configPath, targets };
+}
+
+/** A `tollgate serve` child process that is listening. */
+export interface ServeChild {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  /** Settles once stderr matches `pattern`, with the match (output arrives after the "listening" line). */
+  stderrMatch(pattern: RegExp): Promise<RegExpExecArray>;
+  /** SIGTERM, then the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `tollgate serve --port 0` in a child process, once it prints its "listening" line. The deadline
+ * only turns a hang into a failure; it is no measure of speed.
+ */
+export async function serveChild(options: {
+  cwd: string;
+  env: Record<string, string>;
+  deadlineMs?: number;
+}): Promise<ServeChild> {
+  const deadlineMs = options.deadlineMs ?? 90_000;
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const started = stdout.split("\n").find((line) => line.includes('"listening"'));
+      if (started) resolve(JSON.parse(started).url);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+    setTimeout(() => reject(new Error(`serve did not listen within ${deadlineMs} ms: ${stderr}`)), deadlineMs).unref();
+  });
+  return {
+    child,
+    url,
+    stderr: () => stderr,
+    stderrMatch: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stderr);
+          if (match) resolve(match);
+          return match;
+        };
+        if (check()) return;
+        child.stderr.on("data", check);
+        child.on("exit", () => reject(new Error(`serve exited before printing ${pattern}: ${stderr}`)));
+      }),
+    stop: () => {
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
 }

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { verifyWebhookSignature } from "@tollgate/server";
-import { BIN, cliWorkspace, json, refused, tollgate } from "./cli-harness.ts";
+import { cliWorkspace, json, refused, serveChild, tollgate } from "./cli-harness.ts";
 
 /**
  * End to end: `tollgate webhooks` in child processes, on PGlite and (when reachable)
@@ -125,30 +124,7 @@ for (const target of targets) {
   });
 }
 
-/** `tollgate serve` in a child process, once it listens; `stop` ends it and waits for its exit. */
-async function serve(env: Record<string, string>): Promise<{ stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
-    cwd: workDir,
-    env: { ...process.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('"listening"')) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-  });
-  return {
-    stop: () => {
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      child.kill("SIGTERM");
-      return exited;
-    },
-  };
-}
+const serve = (env: Record<string, string>) => serveChild({ cwd: workDir, env });
 
 describe("tollgate webhooks beside a running tollgate serve on the embedded database", () => {
   const env = { DATABASE_URL: "", TOLLGATE_DATA_DIR: mkdtempSync(join(workDir, "data-")), TOLLGATE_CONFIG: configPath };

@@ -6,12 +6,12 @@
 // reserved and unfinished when the process dies. (The embedded database's case, a restarted
 // process taking its dead predecessor's keys at once, is in start-server.test.ts.)
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiKeys, openDatabase } from "@tollgate/store";
 import { testPostgres, uniqueSchema } from "@tollgate/store/testing";
-import { BIN, cliWorkspace } from "../cli-harness.ts";
+import { cliWorkspace, serveChild } from "../cli-harness.ts";
 import { reportFigure } from "./scale.ts";
 
 const CONFIG = {
@@ -24,34 +24,7 @@ const DEADLINE_MS = 90_000;
 const { workDir, configPath } = await cliWorkspace({ prefix: "idem-crash", config: CONFIG });
 const postgres = await testPostgres();
 
-interface Serving {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-}
-
-/** `tollgate serve` in a child process, once it listens. */
-async function serve(env: Record<string, string>): Promise<Serving> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
-    cwd: workDir,
-    env: { ...process.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const started = stdout.split("\n").find((line) => line.includes('"listening"'));
-      if (started) resolve(JSON.parse(started).url);
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-    setTimeout(
-      () => reject(new Error(`serve did not listen within ${DEADLINE_MS} ms: ${stderr}`)),
-      DEADLINE_MS,
-    ).unref();
-  });
-  return { child, url };
-}
+const serve = (env: Record<string, string>) => serveChild({ cwd: workDir, env, deadlineMs: DEADLINE_MS });
 
 function kill(child: ChildProcessWithoutNullStreams): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
