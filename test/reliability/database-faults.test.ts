@@ -35,16 +35,7 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
   }
 }
 
-// Beside other suites this file has twice spun its process's main thread (no system call for
-// seconds, no socket open) until CI's limit, while alone it passes in seconds; until that is
-// found it runs only at full scale, and terminated-connections.test.ts keeps the connection
-// faults in every run.
-const skip =
-  postgres === undefined
-    ? "PostgreSQL only"
-    : full
-      ? false
-      : "runs at TOLLGATE_RELIABILITY_SCALE=full only, until its hang beside other suites is found";
+const skip = postgres === undefined ? "PostgreSQL only" : false;
 
 describe("the server while PostgreSQL goes away and comes back", { skip }, () => {
   const applicationName = `tollgate_faults_${randomBytes(6).toString("hex")}`;

@@ -74,7 +74,7 @@ export class TcpFaultProxy {
     if (this.#down) {
       this.#refused++;
       client.on("error", () => {});
-      client.resetAndDestroy();
+      resetConnection(client);
       return;
     }
     const upstream = createConnection(this.target);
@@ -94,13 +94,21 @@ export class TcpFaultProxy {
   #cut(pair: { client: Socket; upstream: Socket }): void {
     if (!this.#pairs.delete(pair)) return;
     // A reset, not a polite FIN: the client learns at once, as from a crashed peer.
-    reset(pair.client);
-    reset(pair.upstream);
+    resetConnection(pair.client);
+    resetConnection(pair.upstream);
   }
 }
 
-function reset(socket: Socket): void {
+/** Ends a connection with a reset where it can, and plainly where a reset is not possible. */
+export function resetConnection(socket: Socket): void {
   if (socket.destroyed) return;
+  // A socket that has begun to end (the peer's FIN passed through the pipe and ended this side)
+  // cannot be reset: Node answers EINVAL and leaks the handle, and the process then spins at 100%
+  // CPU forever on exit, waiting for a close that never comes (Node 20). It is closed plainly.
+  if (socket.writableEnded) {
+    socket.destroy();
+    return;
+  }
   try {
     socket.resetAndDestroy();
   } catch {
