@@ -7,6 +7,7 @@ export * from "./ledger-config.ts";
 export * from "./model.ts";
 export * from "./money.ts";
 export * from "./operations.ts";
+export * from "./plans/index.ts";
 export * from "./pricing/index.ts";
 export * from "./result-codes.ts";
 export { sweepAccount } from "./rules/expire.ts";
