@@ -1,1 +1,3 @@
+export * from "./access.ts";
+export * from "./periods.ts";
 export * from "./plan.ts";
