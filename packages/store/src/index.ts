@@ -22,3 +22,4 @@ export * from "./server-instances.ts";
 export * from "./sql-client.ts";
 export * from "./usage-events.ts";
 export * from "./webhooks/index.ts";
+export * from "./stripe/index.ts";
