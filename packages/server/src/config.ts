@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from "@tollgate/core";
+import { DEFAULT_LEDGER_CONFIG, EMPTY_PLAN_CATALOG, type LedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { DEFAULT_PRICING_CONFIG, type PricingConfig } from "@tollgate/metering";
 import { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type LedgerOptions } from "@tollgate/store";
 import { ConfigError } from "./config-error.ts";
 import { readDeploymentConfig } from "./ledger-config-file.ts";
 import { loadOperationsConfig, type OperationsConfig } from "./operations-config.ts";
+import { loadStripeSettings, type StripeSettings } from "./stripe/stripe-settings.ts";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./webhooks/webhook-config.ts";
 
 /** Where the ledger lives: the embedded PGlite in a directory, or a PostgreSQL server. */
@@ -26,6 +27,10 @@ export interface ServerConfig {
   operations: OperationsConfig;
   /** Outgoing webhooks: the file's `webhooks` section, or the defaults. */
   webhooks: WebhookConfig;
+  /** The plans and packs sold through Stripe: none until the configuration file's `plans` and `packs` are read into it. */
+  plans: PlanCatalog;
+  /** STRIPE_SECRET_KEY, STRIPE_API_BASE, STRIPE_WEBHOOK_SECRET (docs/operating/stripe.md). */
+  stripe: StripeSettings;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -35,8 +40,8 @@ export const DEFAULT_CONFIG_FILE = "tollgate.config.json";
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG, and
- * the operations variables (`loadOperationsConfig`). Relative paths resolve against `cwd`.
+ * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG, the
+ * operations variables (`loadOperationsConfig`) and the Stripe ones (`loadStripeSettings`). Relative paths resolve against `cwd`.
  * Throws a `ConfigError` naming the bad variable or field.
  *
  * @example
@@ -55,6 +60,8 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
     configFile,
     operations: loadOperationsConfig(env),
     webhooks: deployment?.webhooks ?? DEFAULT_WEBHOOK_CONFIG,
+    plans: EMPTY_PLAN_CATALOG,
+    stripe: loadStripeSettings(env),
   };
 }
 

@@ -18,6 +18,7 @@ export * from "./operations-config.ts";
 export * from "./pricing-config-file.ts";
 export * from "./running-server-file.ts";
 export * from "./start-server.ts";
+export * from "./stripe/index.ts";
 export { WEBHOOK_USER_AGENT, webhookBody } from "./webhooks/send-webhook.ts";
 export * from "./webhooks/webhook-config.ts";
 export * from "./webhooks/webhook-dispatcher.ts";

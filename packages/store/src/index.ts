@@ -20,6 +20,6 @@ export * from "./reads.ts";
 export * from "./reconcile.ts";
 export * from "./server-instances.ts";
 export * from "./sql-client.ts";
+export * from "./stripe/index.ts";
 export * from "./usage-events.ts";
 export * from "./webhooks/index.ts";
-export * from "./stripe/index.ts";

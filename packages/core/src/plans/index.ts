@@ -1,2 +1,2 @@
-export * from "./plan.ts";
 export * from "./pack-lot.ts";
+export * from "./plan.ts";

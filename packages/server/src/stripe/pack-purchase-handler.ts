@@ -24,7 +24,8 @@ export async function grantPurchasedPack(event: Stripe.Event, context: StripeEve
     return { outcome: "ignored", detail: "not paid yet: granted when the payment succeeds", accountId };
   }
   const packId = session.metadata?.[PACK_METADATA_KEY];
-  if (!packId) return { outcome: "ignored", detail: "not a Tollgate pack checkout (no metadata.tollgate_pack)", accountId };
+  if (!packId)
+    return { outcome: "ignored", detail: "not a Tollgate pack checkout (no metadata.tollgate_pack)", accountId };
   if (accountId === null || !accountId.startsWith("acct_")) {
     return { outcome: "failed", detail: `pack ${packId}: the session names no Tollgate account`, accountId: null };
   }

@@ -84,7 +84,11 @@ function diffItem(item: SellableItem, remote: RemoteCatalog): StripeChange[] {
   }
   if (item.price === null) return [{ kind: "skip", item: key, reason: "has no price: nothing to sell" }];
   const lookupKey = lookupKeyOf(item.kind, item.id);
-  const terms: PriceTerms = { amountMinor: item.price.amountMinor, currency: item.price.currency, interval: item.interval };
+  const terms: PriceTerms = {
+    amountMinor: item.price.amountMinor,
+    currency: item.price.currency,
+    interval: item.interval,
+  };
   const current = remote.prices.find((price) => price.lookupKey === lookupKey);
   const product =
     (current && remote.products.find((candidate) => candidate.id === current.productId)) ??
@@ -94,7 +98,7 @@ function diffItem(item: SellableItem, remote: RemoteCatalog): StripeChange[] {
   else if (product.name !== item.name) {
     changes.push({ kind: "rename_product", item: key, productId: product.id, from: product.name, to: item.name });
   }
-  if (current && current.active && sameTerms(current, terms)) return changes;
+  if (current?.active && sameTerms(current, terms)) return changes;
   changes.push({
     kind: "create_price",
     item: key,
@@ -113,7 +117,9 @@ function diffItem(item: SellableItem, remote: RemoteCatalog): StripeChange[] {
 }
 
 function sameTerms(price: RemotePrice, terms: PriceTerms): boolean {
-  return price.amountMinor === terms.amountMinor && price.currency === terms.currency && price.interval === terms.interval;
+  return (
+    price.amountMinor === terms.amountMinor && price.currency === terms.currency && price.interval === terms.interval
+  );
 }
 
 function intervalOf(price: RemotePrice): PriceTerms["interval"] {

@@ -48,5 +48,12 @@ export function sellablePlan(plan: PlanDefinition): SellableItem {
 
 /** @example sellablePack(pack).interval // null */
 export function sellablePack(pack: PackDefinition): SellableItem {
-  return { kind: "pack", id: pack.id, name: pack.name, price: pack.price, interval: null, stripePriceId: pack.stripePriceId };
+  return {
+    kind: "pack",
+    id: pack.id,
+    name: pack.name,
+    price: pack.price,
+    interval: null,
+    stripePriceId: pack.stripePriceId,
+  };
 }

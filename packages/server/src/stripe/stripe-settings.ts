@@ -56,7 +56,10 @@ export function loadStripeSettings(env: Readonly<Record<string, string | undefin
     );
   }
   if (webhookSecrets.length > WEBHOOK_SECRETS_MAX) {
-    throw new ConfigError("STRIPE_WEBHOOK_SECRET", `at most ${WEBHOOK_SECRETS_MAX} secrets, got ${webhookSecrets.length}`);
+    throw new ConfigError(
+      "STRIPE_WEBHOOK_SECRET",
+      `at most ${WEBHOOK_SECRETS_MAX} secrets, got ${webhookSecrets.length}`,
+    );
   }
   return { secretKey, apiBase: parseApiBase(env.STRIPE_API_BASE), webhookSecrets };
 }
@@ -68,7 +71,10 @@ function parseApiBase(text: string | undefined): StripeApiBase | null {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new ConfigError("STRIPE_API_BASE", `"${trimmed.slice(0, 100)}" is not a URL (expected e.g. http://127.0.0.1:12111)`);
+    throw new ConfigError(
+      "STRIPE_API_BASE",
+      `"${trimmed.slice(0, 100)}" is not a URL (expected e.g. http://127.0.0.1:12111)`,
+    );
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/" || url.search || url.username) {
     throw new ConfigError(

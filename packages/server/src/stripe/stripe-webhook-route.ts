@@ -61,7 +61,13 @@ export function stripeWebhookRoute(deps: {
     }
     const handler = deps.handlers[event.type];
     if (!handler) {
-      await log.finish({ eventId: event.id, outcome: "ignored", detail: null, accountId: null, now: deps.ledger.now() });
+      await log.finish({
+        eventId: event.id,
+        outcome: "ignored",
+        detail: null,
+        accountId: null,
+        now: deps.ledger.now(),
+      });
       return c.json({ received: true, duplicate: false, outcome: "ignored" }, 200);
     }
     try {

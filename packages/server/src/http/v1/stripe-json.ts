@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { StripeEventRow } from "@tollgate/store";
-import type { AppliedChange } from "../../stripe/stripe-push.ts";
 import { describeStripeChange, type StripeChange } from "../../stripe/stripe-catalog-diff.ts";
+import type { AppliedChange } from "../../stripe/stripe-push.ts";
 
 export const StripeEventJson = z
   .object({
@@ -37,7 +37,10 @@ export const StripeChangeJson = z
     kind: z.enum(["create_product", "rename_product", "create_price", "deactivate_price", "skip"]),
     item: z.string().openapi({ example: "plan:pro" }),
     description: z.string().openapi({ example: "create price 900 eur (minor units) per month for plan:pro …" }),
-    objectId: z.string().nullable().openapi({ description: "The Product or Price made or changed (applied pushes only)" }),
+    objectId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The Product or Price made or changed (applied pushes only)" }),
   })
   .openapi("StripeChange");
 

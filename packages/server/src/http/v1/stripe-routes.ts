@@ -1,6 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Account, PlanCatalog } from "@tollgate/core";
-import { type Ledger, STRIPE_EVENT_OUTCOMES, STRIPE_EVENT_PAGE_MAX, StripeCustomers, StripeEvents } from "@tollgate/store";
+import {
+  type Ledger,
+  STRIPE_EVENT_OUTCOMES,
+  STRIPE_EVENT_PAGE_MAX,
+  StripeCustomers,
+  StripeEvents,
+} from "@tollgate/store";
 import type Stripe from "stripe";
 import type { AppEnv } from "../../app-env.ts";
 import { createCheckoutSession, createPortalSession } from "../../stripe/stripe-checkout.ts";
