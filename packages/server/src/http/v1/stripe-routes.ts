@@ -29,7 +29,7 @@ const ReturnUrl = z
   .string()
   .max(2048)
   .regex(/^https?:\/\//, "an http(s) URL")
-  .openapi({ example: "https://app.example/billing" });
+  .openapi({ description: "Where Stripe sends the customer back: a page of your app (http or https)" });
 const body = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
   required: true,
