@@ -14,6 +14,7 @@ import { registerMigrate } from "./commands/migrate.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerStripe } from "./commands/stripe.ts";
 import { registerUsage } from "./commands/usage.ts";
 import { registerWebhooks } from "./commands/webhooks.ts";
 
@@ -47,6 +48,7 @@ export function createProgram(): Command {
     registerUsage,
     registerKeys,
     registerWebhooks,
+    registerStripe,
   ]) {
     register(program);
   }

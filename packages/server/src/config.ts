@@ -7,6 +7,7 @@ import { readDeploymentConfig } from "./config/deployment-config.ts";
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config/webhooks-section.ts";
 import { ConfigError } from "./config-error.ts";
 import { loadOperationsConfig, type OperationsConfig } from "./operations-config.ts";
+import { loadStripeSettings, type StripeSettings } from "./stripe/stripe-settings.ts";
 
 /** Where the ledger lives: the embedded PGlite in a directory, or a PostgreSQL server. */
 export type StorageConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; databaseUrl: string };
@@ -28,6 +29,8 @@ export interface ServerConfig {
   webhooks: WebhookConfig;
   /** Plans, packs and default plans: the file's `plans`, `packs` and `defaultPlans`, or none. */
   plans: PlanCatalog;
+  /** STRIPE_SECRET_KEY, STRIPE_API_BASE, STRIPE_WEBHOOK_SECRET (docs/operating/stripe.md). */
+  stripe: StripeSettings;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -37,8 +40,8 @@ export const DEFAULT_CONFIG_FILE = "tollgate.config.json";
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG, and
- * the operations variables (`loadOperationsConfig`). Relative paths resolve against `cwd`.
+ * Reads PORT, HOST, DATABASE_URL, TOLLGATE_DATA_DIR, TOLLGATE_SCHEMA and TOLLGATE_CONFIG, the
+ * operations variables (`loadOperationsConfig`) and the Stripe ones (`loadStripeSettings`). Relative paths resolve against `cwd`.
  * Throws a `ConfigError` naming the bad variable or field.
  *
  * @example
@@ -58,6 +61,7 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
     operations: loadOperationsConfig(env),
     webhooks: deployment?.webhooks ?? DEFAULT_WEBHOOK_CONFIG,
     plans: deployment?.plans ?? EMPTY_PLAN_CATALOG,
+    stripe: loadStripeSettings(env),
   };
 }
 

@@ -1,7 +1,9 @@
+import { EMPTY_PLAN_CATALOG, type PlanCatalog } from "@tollgate/core";
 import type { Meter, PricingConfig } from "@tollgate/metering";
 import type { BalanceEvents, Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import type Stripe from "stripe";
 import type { AppEnv } from "./app-env.ts";
 import { accessLog } from "./http/access-log/access-log.ts";
 import { requestBodyLimit } from "./http/body-limit/body-limit.ts";
@@ -19,6 +21,8 @@ import { LiveStreams } from "./http/v1/live-streams.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
+import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
+import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";
 
 /** What the app is built from; tests pass a ledger on a throw-away database. */
 export interface AppDependencies {
@@ -61,6 +65,14 @@ export interface AppDependencies {
   instanceId?: string;
   /** A monotonic clock in milliseconds for durations and rate limits; tests move it. */
   nowMs?: () => number;
+  /** The plans and packs sold through Stripe (the configuration's). Default: none. */
+  catalog?: PlanCatalog;
+  /**
+   * Stripe: the SDK client (null or absent: checkout, portal and push answer
+   * `stripe_not_configured`), the webhook signing secrets (none: so does `POST /stripe/webhook`)
+   * and the event handlers (default: `DEFAULT_STRIPE_EVENT_HANDLERS`).
+   */
+  stripe?: { client: Stripe | null; webhookSecrets: readonly string[]; handlers?: StripeEventHandlers };
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -95,6 +107,19 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   }
   if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
   app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
+  const catalog = deps.catalog ?? EMPTY_PLAN_CATALOG;
+  // Outside /v1: Stripe authenticates by signature, not by key, and sends no Idempotency-Key.
+  app.use("/stripe/*", requestBodyLimit({ bytesMax: operations.bodyBytesMax, routes: [] }));
+  app.route(
+    "/",
+    stripeWebhookRoute({
+      ledger: deps.ledger,
+      catalog,
+      secrets: deps.stripe?.webhookSecrets ?? [],
+      handlers: deps.stripe?.handlers ?? DEFAULT_STRIPE_EVENT_HANDLERS,
+      logger,
+    }),
+  );
   if (deps.keys && deps.meter) {
     // Before authentication: an oversized or non-JSON body is refused before any work.
     app.use("/v1/*", jsonContentType());
@@ -134,6 +159,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         requestBodyBytesMax: Math.max(operations.bodyBytesMax, operations.batchBodyBytesMax),
         ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+        stripe: deps.stripe?.client ?? null,
+        catalog,
       }),
     );
   }

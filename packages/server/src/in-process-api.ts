@@ -4,6 +4,7 @@ import type { ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { newLocalCredential } from "./local-credential.ts";
 import { openLedger, type StorageOpenOptions } from "./open-ledger.ts";
+import { createStripeClient } from "./stripe/stripe-client.ts";
 
 /** The HTTP API without a socket: what the CLI talks to when no server holds the database. */
 export interface InProcessApi {
@@ -42,6 +43,8 @@ export async function openInProcessApi(config: ServerConfig, options: StorageOpe
       pricing: config.pricing,
       operations: { ...config.operations, metrics: false, accessLog: false },
       localCredential: credential,
+      catalog: config.plans,
+      stripe: { client: createStripeClient(config.stripe), webhookSecrets: config.stripe.webhookSecrets },
     });
     const openMeter = meter;
     return {

@@ -19,6 +19,7 @@ export * from "./open-ledger.ts";
 export * from "./operations-config.ts";
 export * from "./running-server-file.ts";
 export * from "./start-server.ts";
+export * from "./stripe/index.ts";
 export { WEBHOOK_USER_AGENT, webhookBody } from "./webhooks/send-webhook.ts";
 export * from "./webhooks/webhook-dispatcher.ts";
 export * from "./webhooks/webhook-signature.ts";

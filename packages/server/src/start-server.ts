@@ -22,6 +22,7 @@ import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
 import { stopAccepting } from "./stop-accepting.ts";
+import { createStripeClient } from "./stripe/stripe-client.ts";
 import { startWebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 import { startWebhookPurger } from "./webhooks/webhook-purger.ts";
 
@@ -133,6 +134,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       operations: config.operations,
       processMetrics: true,
       instanceId: heartbeat.id,
+      catalog: config.plans,
+      stripe: { client: createStripeClient(config.stripe), webhookSecrets: config.stripe.webhookSecrets },
       ...(localCredential === undefined ? {} : { localCredential }),
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;

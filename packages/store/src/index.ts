@@ -21,5 +21,6 @@ export * from "./reconcile.ts";
 export * from "./reservation-in-doubt.ts";
 export * from "./server-instances.ts";
 export * from "./sql-client.ts";
+export * from "./stripe/index.ts";
 export * from "./usage-events.ts";
 export * from "./webhooks/index.ts";

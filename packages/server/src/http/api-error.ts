@@ -9,10 +9,13 @@ export const ERROR_STATUS = {
   request_too_large: 413,
   insufficient_credits: 402,
   idempotency_in_progress: 409,
+  stripe_price_missing: 409,
   idempotency_conflict: 422,
   unknown_model_price: 422,
   rate_limited: 429,
   internal: 500,
+  stripe_not_configured: 501,
+  stripe_error: 502,
   database_unavailable: 503,
   unavailable: 503,
 } as const;

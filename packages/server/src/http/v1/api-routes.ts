@@ -1,6 +1,8 @@
+import type { PlanCatalog } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
 import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate/store";
 import type { Hono, MiddlewareHandler } from "hono";
+import type Stripe from "stripe";
 import type { AppEnv } from "../../app-env.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountListRoutes } from "./account-list-routes.ts";
@@ -21,6 +23,7 @@ import { openApiApp } from "./openapi-app.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
 import { refundRoutes } from "./refund-routes.ts";
+import { stripeRoutes } from "./stripe-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 import { webhookRoutes } from "./webhook-routes.ts";
@@ -54,6 +57,10 @@ export function apiRoutes(deps: {
   localCredential?: string;
   /** This server process's instance, named on Idempotency-Key reservations (idempotency.ts). */
   instanceId?: string;
+  /** The Stripe client; null: the Stripe routes answer `stripe_not_configured`. */
+  stripe: Stripe | null;
+  /** The plans and packs checkout and push sell. */
+  catalog: PlanCatalog;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use(
@@ -93,6 +100,7 @@ export function apiRoutes(deps: {
   refundRoutes(v1, deps);
   webhookRoutes(v1, deps);
   importRoutes(v1, deps);
+  stripeRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

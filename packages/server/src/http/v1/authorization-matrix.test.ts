@@ -194,6 +194,34 @@ for (const database of await testDatabases()) {
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: async (caller) => call(caller, "POST", `/v1/keys/${await newKeyId()}/revoke`),
       },
+      // No Stripe in this app: a caller allowed past authorization gets stripe_not_configured (501).
+      {
+        name: "POST /v1/checkout-sessions",
+        expected: { secret: 501, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/checkout-sessions", {
+            account: "user:alice",
+            pack: "starter",
+            successUrl: "http://127.0.0.1/ok",
+            cancelUrl: "http://127.0.0.1/cancel",
+          }),
+      },
+      {
+        name: "POST /v1/portal-sessions",
+        expected: { secret: 501, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", "/v1/portal-sessions", { account: "user:alice", returnUrl: "http://127.0.0.1" }),
+      },
+      {
+        name: "POST /v1/stripe/push",
+        expected: { admin: 501, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/stripe/push", { dryRun: true }),
+      },
+      {
+        name: "GET /v1/stripe/events",
+        expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/stripe/events"),
+      },
       {
         name: "GET /v1/reconcile",
         expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },

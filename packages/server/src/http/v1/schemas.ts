@@ -98,11 +98,13 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   402: "insufficient_credits: with required and available",
   403: "forbidden: the key may not do this",
   404: "not_found: no such account (or not in the key's scope)",
-  409: "idempotency_in_progress: the same key is still being processed",
+  409: "idempotency_in_progress: the same key is still being processed (stripe_price_missing on the Stripe routes)",
   413: "request_too_large: the body is over the limit",
   422: "idempotency_conflict or unknown_model_price",
   429: "rate_limited: over the key's rate; Retry-After says when to try again",
   500: "internal: our fault; quote the requestId",
+  501: "stripe_not_configured: the deployment has no Stripe key (STRIPE_SECRET_KEY) or webhook secret",
+  502: "stripe_error: Stripe refused the request or could not be reached",
   503: "unavailable: this instance cannot take it now (full, or shutting down); Retry-After says when to try again",
 };
 

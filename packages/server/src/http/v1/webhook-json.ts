@@ -11,8 +11,9 @@ import {
 const DateTime = z.string().openapi({ format: "date-time" });
 /** An event type; an unknown one is refused with every type named, so a caller need not look them up. */
 export const EventType = z.enum(WEBHOOK_EVENT_TYPES, {
+  // Not String(input) for a non-string: an array nested 100 000 deep overflows the stack in join().
   error: (issue) =>
-    `"${String(issue.input).slice(0, 60)}" is not an event type; the types are ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+    `${typeof issue.input === "string" ? `"${issue.input.slice(0, 60)}"` : `a ${Array.isArray(issue.input) ? "list" : typeof issue.input}`} is not an event type; the types are ${WEBHOOK_EVENT_TYPES.join(", ")}`,
 });
 
 /** An endpoint as every answer shows it: never its signing secret (only its creation's answer has it). */

@@ -1,0 +1,42 @@
+import type { PlanCatalog } from "@tollgate/core";
+import type { Ledger } from "@tollgate/store";
+import type Stripe from "stripe";
+import { grantPurchasedPack } from "./pack-purchase-handler.ts";
+
+/** What a handler has to work with. */
+export interface StripeEventContext {
+  ledger: Ledger;
+  catalog: PlanCatalog;
+}
+
+/**
+ * What an event did. `failed` is for a problem a retry cannot fix (a pack no longer in the
+ * configuration): recorded and answered 200. A handler that throws is recorded `failed` and
+ * answered 500, so Stripe delivers the event again.
+ */
+export interface StripeEventEffect {
+  outcome: "processed" | "ignored" | "failed";
+  detail: string | null;
+  accountId: string | null;
+}
+
+/**
+ * One event type's effect. It must be idempotent by itself (each ledger write under a key
+ * derived from the Stripe object), since a delivery that crashed part-way runs it again.
+ */
+export type StripeEventHandler = (event: Stripe.Event, context: StripeEventContext) => Promise<StripeEventEffect>;
+
+/** Event type → handler; a type without one is recorded `ignored`. */
+export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, StripeEventHandler>>>;
+
+/**
+ * The handlers this deployment runs: a pack's checkout paid grants the pack (at once, or when a
+ * delayed payment succeeds). Subscriptions add theirs here.
+ *
+ * @example
+ * const handler = DEFAULT_STRIPE_EVENT_HANDLERS[event.type];
+ */
+export const DEFAULT_STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
+  "checkout.session.completed": grantPurchasedPack,
+  "checkout.session.async_payment_succeeded": grantPurchasedPack,
+});

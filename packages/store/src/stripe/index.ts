@@ -1,0 +1,2 @@
+export * from "./stripe-customers.ts";
+export * from "./stripe-events.ts";
