@@ -425,7 +425,11 @@ export class Ledger {
       case "grant":
       case "authorize":
       case "charge":
-      case "deduct": {
+      case "deduct":
+      case "subscribe":
+      case "change_plan":
+      case "cancel_subscription":
+      case "renew": {
         const accountId = await this.accounts.findId(op.account);
         const member = "member" in op ? op.member : undefined;
         const memberAccountId =
