@@ -37,7 +37,6 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
-import { type GrantPreview, previewGrants } from "./preview-grants.ts";
 import { planHash } from "./plans/plan-json.ts";
 import { syncPlanVersions } from "./plans/plan-versions.ts";
 import {
@@ -47,6 +46,7 @@ import {
   type SubscriptionRead,
   subscribersOffVersion,
 } from "./plans/subscription-reads.ts";
+import { type GrantPreview, previewGrants } from "./preview-grants.ts";
 import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
 import { readBalanceState, viewBalances } from "./reads.ts";
 import { type ReconcileReport, reconcile } from "./reconcile.ts";
@@ -304,9 +304,7 @@ export class Ledger {
   async renewDue(options: { limit?: number } = {}): Promise<{ accounts: number }> {
     const limit = boundedLimit(options.limit ?? 1000);
     const accountIds = await dueSubscriptionAccounts(this.sql, { now: this.clock(), limit });
-    await Promise.all(
-      accountIds.map((accountId) => this.#laneFor(accountId).submit({ type: "sweep", accountId })),
-    );
+    await Promise.all(accountIds.map((accountId) => this.#laneFor(accountId).submit({ type: "sweep", accountId })));
     return { accounts: accountIds.length };
   }
 

@@ -1,5 +1,11 @@
 import type { AccountState, BatchContext, PriorTransaction } from "@tollgate/core";
 import {
+  SUBSCRIPTION_FROM,
+  SUBSCRIPTION_JSON_FIELDS,
+  type SubscriptionJson,
+  subscriptionFromJson,
+} from "./plans/subscription-rows.ts";
+import {
   type EntryDbRow,
   type HoldDbRow,
   type LotDbRow,
@@ -9,12 +15,6 @@ import {
   toMemberLimit,
   toTransaction,
 } from "./rows.ts";
-import {
-  SUBSCRIPTION_FROM,
-  SUBSCRIPTION_JSON_FIELDS,
-  type SubscriptionJson,
-  subscriptionFromJson,
-} from "./plans/subscription-rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import {
   type AsJson,

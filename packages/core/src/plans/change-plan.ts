@@ -3,7 +3,7 @@ import type { ChangePlanOperation, SubscriptionOutcome } from "../operations.ts"
 import { fail, type Result } from "../result-codes.ts";
 import { checkBalanceLimit } from "../rules/checks.ts";
 import type { PlanDefinition } from "./plan.ts";
-import { grantPlanLot } from "./plan-grants.ts";
+import { grantPlanLot, upgradeGrantKey } from "./plan-grants.ts";
 import { samePeriodRule } from "./renew.ts";
 import type { PlanVersion, SubscriptionState } from "./subscription.ts";
 import {
@@ -25,7 +25,8 @@ import {
  *   and takes nothing back.
  * - Anything else is an upgrade, applied now: per unit, the new allocation minus the old, when
  *   positive, is granted for the current period (a reset unit's lot expires with the period).
- *   The idempotency key makes a replay return this result instead of granting again.
+ *   The operation's idempotency key makes a replay return this result instead of granting
+ *   again; each grant carries a reserved key of its own (`upgradeGrantKey`), unique per account.
  *
  * Either way a pending change or cancellation is replaced. A new period rule takes effect when
  * the current period ends, with anniversary periods counted from then.
@@ -71,7 +72,7 @@ export function applyChangePlan(
       allocation,
       amountMinor,
       periodEnd: subscription.periodEnd,
-      idempotencyKey: op.idempotencyKey,
+      idempotencyKey: upgradeGrantKey(subscription, unit),
     });
     if (transactionId) transactionIds.push(transactionId);
   }

@@ -15,8 +15,22 @@ import type { SubscriptionState } from "./subscription.ts";
  * periodGrantKey(subscription, period.start, 0); // "tollgate:plan:sub_0192…:2027-02-28T00:00:00.000Z:0"
  */
 export function periodGrantKey(subscription: SubscriptionState, periodStart: Date, allocationIndex: number): string {
-  return `tollgate:plan:${subscription.subscriptionId}:${periodStart.toISOString()}:${allocationIndex}`;
+  return `${PLAN_KEY_PREFIX}${subscription.subscriptionId}:${periodStart.toISOString()}:${allocationIndex}`;
 }
+
+/**
+ * The key of an upgrade's grant in one unit: the subscription's version tells one change from
+ * another, so two upgrades in a period each grant their own difference, and each only once.
+ *
+ * @example
+ * upgradeGrantKey(subscription, "credits"); // "tollgate:plan:sub_0192…:upgrade:3:credits"
+ */
+export function upgradeGrantKey(subscription: SubscriptionState, unit: string): string {
+  return `${PLAN_KEY_PREFIX}${subscription.subscriptionId}:upgrade:${subscription.version}:${unit}`;
+}
+
+/** Where a plan's grant keys start: inside Tollgate's reserved `tollgate:` namespace. */
+export const PLAN_KEY_PREFIX = "tollgate:plan:";
 
 /**
  * Grants `amountMinor` as a lot of source `plan`: a reset allocation's lot expires when its

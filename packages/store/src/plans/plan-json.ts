@@ -3,10 +3,12 @@ import { contentHash } from "../codec.ts";
 
 /** A plan definition as stored (`plan_versions.definition`): the same shape, its bigints as decimal strings. */
 export type PlanJson = Omit<PlanDefinition, "allocations" | "overage" | "price"> & {
-  allocations: Array<Omit<PlanAllocation, "amountMinor" | "rolloverCapMinor"> & {
-    amountMinor: string;
-    rolloverCapMinor: string | null;
-  }>;
+  allocations: Array<
+    Omit<PlanAllocation, "amountMinor" | "rolloverCapMinor"> & {
+      amountMinor: string;
+      rolloverCapMinor: string | null;
+    }
+  >;
   overage: { policy: "block" } | { policy: "allow"; unit: string; limitMinor: string };
   price: { amountMinor: string; currency: string } | null;
 };

@@ -41,11 +41,7 @@ export async function dueSubscriptionAccounts(sql: SqlClient, query: { now: Date
 }
 
 /** A stored version of a plan (the latest when `version` is absent); null when there is none. */
-export async function readPlanVersion(
-  sql: SqlClient,
-  planId: string,
-  version?: number,
-): Promise<PlanVersion | null> {
+export async function readPlanVersion(sql: SqlClient, planId: string, version?: number): Promise<PlanVersion | null> {
   const [row] = await sql.query<{ version: number; definition: PlanJson }>(
     `select version, definition from plan_versions where plan_id = $1 and ($2::integer is null or version = $2)
      order by version desc limit 1`,

@@ -41,7 +41,11 @@ export interface SubscriptionJson {
 export function subscriptionFromJson(row: SubscriptionJson): SubscriptionState {
   const pending =
     row.pending_plan_id !== null && row.pending_plan_version !== null && row.pending_definition !== null
-      ? { planId: row.pending_plan_id, planVersion: row.pending_plan_version, plan: planFromJson(row.pending_definition) }
+      ? {
+          planId: row.pending_plan_id,
+          planVersion: row.pending_plan_version,
+          plan: planFromJson(row.pending_definition),
+        }
       : null;
   return {
     subscriptionId: row.subscription_id,
