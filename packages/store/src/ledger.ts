@@ -85,10 +85,11 @@ type BatchLane = CommitLane<BatchItem, OperationResult | null>;
 
 type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K }>, "kind">;
 
-/** A plan operation's input: the plan's definition, its stored version found (or made) when not given. */
-type PlanInput<K extends "subscribe" | "change_plan"> = Omit<OperationInput<K>, "planVersion"> & {
-  planVersion?: number;
-};
+/**
+ * A plan operation's input: the plan's definition, whose stored version the ledger finds (or
+ * makes) by its hash, so an operation never names a version that does not hold that definition.
+ */
+type PlanInput<K extends "subscribe" | "change_plan"> = Omit<OperationInput<K>, "planVersion">;
 
 /** The most subscriptions one `renewDue` or `migrateSubscribers` call takes (a limit on everything). */
 export const SUBSCRIPTIONS_PER_CALL_MAX = 10_000;
@@ -242,7 +243,7 @@ export class Ledger {
    */
   async subscribe(input: PlanInput<"subscribe">) {
     assertAppKey(input.idempotencyKey);
-    const planVersion = input.planVersion ?? (await this.#planVersionOf(input.plan));
+    const planVersion = await this.#planVersionOf(input.plan);
     return this.execute({ kind: "subscribe", ...input, planVersion });
   }
 
@@ -255,7 +256,7 @@ export class Ledger {
    */
   async changePlan(input: PlanInput<"change_plan">) {
     assertAppKey(input.idempotencyKey);
-    const planVersion = input.planVersion ?? (await this.#planVersionOf(input.plan));
+    const planVersion = await this.#planVersionOf(input.plan);
     return this.execute({ kind: "change_plan", ...input, planVersion });
   }
 

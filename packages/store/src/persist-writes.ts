@@ -30,7 +30,7 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
  * Writes everything a batch changed in one statement: every table's rows travel as
  * parallel arrays and are unnested server-side, so a batch of any size is one round trip.
  * Tables the batch did not touch are left out of the statement, so the server neither
- * parses nor plans them (a charge touches five of the seven).
+ * parses nor plans them (a charge touches five of the nine).
  */
 export async function persistWrites(
   tx: SqlExecutor,
