@@ -120,6 +120,17 @@ const rows: Row[] = [
     arrange: (w) => ({ kind: "subscribe", account: ref(w.user), plan: basic, planVersion: 0, idempotencyKey: key() }),
   },
   {
+    code: "invalid_plan",
+    name: "a subscription to a plan whose periods fall in a time zone that does not exist",
+    arrange: (w) => ({
+      kind: "subscribe",
+      account: ref(w.user),
+      plan: testPlan({ period: { every: "day", anchor: "calendar", timeZone: "Mars/Olympus_Mons" } }),
+      planVersion: 1,
+      idempotencyKey: key(),
+    }),
+  },
+  {
     code: "invalid_anchor",
     name: "a subscription anchored in the future",
     arrange: (w) => ({

@@ -48,6 +48,13 @@ export function grantPlanLot(
     amountMinor: bigint;
     periodEnd: Date;
     idempotencyKey: string;
+    /**
+     * When the lot counts as granted, for the "oldest first" of spend order and of the rollover
+     * cap: a renewal's lot is dated at its period's start, so lots granted while catching up
+     * after downtime are ordered (and spent, and capped) as they would have been on time.
+     * Now by default.
+     */
+    grantedAt?: Date;
   },
 ): string | null {
   const { allocation, amountMinor, subscription } = grant;
@@ -69,6 +76,7 @@ export function grantPlanLot(
     transactionId: transaction.transactionId,
   });
   lot.grantedMinor = amountMinor;
+  if (grant.grantedAt) lot.createdAt = grant.grantedAt;
   postCustomerEntry(ctx, state, transaction, amountMinor, lot);
   postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.issuance, -amountMinor);
   repayDebt(ctx, state, transaction, lot);

@@ -62,7 +62,7 @@ function crossBoundary(ctx: BatchContext, state: AccountState, subscription: Sub
   subscription.periodStart = next.start;
   subscription.periodEnd = next.end;
   markSubscription(ctx, state);
-  grantPeriod(ctx, state, subscription, next);
+  grantPeriod(ctx, state, subscription, next, { dateLotsAtPeriodStart: true });
 }
 
 /**
@@ -82,13 +82,16 @@ export function periodStartingAt(subscription: SubscriptionState, boundary: Date
 
 /**
  * Grants each allocation of the subscription's plan for `period`, keyed by period. A reset lot
- * for a period already over is not granted (see `renewSubscription`). Returns the transactions.
+ * for a period already over is not granted (see `renewSubscription`). A renewal dates its lots
+ * at the period's start (see `grantPlanLot`); a new subscription's first lot is dated now.
+ * Returns the transactions.
  */
 export function grantPeriod(
   ctx: BatchContext,
   state: AccountState,
   subscription: SubscriptionState,
   period: Period,
+  options: { dateLotsAtPeriodStart: boolean },
 ): string[] {
   const ended = period.end.getTime() <= ctx.now.getTime();
   const transactionIds: string[] = [];
@@ -100,6 +103,7 @@ export function grantPeriod(
       amountMinor: allocation.amountMinor,
       periodEnd: period.end,
       idempotencyKey: periodGrantKey(subscription, period.start, index),
+      ...(options.dateLotsAtPeriodStart ? { grantedAt: period.start } : {}),
     });
     if (transactionId) transactionIds.push(transactionId);
   });

@@ -55,5 +55,9 @@ export function applySubscribe(
   };
   state.subscription = subscription;
   markSubscription(ctx, state);
-  return subscriptionSuccess(ctx, state, grantPeriod(ctx, state, subscription, period));
+  return subscriptionSuccess(
+    ctx,
+    state,
+    grantPeriod(ctx, state, subscription, period, { dateLotsAtPeriodStart: false }),
+  );
 }

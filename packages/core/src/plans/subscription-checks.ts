@@ -4,14 +4,15 @@ import type { SubscriptionOutcome } from "../operations.ts";
 import { type Failure, fail, type Result, succeed } from "../result-codes.ts";
 import { checkAmount } from "../rules/checks.ts";
 import { balanceAfter } from "../rules/posting.ts";
+import { periodContaining } from "./periods.ts";
 import type { PlanDefinition } from "./plan.ts";
 import { subscriptionView } from "./subscription.ts";
 
 /**
  * A plan version an operation names, checked before anything changes: every allocation's unit
  * exists (`unit_not_found`), every amount and cap is from 0 to AMOUNT_MINOR_MAX
- * (`invalid_amount`), and the version is a positive integer (`invalid_plan`). The
- * configuration checks the rest of a definition when it is parsed.
+ * (`invalid_amount`), the version is a positive integer and the period rule one the period
+ * arithmetic accepts (`invalid_plan`). The configuration checks the rest when it is parsed.
  */
 export function checkPlan(ctx: BatchContext, plan: PlanDefinition, planVersion: number): Failure | null {
   for (const allocation of plan.allocations ?? []) {
@@ -31,6 +32,13 @@ export function checkPlan(ctx: BatchContext, plan: PlanDefinition, planVersion: 
   }
   if (typeof plan.id !== "string" || plan.id.length === 0 || !Number.isSafeInteger(planVersion) || planVersion < 1) {
     return fail("invalid_plan", { message: "a plan needs an id and a stored version (a positive integer)" });
+  }
+  try {
+    // A rule the period arithmetic refuses (an unknown time zone or kind) is refused here, as a
+    // result, before it is stored: renewal, which cannot refuse, then never meets it.
+    periodContaining(plan.period, ctx.now, ctx.now);
+  } catch (error) {
+    return fail("invalid_plan", { message: error instanceof Error ? error.message : String(error) });
   }
   return null;
 }
