@@ -179,9 +179,10 @@ export interface SettleOutcome extends BalanceAfter {
 export type ReleaseOutcome = HoldOutcome;
 
 /**
- * What a subscription operation did: the subscription after it, and the grant transactions it
- * made (a period's allocation, an upgrade's difference), in order. The balance is the one of
- * the plan's first unit (the default unit for a plan without allocations).
+ * What a subscription operation did: the subscription after it, and the grant transactions the
+ * operation itself made (the first period's allocation, an upgrade's difference), in order; a
+ * renewal's grants are the sweep's, made before any operation on the account, and not listed.
+ * The balance is the one of the plan's first unit (the default unit for a plan without allocations).
  */
 export interface SubscriptionOutcome extends BalanceAfter {
   subscription: SubscriptionView;
