@@ -1,3 +1,4 @@
+export * from "./access.ts";
 export * from "./cancel-subscription.ts";
 export * from "./change-plan.ts";
 export * from "./periods.ts";

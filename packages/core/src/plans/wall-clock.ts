@@ -71,7 +71,8 @@ export function instantAtLocal(timeZone: string, localMs: number): number {
   // The offsets in force a day either side cover any transition near this wall-clock time.
   const offsets = [localMs - DAY_MS, localMs, localMs + DAY_MS].map((ms) => offsetAt(timeZone, ms));
   let earliest: number | null = null;
-  for (const offset of offsets) {
+  // Most days the three are one offset: checked once.
+  for (const offset of new Set(offsets)) {
     const instant = localMs - offset;
     if (localMsAt(timeZone, instant) === localMs && (earliest === null || instant < earliest)) earliest = instant;
   }
