@@ -4,6 +4,7 @@ import {
   type AccountType,
   type BalanceAfter,
   type BalanceView,
+  checkPlanDefinition,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
   type Operation,
@@ -14,6 +15,7 @@ import {
   type PlanVersion,
   type ResolvedOperation,
   type Result,
+  type SubscriptionOutcome,
   type TransactionKind,
   type Unit,
 } from "@tollgate/core";
@@ -241,8 +243,10 @@ export class Ledger {
    * @example
    * await ledger.subscribe({ account: { type: "user", externalId: "u1" }, plan: pro, idempotencyKey: "signup-u1-pro" });
    */
-  async subscribe(input: PlanInput<"subscribe">) {
+  async subscribe(input: PlanInput<"subscribe">): Promise<Result<SubscriptionOutcome>> {
     assertAppKey(input.idempotencyKey);
+    const refused = checkPlanDefinition(input.plan, { units: this.units, now: this.clock() });
+    if (refused) return refused;
     const planVersion = await this.#planVersionOf(input.plan);
     return this.execute({ kind: "subscribe", ...input, planVersion });
   }
@@ -254,8 +258,10 @@ export class Ledger {
    * @example
    * await ledger.changePlan({ account: user, plan: team, idempotencyKey: "upgrade-u1-team" });
    */
-  async changePlan(input: PlanInput<"change_plan">) {
+  async changePlan(input: PlanInput<"change_plan">): Promise<Result<SubscriptionOutcome>> {
     assertAppKey(input.idempotencyKey);
+    const refused = checkPlanDefinition(input.plan, { units: this.units, now: this.clock() });
+    if (refused) return refused;
     const planVersion = await this.#planVersionOf(input.plan);
     return this.execute({ kind: "change_plan", ...input, planVersion });
   }

@@ -8,15 +8,38 @@ import { periodContaining } from "./periods.ts";
 import type { PlanDefinition } from "./plan.ts";
 import { subscriptionView } from "./subscription.ts";
 
+/** What a plan id looks like (the configuration's rule, and `plan_versions`' check). */
+export const PLAN_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
 /**
- * A plan version an operation names, checked before anything changes: every allocation's unit
- * exists (`unit_not_found`), every amount and cap is from 0 to AMOUNT_MINOR_MAX
- * (`invalid_amount`), the version is a positive integer and the period rule one the period
- * arithmetic accepts (`invalid_plan`). The configuration checks the rest when it is parsed.
+ * A plan version an operation names, checked before anything changes (see
+ * `checkPlanDefinition`), and its version a positive integer (`invalid_plan`).
  */
 export function checkPlan(ctx: BatchContext, plan: PlanDefinition, planVersion: number): Failure | null {
+  const bad = checkPlanDefinition(plan, ctx);
+  if (bad) return bad;
+  if (!Number.isSafeInteger(planVersion) || planVersion < 1) {
+    return fail("invalid_plan", { message: "a plan's stored version is a positive integer" });
+  }
+  return null;
+}
+
+/**
+ * A plan definition as the ledger needs it: every allocation's unit exists (`unit_not_found`),
+ * every amount and cap is from 0 to AMOUNT_MINOR_MAX (`invalid_amount`), its id is 1 to 64
+ * lowercase letters, digits, `_` or `-`, and its period rule is one the period arithmetic
+ * accepts (`invalid_plan`). The store checks it before storing a version, so a refused plan
+ * leaves nothing behind; the configuration checks the rest when it is parsed.
+ *
+ * @example
+ * checkPlanDefinition(plan, { units: ledger.units, now: new Date() }); // null, or the failure
+ */
+export function checkPlanDefinition(
+  plan: PlanDefinition,
+  context: { units: ReadonlyMap<string, unknown>; now: Date },
+): Failure | null {
   for (const allocation of plan.allocations ?? []) {
-    if (!ctx.units.has(allocation.unit)) {
+    if (!context.units.has(allocation.unit)) {
       return fail("unit_not_found", {
         message: `plan "${plan.id}" allocates "${allocation.unit}", which is not a unit`,
       });
@@ -30,13 +53,15 @@ export function checkPlan(ctx: BatchContext, plan: PlanDefinition, planVersion: 
       return fail("invalid_amount", { message: `a rollover cap must be from 0 to ${AMOUNT_MINOR_MAX} minor units` });
     }
   }
-  if (typeof plan.id !== "string" || plan.id.length === 0 || !Number.isSafeInteger(planVersion) || planVersion < 1) {
-    return fail("invalid_plan", { message: "a plan needs an id and a stored version (a positive integer)" });
+  if (typeof plan.id !== "string" || !PLAN_ID_PATTERN.test(plan.id)) {
+    return fail("invalid_plan", {
+      message: `plan id "${plan.id}" must be 1 to 64 lowercase letters, digits, "_" or "-"`,
+    });
   }
   try {
     // A rule the period arithmetic refuses (an unknown time zone or kind) is refused here, as a
     // result, before it is stored: renewal, which cannot refuse, then never meets it.
-    periodContaining(plan.period, ctx.now, ctx.now);
+    periodContaining(plan.period, context.now, context.now);
   } catch (error) {
     return fail("invalid_plan", { message: error instanceof Error ? error.message : String(error) });
   }

@@ -1,8 +1,7 @@
-import type { PlanDefinition, PlanVersion } from "@tollgate/core";
+import { PLAN_ID_PATTERN, type PlanDefinition, type PlanVersion } from "@tollgate/core";
 import type { SqlClient } from "../sql-client.ts";
 import { planHash, planToJson } from "./plan-json.ts";
 
-const PLAN_ID = /^[a-z0-9_-]{1,64}$/;
 /** A limit on everything: more plans than any price page lists. */
 export const PLANS_PER_SYNC_MAX = 1000;
 
@@ -23,7 +22,7 @@ export async function syncPlanVersions(
   if (plans.length > PLANS_PER_SYNC_MAX) throw new RangeError(`at most ${PLANS_PER_SYNC_MAX} plans at once`);
   const ids = new Set<string>();
   for (const plan of plans) {
-    if (typeof plan.id !== "string" || !PLAN_ID.test(plan.id)) {
+    if (typeof plan.id !== "string" || !PLAN_ID_PATTERN.test(plan.id)) {
       throw new RangeError(`plan id "${plan.id}" must be 1 to 64 lowercase letters, digits, "_" or "-"`);
     }
     if (ids.has(plan.id)) throw new RangeError(`plan "${plan.id}" is given twice`);

@@ -270,6 +270,28 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("a plan the ledger refuses is refused before anything is stored", async () => {
+      const { ledger } = await clockedLedger(database, "2027-05-01T00:00:00Z");
+      try {
+        const user = { type: "user" as const, externalId: "nobody" };
+        const lost = plan("lost", { period: { every: "day", anchor: "calendar", timeZone: "Mars/Olympus_Mons" } });
+        const refused = await ledger.subscribe({ account: user, plan: lost, idempotencyKey: "sub" });
+        assert.equal(refused.ok ? "ok" : refused.code, "invalid_plan");
+        assert.match(refused.ok ? "" : (refused.details.message ?? ""), /Mars\/Olympus_Mons/);
+        const gold = await ledger.subscribe({
+          account: user,
+          plan: plan("gold", { allocations: [allocation({ unit: "gold" })] }),
+          idempotencyKey: "sub",
+        });
+        assert.equal(gold.ok ? "ok" : gold.code, "unit_not_found");
+        assert.deepEqual(await ledger.sql.query("select plan_id from plan_versions"), []);
+        assert.equal(await ledger.getSubscription(user), null);
+        assert.equal(await ledger.getBalances(user), null, "the account was not opened either");
+      } finally {
+        await ledger.dispose();
+      }
+    });
+
     test("a changed definition is a new version; subscribers keep theirs until moved", async () => {
       const { ledger, at } = await clockedLedger(database, "2027-05-01T00:00:00Z");
       try {
