@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_LEDGER_CONFIG, type LedgerConfig } from "@tollgate/core";
+import { DEFAULT_LEDGER_CONFIG, EMPTY_PLAN_CATALOG, type LedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { DEFAULT_PRICING_CONFIG, type PricingConfig } from "@tollgate/metering";
 import { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type LedgerOptions } from "@tollgate/store";
+import { readDeploymentConfig } from "./config/deployment-config.ts";
+import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./config/webhooks-section.ts";
 import { ConfigError } from "./config-error.ts";
-import { readDeploymentConfig } from "./ledger-config-file.ts";
 import { loadOperationsConfig, type OperationsConfig } from "./operations-config.ts";
-import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "./webhooks/webhook-config.ts";
 
 /** Where the ledger lives: the embedded PGlite in a directory, or a PostgreSQL server. */
 export type StorageConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; databaseUrl: string };
@@ -26,6 +26,8 @@ export interface ServerConfig {
   operations: OperationsConfig;
   /** Outgoing webhooks: the file's `webhooks` section, or the defaults. */
   webhooks: WebhookConfig;
+  /** Plans, packs and default plans: the file's `plans`, `packs` and `defaultPlans`, or none. */
+  plans: PlanCatalog;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -55,6 +57,7 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
     configFile,
     operations: loadOperationsConfig(env),
     webhooks: deployment?.webhooks ?? DEFAULT_WEBHOOK_CONFIG,
+    plans: deployment?.plans ?? EMPTY_PLAN_CATALOG,
   };
 }
 

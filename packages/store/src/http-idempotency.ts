@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { isDatabaseUnavailable } from "./database-unavailable.ts";
 import { HttpIdempotencyWrites } from "./http-idempotency-writes.ts";
+import { ReservationInDoubt } from "./reservation-in-doubt.ts";
 import type { SqlClient } from "./sql-client.ts";
 
 /** The longest `Idempotency-Key` and the longest scope, in characters. */
@@ -148,18 +150,20 @@ export class HttpIdempotencyStore {
     const staleBefore = new Date(now.getTime() - staleAfterMs);
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const lockToken = randomUUID();
-      const inserted = await this.#writes.insert({
-        scope,
-        key,
-        method: request.method,
-        target: request.target,
-        bodySha256: request.bodySha256,
-        lockToken,
-        lockedUntil: input.lockedUntil,
-        instanceId,
-        createdAt: now,
-        expiresAt: input.expiresAt,
-      });
+      const inserted = await inDoubtOnDrop({ scope, key, lockToken }, () =>
+        this.#writes.insert({
+          scope,
+          key,
+          method: request.method,
+          target: request.target,
+          bodySha256: request.bodySha256,
+          lockToken,
+          lockedUntil: input.lockedUntil,
+          instanceId,
+          createdAt: now,
+          expiresAt: input.expiresAt,
+        }),
+      );
       if (inserted) return { outcome: "reserved", lockToken, takenOver: false };
 
       const [row] = await this.sql.query<KeyRow>(
@@ -194,13 +198,15 @@ export class HttpIdempotencyStore {
       // died): take over, unless another request got there first; the old token is the
       // compare-and-set, and the holder's state is checked again in the same statement, so
       // a heartbeat that came since the read keeps the key with it.
-      const taken = await this.sql.queryUnflushed(
-        `update http_idempotency_keys k set lock_token = $3, locked_until = $4, expires_at = $5, instance_id = $7
+      const taken = await inDoubtOnDrop({ scope, key, lockToken }, () =>
+        this.sql.queryUnflushed(
+          `update http_idempotency_keys k set lock_token = $3, locked_until = $4, expires_at = $5, instance_id = $7
          where scope = $1 and idempotency_key = $2 and state = 'in_progress' and lock_token = $6
            and (locked_until <= $8 or (k.instance_id is not null and not exists (
              select 1 from server_instances i where i.id = k.instance_id and i.heartbeat_at > $9)))
          returning 1`,
-        [scope, key, lockToken, input.lockedUntil, input.expiresAt, row.lock_token, instanceId, now, staleBefore],
+          [scope, key, lockToken, input.lockedUntil, input.expiresAt, row.lock_token, instanceId, now, staleBefore],
+        ),
       );
       if (taken.length === 1) return { outcome: "reserved", lockToken, takenOver: true };
     }
@@ -359,4 +365,20 @@ function assertFingerprint(request: HttpRequestFingerprint): void {
     throw new RangeError(`request target must be 1 to ${HTTP_REQUEST_TARGET_LENGTH_MAX} characters`);
   }
   if (!/^[0-9a-f]{64}$/.test(request.bodySha256)) throw new RangeError("bodySha256 must be 64 lowercase hex digits");
+}
+
+/**
+ * Runs a write that takes the key with `held.lockToken`; if the database drops the connection
+ * meanwhile, the write may have committed, so the error says which token the key may now hold.
+ */
+async function inDoubtOnDrop<T>(
+  held: { scope: string; key: string; lockToken: string },
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw new ReservationInDoubt(held, error);
+    throw error;
+  }
 }

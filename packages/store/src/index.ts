@@ -20,6 +20,7 @@ export type { SubscriptionRead } from "./plans/subscription-reads.ts";
 export type { GrantPreview } from "./preview-grants.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";
+export * from "./reservation-in-doubt.ts";
 export * from "./server-instances.ts";
 export * from "./sql-client.ts";
 export * from "./usage-events.ts";

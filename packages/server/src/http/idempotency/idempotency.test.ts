@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { HttpIdempotencyStore, ServerInstances } from "@tollgate/store";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HttpIdempotencyStore, ServerInstances, type SqlClient } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -216,6 +217,41 @@ for (const database of await testDatabases()) {
       assert.equal(replay.response.headers.get("idempotent-replayed"), "true");
       assert.deepEqual(replay.bytes, success.bytes);
       assert.equal(calls("flaky"), 3);
+    });
+
+    test("a reservation the database committed but never confirmed is released: the retry runs, not a minute of 409s", async () => {
+      // The connection drops between the commit of the reservation and its reply (a failover,
+      // a terminated backend): the key is held by a request that has already failed.
+      let dropReply = true;
+      const dropping: SqlClient = {
+        dialect: ledger.sql.dialect,
+        query: (text, params) => ledger.sql.query(text, params),
+        async queryUnflushed(text, params) {
+          const rows = await ledger.sql.queryUnflushed(text, params);
+          if (dropReply && text.includes("insert into http_idempotency_keys")) {
+            dropReply = false;
+            throw new Error("Connection terminated unexpectedly");
+          }
+          return rows as never;
+        },
+        exec: (script) => ledger.sql.exec(script),
+        transaction: (work) => ledger.sql.transaction(work),
+        listen: (channel, onMessage) => ledger.sql.listen(channel, onMessage),
+        close: () => Promise.resolve(),
+      };
+      const { app, calls } = buildApp({ store: new HttpIdempotencyStore(dropping) });
+      const request = post("/charges", "k-in-doubt", { amount: "5" });
+      const first = await send(app, request);
+      assert.equal(first.response.status, 503);
+      assert.equal(json(first.bytes).error.code, "database_unavailable");
+      // Retried as a client following Retry-After would; 409s while the release waits its turn.
+      let retry = await send(app, request);
+      for (let attempt = 0; retry.response.status === 409 && attempt < 200; attempt++) {
+        await sleep(50);
+        retry = await send(app, request);
+      }
+      assert.equal(retry.response.status, 201, "the key was released, not held for its lock");
+      assert.equal(calls("charges"), 1);
     });
 
     test("a 4xx from the handler is the final answer and is replayed", async () => {

@@ -9,6 +9,7 @@ import {
   type HttpRequestFingerprint,
   isDatabaseUnavailable,
   RESERVED_KEY_PREFIX,
+  ReservationInDoubt,
   type StoredHttpResponse,
 } from "@tollgate/store";
 import type { Context, MiddlewareHandler } from "hono";
@@ -130,15 +131,14 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const request = await fingerprintOf(c, requestBodyBytesMax);
     const now = clock();
     const lockedUntil = new Date(now.getTime() + lockMs);
-    const reservation = await store.reserve({
-      scope,
-      key,
-      request,
-      now,
-      lockedUntil,
-      expiresAt: new Date(now.getTime() + retentionMs),
-      ...holding,
-    });
+    const reservation = await store
+      .reserve({ scope, key, request, now, lockedUntil, expiresAt: new Date(now.getTime() + retentionMs), ...holding })
+      .catch((error: unknown) => {
+        // The reservation may have committed with no one left to finish it: release it once
+        // the database answers, so the client's retry runs instead of meeting 409s for a minute.
+        if (error instanceof ReservationInDoubt) retries.start(() => store.release(error.held), lockedUntil);
+        throw error;
+      });
     if (reservation.outcome === "replay") return replayResponse(reservation.response);
     if (reservation.outcome !== "reserved") refuse(c, reservation, request.target, now, heartbeatMs);
 

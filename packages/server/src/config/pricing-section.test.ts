@@ -6,13 +6,17 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { defineLedgerConfig } from "@tollgate/core";
 import { DEFAULT_PRICING_CONFIG } from "@tollgate/metering";
-import { loadServerConfig } from "./config.ts";
-import { ConfigError } from "./config-error.ts";
-import { parseDeploymentConfig, readDeploymentConfig, readLedgerConfigFile } from "./ledger-config-file.ts";
-import { parsePricingConfig } from "./pricing-config-file.ts";
+import { loadServerConfig } from "../config.ts";
+import { ConfigError } from "../config-error.ts";
+import {
+  parseDeploymentConfig,
+  parsePricingConfig,
+  readDeploymentConfig,
+  readLedgerConfigFile,
+} from "./deployment-config.ts";
 
-const EXAMPLES = fileURLToPath(new URL("../../../docs/operating/examples/", import.meta.url));
-const CONFIGURATION_DOC = fileURLToPath(new URL("../../../docs/operating/configuration.md", import.meta.url));
+const EXAMPLES = fileURLToPath(new URL("../../../../docs/operating/examples/", import.meta.url));
+const CONFIGURATION_DOC = fileURLToPath(new URL("../../../../docs/operating/configuration.md", import.meta.url));
 const ledger = defineLedgerConfig({
   units: [
     { unit: "credits", scale: 0 },
@@ -92,7 +96,7 @@ test("every bad field is named in the error, and no number ever holds money or a
       'f.json: pricing.minimumCharge: "0.001" has 3 decimal places; this unit has 2',
     ],
     [{ minimumAvailable: 1 }, "f.json: pricing.minimumAvailable: must be a decimal string in the unit's scale"],
-    [{ minimumAvailable: "-1" }, "f.json: pricing.minimumAvailable: must be from 0"],
+    [{ minimumAvailable: "-1" }, "f.json: pricing.minimumAvailable: must not be negative"],
     [{ costSource: "openrouter" }, 'f.json: pricing.costSource: must be one of "catalog", "provider_reported"'],
     [{ fallbackPrice: { input_mtok: 3 } }, "f.json: pricing.fallbackPrice: price.input_mtok"],
     [

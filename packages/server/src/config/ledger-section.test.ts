@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EQUAL_PRIORITIES, PAID_FIRST } from "@tollgate/core";
-import { ConfigError } from "./config-error.ts";
-import { parseLedgerConfig } from "./ledger-config-file.ts";
+import { ConfigError } from "../config-error.ts";
+import { parseLedgerConfig } from "./deployment-config.ts";
 
 const DAY_MS = 86_400_000;
 

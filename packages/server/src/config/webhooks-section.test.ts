@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defineLedgerConfig } from "@tollgate/core";
 import { DEFAULT_RETRY_POLICY } from "@tollgate/store";
-import { parseDeploymentConfig } from "../ledger-config-file.ts";
-import { DEFAULT_WEBHOOK_CONFIG, parseWebhookConfig } from "./webhook-config.ts";
+import { parseDeploymentConfig, parseWebhookConfig } from "./deployment-config.ts";
+import { DEFAULT_WEBHOOK_CONFIG } from "./webhooks-section.ts";
 
 const ledger = defineLedgerConfig({ units: [{ unit: "usd", scale: 2 }], defaultUnit: "usd" });
 const context = { source: "tollgate.config.json", ledger };
