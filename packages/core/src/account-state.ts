@@ -1,6 +1,7 @@
 import type { IdGenerator } from "./ids.ts";
 import type { LedgerConfig } from "./ledger-config.ts";
 import type { Account, BalanceRow, Entry, Hold, Lot, MemberLimit, TransactionRecord, Unit } from "./model.ts";
+import type { SubscriptionState } from "./plans/subscription.ts";
 
 /**
  * One account as a batch sees it, loaded under the account's row lock. The rules mutate
@@ -15,6 +16,8 @@ export interface AccountState {
   holds: Map<string, Hold>;
   /** For organizations: member account id → unit → limit. A member has a map, maybe empty. */
   members: Map<string, Map<string, MemberLimit>>;
+  /** The account's subscription (one per account, canceled ones included); absent when it never had one. */
+  subscription?: SubscriptionState | null;
 }
 
 /** A transaction that a refund or reversal refers to, with what has undone it so far. */
@@ -34,6 +37,8 @@ export interface LedgerWrites {
   holds: Map<string, Hold>;
   balances: Map<string, { accountId: string; row: BalanceRow }>;
   members: Map<string, { accountId: string; limit: MemberLimit }>;
+  /** Keyed by account id: an account has one subscription row. */
+  subscriptions: Map<string, { accountId: string; subscription: SubscriptionState }>;
 }
 
 export function emptyWrites(): LedgerWrites {
@@ -44,6 +49,7 @@ export function emptyWrites(): LedgerWrites {
     holds: new Map(),
     balances: new Map(),
     members: new Map(),
+    subscriptions: new Map(),
   };
 }
 
@@ -98,6 +104,21 @@ export function markMember(ctx: BatchContext, state: AccountState, limit: Member
     accountId: state.account.accountId,
     limit,
   });
+}
+
+/**
+ * Marks the account's subscription as changed (its version counts each change), so the store
+ * writes it with the grants that changed it.
+ *
+ * @example
+ * subscription.periodEnd = next.end;
+ * markSubscription(ctx, state);
+ */
+export function markSubscription(ctx: BatchContext, state: AccountState): void {
+  const subscription = state.subscription;
+  if (!subscription) throw new Error(`account ${state.account.accountId} has no subscription to mark`);
+  subscription.version += 1;
+  ctx.writes.subscriptions.set(state.account.accountId, { accountId: state.account.accountId, subscription });
 }
 
 /** available = balance − held: what a new hold or charge may take. */

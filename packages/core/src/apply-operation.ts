@@ -1,5 +1,9 @@
 import type { BatchContext } from "./account-state.ts";
 import type { Operation, OutcomeByKind } from "./operations.ts";
+import { applyCancelSubscription, applyRenew } from "./plans/cancel-subscription.ts";
+import { applyChangePlan } from "./plans/change-plan.ts";
+import { applySubscribe } from "./plans/subscribe.ts";
+import { subscriptionView } from "./plans/subscription.ts";
 import { fail, type Result } from "./result-codes.ts";
 import { applyCharge, applyDeduct } from "./rules/charge.ts";
 import { checkAmount } from "./rules/checks.ts";
@@ -58,9 +62,27 @@ export function applyOperation(ctx: BatchContext, resolved: ResolvedOperation): 
     case "reverse":
       result = applyReverse(ctx, state, op, ctx.priorTransactions.get(op.transactionId));
       break;
+    case "subscribe":
+      result = applySubscribe(ctx, state, op);
+      break;
+    case "change_plan":
+      result = applyChangePlan(ctx, state, op);
+      break;
+    case "cancel_subscription":
+      result = applyCancelSubscription(ctx, state, op);
+      break;
+    case "renew":
+      result = applyRenew(ctx, state, op);
+      break;
   }
   sweepAccount(ctx, state);
-  if (result.ok) Object.assign(result.value, balanceAfter(state, result.value.unit));
+  if (result.ok) {
+    Object.assign(result.value, balanceAfter(state, result.value.unit));
+    // A subscription operation reports the subscription as the sweep after it left it.
+    if ("subscription" in result.value && state.subscription) {
+      result.value.subscription = subscriptionView(state.subscription);
+    }
+  }
   return result;
 }
 

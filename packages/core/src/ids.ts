@@ -8,6 +8,8 @@ export const ID_PREFIXES = {
   lot: "lot",
   hold: "hold",
   transaction: "txn",
+  /** An account's subscription to a plan; a new one each time the account subscribes. */
+  subscription: "sub",
   /** An API key's public id, safe in lists and logs; never the token. */
   apiKey: "key",
   /** An outgoing webhook event (the outbox row), what the app receives as `id`. */

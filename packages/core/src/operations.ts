@@ -1,4 +1,6 @@
 import type { AccountRef, GrantSource, HoldStatus } from "./model.ts";
+import type { PlanDefinition } from "./plans/plan.ts";
+import type { SubscriptionView } from "./plans/subscription.ts";
 
 /** Every write names an idempotency key: a replay returns the first result. */
 interface Keyed {
@@ -85,6 +87,45 @@ export interface ReverseOperation extends Keyed {
   reason: string;
 }
 
+/**
+ * Subscribes the account to a plan version: the current period (from `anchorAt`) starts now and
+ * its allocation is granted at once. An account has one subscription; a canceled one may be
+ * replaced by a new one.
+ */
+export interface SubscribeOperation extends Keyed {
+  kind: "subscribe";
+  account: AccountRef;
+  plan: PlanDefinition;
+  /** The stored version of `plan` (see `Ledger.syncPlanVersions`). */
+  planVersion: number;
+  /** Where anniversary periods are counted from; now by default, never later. */
+  anchorAt?: Date;
+}
+
+/**
+ * Moves the subscription to another plan or version. A change that lowers any unit's allocation
+ * is a downgrade and follows the current plan's `downgrade` timing; any other change applies
+ * now and grants, per unit, what the new allocation adds for the current period.
+ */
+export interface ChangePlanOperation extends Keyed {
+  kind: "change_plan";
+  account: AccountRef;
+  plan: PlanDefinition;
+  planVersion: number;
+}
+
+/** Cancels the subscription, now or when its period ends, as its plan's `cancel` says. */
+export interface CancelSubscriptionOperation extends Keyed {
+  kind: "cancel_subscription";
+  account: AccountRef;
+}
+
+/** Brings the account's subscription up to now and nothing else: what the renewal job submits. */
+export interface RenewOperation extends Keyed {
+  kind: "renew";
+  account: AccountRef;
+}
+
 export type Operation =
   | GrantOperation
   | AuthorizeOperation
@@ -93,7 +134,11 @@ export type Operation =
   | ChargeOperation
   | DeductOperation
   | RefundOperation
-  | ReverseOperation;
+  | ReverseOperation
+  | SubscribeOperation
+  | ChangePlanOperation
+  | CancelSubscriptionOperation
+  | RenewOperation;
 
 export type OperationKind = Operation["kind"];
 
@@ -133,6 +178,17 @@ export interface SettleOutcome extends BalanceAfter {
 
 export type ReleaseOutcome = HoldOutcome;
 
+/**
+ * What a subscription operation did: the subscription after it, and the grant transactions the
+ * operation itself made (the first period's allocation, an upgrade's difference), in order; a
+ * renewal's grants are the sweep's, made before any operation on the account, and not listed.
+ * The balance is the one of the plan's first unit (the default unit for a plan without allocations).
+ */
+export interface SubscriptionOutcome extends BalanceAfter {
+  subscription: SubscriptionView;
+  transactionIds: string[];
+}
+
 export interface OutcomeByKind {
   grant: GrantOutcome;
   authorize: HoldOutcome;
@@ -142,4 +198,8 @@ export interface OutcomeByKind {
   deduct: TransactionOutcome;
   refund: TransactionOutcome;
   reverse: TransactionOutcome;
+  subscribe: SubscriptionOutcome;
+  change_plan: SubscriptionOutcome;
+  cancel_subscription: SubscriptionOutcome;
+  renew: SubscriptionOutcome;
 }

@@ -16,6 +16,7 @@ import {
   run,
   sweep,
 } from "./testing/test-batch.ts";
+import { allocation, testPlan } from "./testing/test-plans.ts";
 
 /**
  * One row per failure code, and rows where two codes apply and the earlier one in
@@ -77,6 +78,14 @@ const charge = (w: World, amountMinor: bigint) =>
 const authorize = (w: World, amountMinor: bigint, ttlMs?: number) =>
   done(w, { kind: "authorize", account: ref(w.user), amountMinor, ttlMs, idempotencyKey: key() });
 
+const basic = testPlan();
+const pro = testPlan({ id: "pro", allocations: [allocation({ amountMinor: 500n })] });
+/** Subscribes the world's user to `basic` (version 1). */
+const subscribeUser = (w: World) =>
+  expectOk(
+    run(w.batch, { kind: "subscribe", account: ref(w.user), plan: basic, planVersion: 1, idempotencyKey: key() }),
+  );
+
 interface Row {
   code: FailureCode;
   name: string;
@@ -85,6 +94,103 @@ interface Row {
 }
 
 const rows: Row[] = [
+  {
+    code: "unit_not_found",
+    name: "a subscription to a plan allocating a unit the deployment does not have",
+    arrange: (w) => ({
+      kind: "subscribe",
+      account: ref(w.user),
+      plan: testPlan({ allocations: [allocation({ unit: "gold" })] }),
+      planVersion: 1,
+      idempotencyKey: key(),
+    }),
+  },
+  {
+    code: "invalid_amount",
+    name: "a plan change to a plan with a negative allocation",
+    arrange: (w) => {
+      subscribeUser(w);
+      const bad = testPlan({ id: "bad", allocations: [allocation({ amountMinor: -1n })] });
+      return { kind: "change_plan", account: ref(w.user), plan: bad, planVersion: 1, idempotencyKey: key() };
+    },
+  },
+  {
+    code: "invalid_plan",
+    name: "a subscription naming version 0 of a plan",
+    arrange: (w) => ({ kind: "subscribe", account: ref(w.user), plan: basic, planVersion: 0, idempotencyKey: key() }),
+  },
+  {
+    code: "invalid_plan",
+    name: "a subscription to a plan whose periods fall in a time zone that does not exist",
+    arrange: (w) => ({
+      kind: "subscribe",
+      account: ref(w.user),
+      plan: testPlan({ period: { every: "day", anchor: "calendar", timeZone: "Mars/Olympus_Mons" } }),
+      planVersion: 1,
+      idempotencyKey: key(),
+    }),
+  },
+  {
+    code: "invalid_anchor",
+    name: "a subscription anchored in the future",
+    arrange: (w) => ({
+      kind: "subscribe",
+      account: ref(w.user),
+      plan: basic,
+      planVersion: 1,
+      anchorAt: new Date(w.batch.now.getTime() + 1),
+      idempotencyKey: key(),
+    }),
+  },
+  {
+    code: "guest_cannot_purchase",
+    name: "a guest subscribing to a plan that is sold",
+    arrange: (w) => ({
+      kind: "subscribe",
+      account: ref(w.guest),
+      plan: testPlan({ price: { amountMinor: 900n, currency: "usd" } }),
+      planVersion: 1,
+      idempotencyKey: key(),
+    }),
+  },
+  {
+    code: "subscription_not_found",
+    name: "a plan change on an account that never subscribed",
+    arrange: (w) => ({ kind: "change_plan", account: ref(w.user), plan: pro, planVersion: 1, idempotencyKey: key() }),
+  },
+  {
+    code: "subscription_not_found",
+    name: "cancelling a subscription already canceled",
+    arrange: (w) => {
+      const flex = testPlan({ id: "flex", cancel: "now" });
+      expectOk(
+        run(w.batch, { kind: "subscribe", account: ref(w.user), plan: flex, planVersion: 1, idempotencyKey: key() }),
+      );
+      expectOk(run(w.batch, { kind: "cancel_subscription", account: ref(w.user), idempotencyKey: key() }));
+      return { kind: "cancel_subscription", account: ref(w.user), idempotencyKey: key() };
+    },
+  },
+  {
+    code: "subscription_not_found",
+    name: "renewing an account that never subscribed",
+    arrange: (w) => ({ kind: "renew", account: ref(w.user), idempotencyKey: key() }),
+  },
+  {
+    code: "already_subscribed",
+    name: "subscribing an account that is subscribed",
+    arrange: (w) => {
+      subscribeUser(w);
+      return { kind: "subscribe", account: ref(w.user), plan: pro, planVersion: 1, idempotencyKey: key() };
+    },
+  },
+  {
+    code: "plan_unchanged",
+    name: "a change to the plan and version the subscription is on",
+    arrange: (w) => {
+      subscribeUser(w);
+      return { kind: "change_plan", account: ref(w.user), plan: basic, planVersion: 1, idempotencyKey: key() };
+    },
+  },
   {
     code: "account_not_found",
     name: "a grant to an account that does not exist",
@@ -417,6 +523,27 @@ const rows: Row[] = [
 
 /** Two codes apply; the one earlier in FAILURE_CODES must be returned. */
 const precedenceRows: Array<Row & { alsoApplies: FailureCode }> = [
+  {
+    code: "invalid_plan",
+    alsoApplies: "already_subscribed",
+    name: "subscribing again, to a plan without a stored version",
+    arrange: (w) => {
+      subscribeUser(w);
+      return { kind: "subscribe", account: ref(w.user), plan: pro, planVersion: 0, idempotencyKey: key() };
+    },
+  },
+  {
+    code: "guest_cannot_purchase",
+    alsoApplies: "subscription_not_found",
+    name: "a guest without a subscription changing to a plan that is sold",
+    arrange: (w) => ({
+      kind: "change_plan",
+      account: ref(w.guest),
+      plan: testPlan({ id: "paid", price: { amountMinor: 900n, currency: "usd" } }),
+      planVersion: 1,
+      idempotencyKey: key(),
+    }),
+  },
   {
     code: "account_not_found",
     alsoApplies: "invalid_amount",

@@ -15,7 +15,7 @@ export interface AccountStats {
     /** Granted, from every source. */
     allocatedMinor: bigint;
   }>;
-  /** When the plan next allocates; null until the account is on a plan (plans come later). */
+  /** When the plan next allocates: the end of an active subscription's period; null without one. */
   refreshDate: Date | null;
 }
 
@@ -26,7 +26,13 @@ export interface AccountStats {
  */
 export async function accountStats(
   sql: SqlClient,
-  query: { accountId: string; units: ReadonlyMap<string, { scale: number }>; now: Date },
+  query: {
+    accountId: string;
+    units: ReadonlyMap<string, { scale: number }>;
+    now: Date;
+    /** The subscription's period end (`Ledger.getSubscription`), read by the caller: metering reads no plan table. */
+    refreshDate?: Date | null;
+  },
 ): Promise<AccountStats> {
   const balances = (await readBalances(sql, query.accountId, { now: query.now })) ?? [];
   const flows = await sql.query<{ unit: string; used_minor: bigint; allocated_minor: bigint }>(
@@ -56,6 +62,6 @@ export async function accountStats(
     totalUsedMinor: total((row) => row.usedMinor),
     totalAllocatedMinor: total((row) => row.allocatedMinor),
     byUnit,
-    refreshDate: null,
+    refreshDate: query.refreshDate ?? null,
   };
 }

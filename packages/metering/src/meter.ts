@@ -243,7 +243,9 @@ export class Meter {
   async accountStats(query: { account: AccountRef }): Promise<AccountStats | null> {
     const accountId = await this.ledger.accounts.findId(query.account);
     if (!accountId) return null;
-    return accountStats(this.ledger.sql, { accountId, units: this.ledger.units, now: this.ledger.now() });
+    const subscription = await this.ledger.getSubscription({ accountId });
+    const refreshDate = subscription?.status === "active" ? subscription.periodEnd : null;
+    return accountStats(this.ledger.sql, { accountId, units: this.ledger.units, now: this.ledger.now(), refreshDate });
   }
 
   async close(): Promise<void> {

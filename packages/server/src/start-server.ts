@@ -20,6 +20,7 @@ import { type InstanceHeartbeat, startInstanceHeartbeat } from "./instance-heart
 import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
+import { startRenewalJob } from "./renewal-job.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
 import { stopAccepting } from "./stop-accepting.ts";
 import { createStripeClient } from "./stripe/stripe-client.ts";
@@ -156,6 +157,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         })
       : () => {};
   const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
+  const renewals = startRenewalJob(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
   const dispatcher = startWebhookDispatcher(Webhooks.of(opened.ledger, { retryPolicy: config.webhooks.retryPolicy }), {
     logger,
     intervalMs: options.webhookIntervalMs,
@@ -197,6 +199,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         liveStreams?.close();
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
+        await renewals.stop();
         await dispatcher.stop();
         await purger.stop();
         await webhookPurger.stop();

@@ -15,6 +15,8 @@ export * from "./members.ts";
 export * from "./migrate.ts";
 export { idFloorAt } from "./new-id.ts";
 export * from "./open-database.ts";
+export { planFromJson, planHash, planToJson } from "./plans/plan-json.ts";
+export type { SubscriptionRead } from "./plans/subscription-reads.ts";
 export type { GrantPreview } from "./preview-grants.ts";
 export * from "./reads.ts";
 export * from "./reconcile.ts";

@@ -4,14 +4,18 @@ import {
   type AccountType,
   type BalanceAfter,
   type BalanceView,
+  checkPlanDefinition,
   DEFAULT_LEDGER_CONFIG,
   type LedgerConfig,
   type Operation,
   type OperationKind,
   type OperationResult,
   type OutcomeByKind,
+  type PlanDefinition,
+  type PlanVersion,
   type ResolvedOperation,
   type Result,
+  type SubscriptionOutcome,
   type TransactionKind,
   type Unit,
 } from "@tollgate/core";
@@ -21,7 +25,7 @@ import { type NewAccountRef, newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
-import { assertAppKey } from "./idempotency-keys.ts";
+import { assertAppKey, RESERVED_KEY_PREFIX } from "./idempotency-keys.ts";
 import {
   type AddMemberInput,
   addMember,
@@ -35,6 +39,15 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
+import { planHash } from "./plans/plan-json.ts";
+import { syncPlanVersions } from "./plans/plan-versions.ts";
+import {
+  dueSubscriptionAccounts,
+  readPlanVersion,
+  readSubscription,
+  type SubscriptionRead,
+  subscribersOffVersion,
+} from "./plans/subscription-reads.ts";
 import { type GrantPreview, previewGrants } from "./preview-grants.ts";
 import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
 import { readBalanceState, viewBalances } from "./reads.ts";
@@ -75,6 +88,15 @@ type BatchLane = CommitLane<BatchItem, OperationResult | null>;
 type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K }>, "kind">;
 
 /**
+ * A plan operation's input: the plan's definition, whose stored version the ledger finds (or
+ * makes) by its hash, so an operation never names a version that does not hold that definition.
+ */
+type PlanInput<K extends "subscribe" | "change_plan"> = Omit<OperationInput<K>, "planVersion">;
+
+/** The most subscriptions one `renewDue` or `migrateSubscribers` call takes (a limit on everything). */
+export const SUBSCRIPTIONS_PER_CALL_MAX = 10_000;
+
+/**
  * The credits ledger: the library API the server, the CLI, the tests and the benchmarks use.
  *
  * @example
@@ -86,6 +108,8 @@ type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K
 export class Ledger {
   readonly #lanes: BatchLane[];
   readonly #holdAccounts = new Map<string, string>();
+  /** Stored plan versions by definition hash: a definition is looked up once per process. */
+  readonly #planVersions = new Map<string, number>();
   readonly #balanceCache: BalanceCache | null;
   /** What a batch runs with: the configuration, the units, ids, and now. */
   readonly #env: () => BatchEnvironment;
@@ -159,6 +183,14 @@ export class Ledger {
     options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
+    return this.#submit(op, options);
+  }
+
+  /** `execute` without the check that the key is the app's: Tollgate's own operations use reserved keys. */
+  async #submit<K extends OperationKind>(
+    op: Extract<Operation, { kind: K }>,
+    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
+  ): Promise<Result<OutcomeByKind[K]>> {
     const { resolved, newAccount } = await this.#resolve(op);
     const { usageEvent } = options;
     const item: BatchItem = {
@@ -202,6 +234,120 @@ export class Ledger {
   }
   reverse(input: OperationInput<"reverse">) {
     return this.execute({ kind: "reverse", ...input });
+  }
+
+  /**
+   * Subscribes the account to `plan` (its stored version is found, or made, by its definition's
+   * hash), granting the current period's allocation now. See docs/concepts/plans.md.
+   *
+   * @example
+   * await ledger.subscribe({ account: { type: "user", externalId: "u1" }, plan: pro, idempotencyKey: "signup-u1-pro" });
+   */
+  async subscribe(input: PlanInput<"subscribe">): Promise<Result<SubscriptionOutcome>> {
+    assertAppKey(input.idempotencyKey);
+    const refused = checkPlanDefinition(input.plan, { units: this.units, now: this.clock() });
+    if (refused) return refused;
+    const planVersion = await this.#planVersionOf(input.plan);
+    return this.execute({ kind: "subscribe", ...input, planVersion });
+  }
+
+  /**
+   * Moves the account's subscription to `plan`: an upgrade now, with the difference granted for
+   * the current period; a downgrade as the current plan's `downgrade` timing says.
+   *
+   * @example
+   * await ledger.changePlan({ account: user, plan: team, idempotencyKey: "upgrade-u1-team" });
+   */
+  async changePlan(input: PlanInput<"change_plan">): Promise<Result<SubscriptionOutcome>> {
+    assertAppKey(input.idempotencyKey);
+    const refused = checkPlanDefinition(input.plan, { units: this.units, now: this.clock() });
+    if (refused) return refused;
+    const planVersion = await this.#planVersionOf(input.plan);
+    return this.execute({ kind: "change_plan", ...input, planVersion });
+  }
+
+  /** Cancels the account's subscription, now or at its period's end as its plan says. */
+  cancelSubscription(input: OperationInput<"cancel_subscription">) {
+    return this.execute({ kind: "cancel_subscription", ...input });
+  }
+
+  /** Renews the account's subscription up to now (any operation on the account does so too). */
+  renew(input: OperationInput<"renew">) {
+    return this.execute({ kind: "renew", ...input });
+  }
+
+  /** The account's subscription (canceled ones included), or null: no such account, or never subscribed. */
+  async getSubscription(ref: AccountRef): Promise<SubscriptionRead | null> {
+    const accountId = await this.accounts.findId(ref);
+    return accountId ? readSubscription(this.sql, accountId) : null;
+  }
+
+  /**
+   * Stores each plan definition as a version of its plan unless already stored, and returns
+   * the current version per plan id: what new subscribers get. Subscribers keep the version they
+   * have (grandfathering) until `migrateSubscribers` moves them.
+   *
+   * @example
+   * const versions = await ledger.syncPlanVersions(catalog.plans); // versions.get("pro")?.planVersion
+   */
+  async syncPlanVersions(plans: readonly PlanDefinition[]): Promise<Map<string, PlanVersion>> {
+    const versions = await syncPlanVersions(this.sql, plans);
+    for (const version of versions.values()) this.#rememberPlanVersion(version);
+    return versions;
+  }
+
+  /**
+   * Renews active subscriptions whose period has ended, at most `limit` (default 1000) per call,
+   * soonest first: what the background job runs. The due accounts are read without a lock and
+   * each is brought up to date by a sweep through its lane, which locks the account as every
+   * operation does; so any number of instances may run this at once (`FOR UPDATE SKIP LOCKED`
+   * would only hold row locks across the lane's own lock): a second sweep of an account finds its
+   * period already advanced and grants nothing. A sweep needs no idempotency key, so renewals
+   * leave no key rows behind. Returns how many accounts were swept.
+   *
+   * @example
+   * setInterval(() => ledger.renewDue({ limit: 1000 }), 60_000);
+   */
+  async renewDue(options: { limit?: number } = {}): Promise<{ accounts: number }> {
+    const limit = boundedLimit(options.limit ?? 1000);
+    const accountIds = await dueSubscriptionAccounts(this.sql, { now: this.clock(), limit });
+    await Promise.all(accountIds.map((accountId) => this.#laneFor(accountId).submit({ type: "sweep", accountId })));
+    return { accounts: accountIds.length };
+  }
+
+  /**
+   * Moves the subscribers of `planId` on other versions to `toVersion` (the latest by default),
+   * at most `limit` per call, each by a `change_plan` under a reserved key per plan version: a
+   * new version that lowers an allocation takes effect at period end when the plan says so, and
+   * running this twice moves nobody twice. Returns who moved and who was refused, with the code.
+   */
+  async migrateSubscribers(options: { planId: string; toVersion?: number; limit?: number }): Promise<{
+    toVersion: number;
+    moved: number;
+    refused: Array<{ accountId: string; code: string }>;
+  }> {
+    const target = await readPlanVersion(this.sql, options.planId, options.toVersion);
+    if (!target) throw new RangeError(`plan "${options.planId}" has no version ${options.toVersion ?? "stored"}`);
+    const accountIds = await subscribersOffVersion(this.sql, {
+      planId: options.planId,
+      version: target.planVersion,
+      limit: boundedLimit(options.limit ?? 1000),
+    });
+    const results = await Promise.all(
+      accountIds.map((accountId) =>
+        this.#submit({
+          kind: "change_plan",
+          account: { accountId },
+          plan: target.plan,
+          planVersion: target.planVersion,
+          idempotencyKey: `${RESERVED_KEY_PREFIX}migrate:${target.planId}:v${target.planVersion}`,
+        }),
+      ),
+    );
+    const refused = results.flatMap((result, index) =>
+      result.ok ? [] : [{ accountId: accountIds[index] as string, code: result.code }],
+    );
+    return { toVersion: target.planVersion, moved: accountIds.length - refused.length, refused };
   }
 
   /**
@@ -425,7 +571,11 @@ export class Ledger {
       case "grant":
       case "authorize":
       case "charge":
-      case "deduct": {
+      case "deduct":
+      case "subscribe":
+      case "change_plan":
+      case "cancel_subscription":
+      case "renew": {
         const accountId = await this.accounts.findId(op.account);
         const member = "member" in op ? op.member : undefined;
         const memberAccountId =
@@ -456,6 +606,19 @@ export class Ledger {
     return row?.account_id ?? null;
   }
 
+  async #planVersionOf(plan: PlanDefinition): Promise<number> {
+    const known = this.#planVersions.get(planHash(plan));
+    if (known !== undefined) return known;
+    const version = (await this.syncPlanVersions([plan])).get(plan.id);
+    if (!version) throw new Error(`plan "${plan.id}" was not stored`);
+    return version.planVersion;
+  }
+
+  #rememberPlanVersion(version: PlanVersion): void {
+    if (this.#planVersions.size >= 10_000) this.#planVersions.clear();
+    this.#planVersions.set(planHash(version.plan), version.planVersion);
+  }
+
   #rememberHold(holdId: string, accountId: string): void {
     if (this.#holdAccounts.size >= 100_000) this.#holdAccounts.clear();
     this.#holdAccounts.set(holdId, accountId);
@@ -484,6 +647,14 @@ function accountIdsOf(items: readonly BatchItem[]): string[] {
     if (accountId !== null) ids.push(accountId);
   }
   return ids;
+}
+
+/** A per-call limit, checked: an integer from 1 to SUBSCRIPTIONS_PER_CALL_MAX. */
+function boundedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > SUBSCRIPTIONS_PER_CALL_MAX) {
+    throw new RangeError(`limit must be an integer from 1 to ${SUBSCRIPTIONS_PER_CALL_MAX}`);
+  }
+  return limit;
 }
 
 /** The deployment's default thresholds, each for a unit the ledger has, never negative. */

@@ -1,5 +1,11 @@
 import type { AccountState, BatchContext, PriorTransaction } from "@tollgate/core";
 import {
+  SUBSCRIPTION_FROM,
+  SUBSCRIPTION_JSON_FIELDS,
+  type SubscriptionJson,
+  subscriptionFromJson,
+} from "./plans/subscription-rows.ts";
+import {
   type EntryDbRow,
   type HoldDbRow,
   type LotDbRow,
@@ -30,7 +36,8 @@ export interface StoredKey {
 /**
  * Everything a batch reads after taking its locks, in one statement (one round trip, where
  * one per table cost a round trip each): the idempotency keys its operations name, and the
- * locked accounts' balances, live lots, active holds and organization members. It must be
+ * locked accounts' balances, live lots, active holds, subscriptions (with their plan versions'
+ * definitions, which the renewal in every sweep reads) and organization members. It must be
  * a statement of its own after the lock: in READ COMMITTED each statement reads a snapshot
  * taken when it starts, and only one that starts after the lock is granted sees what the
  * previous holder of the lock committed. Amounts travel as text inside the JSON, so no
@@ -76,6 +83,7 @@ function loadStateStatement(refs: {
       ? `holds where account_id = any($1::text[]) and (status = 'active' or hold_id = any(${param(refs.holdIds)}))`
       : "holds where account_id = any($1::text[]) and status = 'active'",
   );
+  part("subscriptions", SUBSCRIPTION_JSON_FIELDS, `${SUBSCRIPTION_FROM} where s.account_id = any($1::text[])`);
   if (refs.organizationIds.length > 0) {
     part(
       "members",
@@ -95,6 +103,7 @@ interface LoadedState {
   balances: BalanceJson[];
   lots: Array<AsJson<LotDbRow>>;
   holds: Array<AsJson<HoldDbRow>>;
+  subscriptions: SubscriptionJson[];
   members?: Array<Nullable<AsJson<MemberLimitDbRow>> & { account_id: string; member_account_id: string }>;
 }
 
@@ -166,6 +175,9 @@ function fillAccountStates(loaded: LoadedState, state: (accountId: string) => Ac
   for (const row of loaded.holds) {
     const hold = holdFromJson(row);
     state(row.account_id).holds.set(hold.holdId, hold);
+  }
+  for (const row of loaded.subscriptions) {
+    state(row.account_id).subscription = subscriptionFromJson(row);
   }
   for (const row of loaded.members ?? []) {
     const limits = state(row.account_id).members;

@@ -30,7 +30,7 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
  * Writes everything a batch changed in one statement: every table's rows travel as
  * parallel arrays and are unnested server-side, so a batch of any size is one round trip.
  * Tables the batch did not touch are left out of the statement, so the server neither
- * parses nor plans them (a charge touches five of the seven).
+ * parses nor plans them (a charge touches five of the nine).
  */
 export async function persistWrites(
   tx: SqlExecutor,
@@ -131,6 +131,8 @@ function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now
   const lots = [...writes.lots.values()];
   const holds = [...writes.holds.values()];
   const members = [...writes.members.values()];
+  const subscriptions = [...writes.subscriptions.values()].map((write) => write.subscription);
+  const subscriptionAccounts = [...writes.subscriptions.keys()];
   const nowIso = now.toISOString();
   return [
     {
@@ -296,6 +298,50 @@ function tableWrites(writes: LedgerWrites, idempotency: IdempotencyRecord[], now
         members.map((m) => text(m.limit.capMinor)),
         members.map((m) => m.limit.spentMinor.toString()),
         members.map((m) => m.limit.heldMinor.toString()),
+      ],
+    },
+    {
+      table: "subscriptions",
+      columns: [
+        ["account_id", "text"],
+        ["subscription_id", "text"],
+        ["plan_id", "text"],
+        ["plan_version", "integer"],
+        ["status", "text"],
+        ["anchor_at", "timestamptz"],
+        ["period_start", "timestamptz"],
+        ["period_end", "timestamptz"],
+        ["pending_plan_id", "text"],
+        ["pending_plan_version", "integer"],
+        ["cancel_at_period_end", "boolean"],
+        ["canceled_at", "timestamptz"],
+        ["version", "bigint"],
+        ["created_at", "timestamptz"],
+        ["updated_at", "timestamptz"],
+      ],
+      // One row per account: a new subscription (after a canceled one) takes the row over.
+      onConflict: `on conflict (account_id) do update set subscription_id = excluded.subscription_id,
+        plan_id = excluded.plan_id, plan_version = excluded.plan_version, status = excluded.status,
+        anchor_at = excluded.anchor_at, period_start = excluded.period_start, period_end = excluded.period_end,
+        pending_plan_id = excluded.pending_plan_id, pending_plan_version = excluded.pending_plan_version,
+        cancel_at_period_end = excluded.cancel_at_period_end, canceled_at = excluded.canceled_at,
+        version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      values: [
+        subscriptionAccounts,
+        subscriptions.map((s) => s.subscriptionId),
+        subscriptions.map((s) => s.planId),
+        subscriptions.map((s) => s.planVersion),
+        subscriptions.map((s) => s.status),
+        subscriptions.map((s) => s.anchorAt.toISOString()),
+        subscriptions.map((s) => s.periodStart.toISOString()),
+        subscriptions.map((s) => s.periodEnd.toISOString()),
+        subscriptions.map((s) => s.pendingChange?.planId ?? null),
+        subscriptions.map((s) => s.pendingChange?.planVersion ?? null),
+        subscriptions.map((s) => s.cancelAtPeriodEnd),
+        subscriptions.map((s) => iso(s.canceledAt)),
+        subscriptions.map((s) => s.version.toString()),
+        subscriptions.map((s) => s.createdAt.toISOString()),
+        subscriptions.map(() => nowIso),
       ],
     },
     {

@@ -191,7 +191,8 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
     name: "idempotency",
     description:
       "Each successful keyed operation made at most one transaction: no two transactions of an account share " +
-      "a key, each keyed transaction is the one its idempotency record names, and only expiries have no key.",
+      "a key, each keyed transaction is the one its idempotency record names (but a plan's grants, keyed " +
+      "tollgate:plan:… per subscription and period, which renewal makes without a record), and only expiries have no key.",
     sql: `
       select account_id, unit, transaction_id, idempotency_key, 'count(transactions) with this idempotency key' as field,
         'count' as measure, '1' as expected, n::text as actual
@@ -201,7 +202,8 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
       select t.account_id, t.unit, t.transaction_id, t.idempotency_key, 'idempotency_keys.result names the transaction',
         'id', t.transaction_id, coalesce(k.result -> 'value' ->> 'transactionId', 'null')
       from transactions t left join idempotency_keys k using (account_id, idempotency_key)
-      where t.idempotency_key is not null and (k.result -> 'value' ->> 'transactionId') is distinct from t.transaction_id
+      where t.idempotency_key is not null and t.idempotency_key not like 'tollgate:plan:%'
+        and (k.result -> 'value' ->> 'transactionId') is distinct from t.transaction_id
       union all
       select account_id, unit, transaction_id, null, 'transactions.idempotency_key is set (all but expiries)', 'id',
         'a key', 'null'

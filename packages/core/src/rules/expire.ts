@@ -9,6 +9,7 @@ import {
 } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import type { Hold } from "../model.ts";
+import { renewSubscription } from "../plans/renew.ts";
 import { isExpired } from "../spend-order.ts";
 import { openTransaction, postCustomerEntry, postSystemEntry } from "./posting.ts";
 
@@ -36,9 +37,10 @@ export function releaseReservation(ctx: BatchContext, state: AccountState, hold:
 }
 
 /**
- * Brings an account up to `ctx.now`: releases holds past their expiry, then moves the
- * unheld remainder of lots past theirs to the expiry account. Runs before and after every
- * operation, so no operation ever sees or draws credits that are already gone.
+ * Brings an account up to `ctx.now`: releases holds past their expiry, moves the unheld
+ * remainder of lots past theirs to the expiry account, then renews the subscription while its
+ * period has ended (`renewSubscription`). Runs before and after every operation, so no
+ * operation ever sees or draws credits that are already gone, or misses a period's allocation.
  */
 export function sweepAccount(ctx: BatchContext, state: AccountState): void {
   for (const hold of state.holds.values()) {
@@ -61,4 +63,5 @@ export function sweepAccount(ctx: BatchContext, state: AccountState): void {
     postCustomerEntry(ctx, state, transaction, -free, lot);
     postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.expiry, free);
   }
+  renewSubscription(ctx, state);
 }

@@ -73,7 +73,7 @@ export function newLot(
 }
 
 /** Moves what a lot can give into the recorded debt: the balance does not change. */
-function repayDebt(ctx: BatchContext, state: AccountState, transaction: TransactionRecord, lot: Lot): void {
+export function repayDebt(ctx: BatchContext, state: AccountState, transaction: TransactionRecord, lot: Lot): void {
   const row = balanceRowOf(state, lot.unit);
   const repaid = minBigint(row.debtMinor, lot.remainingMinor);
   if (repaid <= 0n) return;

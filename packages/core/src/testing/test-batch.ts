@@ -102,7 +102,11 @@ function resolve(ctx: BatchContext, op: Operation) {
     case "grant":
     case "authorize":
     case "charge":
-    case "deduct": {
+    case "deduct":
+    case "subscribe":
+    case "change_plan":
+    case "cancel_subscription":
+    case "renew": {
       const accountId = "accountId" in op.account ? op.account.accountId : null;
       const member = "member" in op ? op.member : undefined;
       let memberAccountId: string | null = null;
