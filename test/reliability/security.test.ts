@@ -48,6 +48,13 @@ const BODIES_NAMING_BOB: Record<string, unknown> = {
   "POST /v1/charges": { account: "user:bob", amount: "1" },
   "POST /v1/holds": { account: "user:bob", amount: "1" },
   "POST /v1/check": { account: "user:bob", feature: "summarize" },
+  "POST /v1/checkout-sessions": {
+    account: "user:bob",
+    pack: "boost",
+    successUrl: "https://app.example/paid",
+    cancelUrl: "https://app.example/cancelled",
+  },
+  "POST /v1/portal-sessions": { account: "user:bob", returnUrl: "https://app.example/billing" },
   "POST /v1/usage-events/batch": {
     events: [{ id: "e-1", account: "user:bob", provider: "openai", model: "gpt-4o-mini", usage: { inputTokens: 10 } }],
   },
