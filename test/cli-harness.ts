@@ -92,7 +92,7 @@ export interface ServeChild {
   stderr: () => string;
   /** Settles once stderr matches `pattern`, with the match (output arrives after the "listening" line). */
   stderrMatch(pattern: RegExp): Promise<RegExpExecArray>;
-  /** SIGTERM, then the exit code once it has exited. */
+  /** SIGTERM, then the exit code once it has exited (null when a signal ended it: stderr then says which). */
   stop(): Promise<number | null>;
 }
 
@@ -138,7 +138,13 @@ export async function serveChild(options: {
         child.on("exit", () => reject(new Error(`serve exited before printing ${pattern}: ${stderr}`)));
       }),
     stop: () => {
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code, signal) => {
+          // A graceful stop exits 0; a signal means it crashed or never handled SIGTERM: say so.
+          if (code === null) process.stderr.write(`serve ended by ${signal}; its stderr:\n${stderr}\n`);
+          resolve(code);
+        }),
+      );
       child.kill("SIGTERM");
       return exited;
     },
