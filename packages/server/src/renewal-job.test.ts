@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defineLedgerConfig, type PlanDefinition } from "@tollgate/core";
+import { defineLedgerConfig } from "@tollgate/core";
+import { testPlan } from "@tollgate/core/testing";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { SILENT_LOGGER } from "./logger.ts";
 import { startRenewalJob } from "./renewal-job.ts";
@@ -14,20 +15,7 @@ async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   throw new Error("condition not met");
 }
 
-const monthly: PlanDefinition = {
-  id: "monthly",
-  name: "Monthly",
-  period: { every: "month", anchor: "calendar", timeZone: "UTC" },
-  allocations: [{ unit: "credits", amountMinor: 100n, renewal: "reset", rolloverCapMinor: null }],
-  models: { allow: null, deny: [] },
-  features: { allow: null, deny: [] },
-  overage: { policy: "block" },
-  markup: null,
-  price: null,
-  stripePriceId: null,
-  downgrade: "period_end",
-  cancel: "period_end",
-};
+const monthly = testPlan({ id: "monthly", name: "Monthly" });
 
 test("the renewal job renews a subscription nobody touches once its period ends", async () => {
   const [pglite] = await testDatabases();

@@ -1,7 +1,8 @@
 // Subscriptions through the ledger, on PGlite and PostgreSQL, with the ledger's clock moved by hand.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { defineLedgerConfig, type PlanAllocation, type PlanDefinition } from "@tollgate/core";
+import { defineLedgerConfig, type PlanDefinition } from "@tollgate/core";
+import { allocation, testPlan } from "@tollgate/core/testing";
 import { openTestLedger, testDatabases, testPostgres } from "@tollgate/store/testing";
 import { Ledger } from "../ledger.ts";
 
@@ -13,30 +14,9 @@ const config = defineLedgerConfig({
   ],
 });
 
-function plan(id: string, overrides: Partial<PlanDefinition> = {}): PlanDefinition {
-  return {
-    id,
-    name: id,
-    period: { every: "month", anchor: "calendar", timeZone: "UTC" },
-    allocations: [allocation({})],
-    models: { allow: null, deny: [] },
-    features: { allow: null, deny: [] },
-    overage: { policy: "block" },
-    markup: null,
-    price: null,
-    stripePriceId: null,
-    downgrade: "period_end",
-    cancel: "period_end",
-    ...overrides,
-  };
-}
-const allocation = (overrides: Partial<PlanAllocation>): PlanAllocation => ({
-  unit: "credits",
-  amountMinor: 100n,
-  renewal: "reset",
-  rolloverCapMinor: null,
-  ...overrides,
-});
+/** A test plan named `id` (name and id alike): monthly, 100 credits that reset, unless overridden. */
+const plan = (id: string, overrides: Partial<PlanDefinition> = {}): PlanDefinition =>
+  testPlan({ id, name: id, ...overrides });
 
 /** A test ledger whose clock the test sets. */
 async function clockedLedger(database: Awaited<ReturnType<typeof testDatabases>>[number], start: string) {
