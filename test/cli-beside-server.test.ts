@@ -67,4 +67,13 @@ describe("tollgate commands beside a running tollgate serve on the embedded data
     assert.equal(await again.stop(), 0);
     assert.doesNotMatch(again.stderr(), /TOLLGATE_KEY/, "a deployment with keys gets no other first key");
   });
+
+  test("a SIGTERM sent the moment serve prints that it listens still stops it gracefully", async () => {
+    // The handler was once installed just after the line: a quick supervisor killed the
+    // process outright about one time in four.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const quick = await serve(env);
+      assert.equal(await quick.stop(), 0, `attempt ${attempt}`);
+    }
+  });
 });

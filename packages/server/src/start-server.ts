@@ -172,8 +172,6 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     intervalMs: options.idempotencyPurgeIntervalMs,
     clock: () => opened.ledger.now(),
   });
-  logger.info("listening", { url, ...describeStorage(config), configFile: config.configFile });
-  if (first) options.onFirstKey?.({ ...first, url: localUrlOf(url, config.host) });
 
   let closing: Promise<void> | undefined;
   let markClosed = () => {};
@@ -212,7 +210,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     })();
     return closing;
   };
+  // Before "listening": a supervisor that reads that line may signal at once, and a signal
+  // with no listener yet ends the process without a graceful stop.
   if (options.handleSignals ?? true) process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  logger.info("listening", { url, ...describeStorage(config), configFile: config.configFile });
+  if (first) options.onFirstKey?.({ ...first, url: localUrlOf(url, config.host) });
   return { url, ledger: opened.ledger, close, closed };
 }
 
