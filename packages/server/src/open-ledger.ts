@@ -16,8 +16,10 @@ export interface OpenedLedger {
 }
 
 /**
- * Opens the configured ledger (migrations run on open). On the embedded PGlite the data
- * directory is locked first, so a second process waits instead of corrupting it.
+ * Opens the configured ledger (migrations run on open) and syncs the configuration's plan
+ * catalog into it (`Ledger.syncPlanCatalog`), so every server and CLI command has the current
+ * plan versions and default plans. On the embedded PGlite the data directory is locked first,
+ * so a second process waits instead of corrupting it.
  *
  * @example
  * const { ledger, close } = await openLedger(loadServerConfig());
@@ -33,6 +35,12 @@ export async function openLedger(
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.balanceCache ? { balanceCache: true } : {}),
     });
+    try {
+      await ledger.syncPlanCatalog(config.plans);
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
     return {
       ledger,
       async close() {
