@@ -82,6 +82,21 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("a subscription that opens the account takes the default plan's place", async () => {
+      const ledger = await openTestLedger(database, { config });
+      try {
+        await ledger.syncPlanCatalog(catalog({ user: "free" }));
+        const user = { type: "user" as const, externalId: "buyer" };
+        const subscribed = await ledger.subscribe({ account: user, plan: pro, idempotencyKey: "sub" });
+        assert.ok(subscribed.ok, subscribed.ok ? "" : subscribed.code);
+        assert.equal(subscribed.value.subscription.planId, "pro");
+        assert.equal(subscribed.value.balanceMinor, 105n, "5 signup + 100 from pro, nothing from free");
+        assert.deepEqual(await storedFor(ledger, "buyer"), { accounts: 1, subscriptions: 1, lots: 2, keys: 2 });
+      } finally {
+        await ledger.dispose();
+      }
+    });
+
     test("an account created outright (POST /v1/accounts, accounts create) is subscribed too", async () => {
       const ledger = await openTestLedger(database, { config });
       try {
