@@ -11,10 +11,12 @@ import { registerHistory } from "./commands/history.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPlans } from "./commands/plans.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerStripe } from "./commands/stripe.ts";
+import { registerSubscriptions } from "./commands/subscriptions.ts";
 import { registerUsage } from "./commands/usage.ts";
 import { registerWebhooks } from "./commands/webhooks.ts";
 
@@ -49,6 +51,8 @@ export function createProgram(): Command {
     registerKeys,
     registerWebhooks,
     registerStripe,
+    registerPlans,
+    registerSubscriptions,
   ]) {
     register(program);
   }
