@@ -19,14 +19,15 @@ export const newAccountKey = (ref: NewAccountRef): string => `${ref.type}\u0000$
 
 /**
  * An account a batch opened in memory for the item that names it, with its signup grants
- * applied and its type's default plan subscribed: kept (`keep`'s rows written with the batch) if the item succeeds, taken back
- * (`undo`) if it is refused, so a refusal stores nothing, not even the account.
+ * applied and its type's default plan subscribed: kept (`keep`'s rows written with the batch)
+ * if the item succeeds, taken back (`undo`) if it is refused, so a refusal stores nothing, not
+ * even the account.
  */
 export interface OpenedAccount {
   account: Account;
   /** The signup grants' and default plan's idempotency records, written only when the account is kept. */
   idempotency: IdempotencyRecord[];
-  /** `accountId \0 unit` → available after the signup grants: where the batch's webhook events start from. */
+  /** `accountId \0 unit` → available after the signup grants and default plan: where the batch's webhook events start from. */
   availableMinor: Map<string, bigint>;
   /** Takes the account, its signup grants and its subscription out of the batch's state and writes. */
   undo(): void;

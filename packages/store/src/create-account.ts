@@ -15,9 +15,9 @@ import { signupGrantOps } from "./signup-grants.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 
 /**
- * Inserts an account with the deployment's signup grants and its type's default plan in `tx`, or, when another process
- * created it first, returns that one (its transaction made the signup grant; `created` is
- * false). With the batch opening an account for a write that succeeds (batch-new-account.ts),
+ * Inserts an account with the deployment's signup grants and its type's default plan in `tx`,
+ * or, when another process created it first, returns that one (its transaction made the signup
+ * grant; `created` is false). With the batch opening an account for a write that succeeds (batch-new-account.ts),
  * the only way one is created, so none ever exists without the credits it was promised.
  */
 export async function createAccountIn(
