@@ -118,6 +118,14 @@ for (const database of await testDatabases()) {
         price: "0",
       });
       assert.equal(extra.status, 400);
+      const noKey = await api.call<ErrorAnswer>(
+        "POST",
+        "/v1/accounts/user:nobody/subscription",
+        { plan: "pro" },
+        { key: null },
+      );
+      assert.equal(noKey.status, 400);
+      assert.equal(noKey.body.error.details.fields?.[0]?.field, "Idempotency-Key");
       assert.deepEqual(await storedFor("nobody"), { accounts: 0, subscriptions: 0 });
     });
 
