@@ -27,6 +27,16 @@ writeFileSync(
   }),
 );
 
+// A guest's default plan that is sold: the ledger cannot honour it (guests cannot purchase).
+const soldToGuestsPath = join(workDir, "sold-to-guests.json");
+writeFileSync(
+  soldToGuestsPath,
+  JSON.stringify({
+    plans: { pro: { ...plans.pro, price: { amount: "9.00", currency: "eur" } } },
+    defaultPlans: { guest: "pro" },
+  }),
+);
+
 for (const target of targets) {
   describe(`tollgate plans and subscriptions on ${target.name}`, () => {
     let env: Record<string, string>;
@@ -36,6 +46,15 @@ for (const target of targets) {
       env = { ...target.freshEnv(), TOLLGATE_CONFIG: configPath };
     });
     after(() => target.cleanup());
+
+    test("a catalog the ledger cannot honour is refused as the configuration's problem, naming it", async () => {
+      const refused = await tollgate(["plans", "list"], { ...env, TOLLGATE_CONFIG: soldToGuestsPath }, workDir);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /invalid_config: .*sold-to-guests\.json: plans: the default plan for guests, "pro", has a price/,
+      );
+    });
 
     test("plans list shows the configured plans at version 1", async () => {
       const listed = json(await run("plans", "list", "--json"));

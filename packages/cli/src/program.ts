@@ -1,4 +1,4 @@
-import { redactText } from "@tollgate/server";
+import { ConfigError, redactText } from "@tollgate/server";
 import { Command, CommanderError } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { CliError, EXIT } from "./cli-error.ts";
@@ -74,6 +74,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof CliError) {
       if (!error.reported) printFailure(json, error.code, error.message, error.details);
       return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      // Found once the database is open (a plan the ledger cannot honour): still the file's to fix.
+      printFailure(json, "invalid_config", error.message, {});
+      return EXIT.invalidInput;
     }
     const message = error instanceof Error ? error.message : String(error);
     printFailure(json, "unexpected", message, {});

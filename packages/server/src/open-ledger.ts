@@ -1,5 +1,6 @@
 import { Ledger, migrate, openDatabase, type SqlClient } from "@tollgate/store";
 import { ledgerOptionsOf, type ServerConfig } from "./config.ts";
+import { ConfigError } from "./config-error.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 export interface StorageOpenOptions {
@@ -39,6 +40,9 @@ export async function openLedger(
       await ledger.syncPlanCatalog(config.plans);
     } catch (error) {
       await ledger.close();
+      // A catalog the ledger cannot honour is the file's problem: said as one, where it is.
+      if (error instanceof RangeError)
+        throw new ConfigError(`${config.configFile ?? "configuration"}: plans`, error.message);
       throw error;
     }
     return {
