@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defineLedgerConfig, type PlanCatalog, type PlanDefinition } from "@tollgate/core";
 import { testPlan } from "@tollgate/core/testing";
-import { openTestLedger, testDatabases } from "@tollgate/store/testing";
-import type { Ledger } from "../ledger.ts";
+import { openTestLedger, testDatabases, testPostgres } from "@tollgate/store/testing";
+import { Ledger } from "../ledger.ts";
 import { DEFAULT_PLAN_KEY } from "./default-plans.ts";
 
 const config = defineLedgerConfig({
@@ -170,3 +170,41 @@ for (const database of await testDatabases()) {
     });
   });
 }
+
+test("two ledgers opening the same 20 accounts at once subscribe each to its default plan exactly once", async (t) => {
+  const postgres = await testPostgres();
+  if (!postgres) return t.skip("PostgreSQL is not reachable");
+  const first = await openTestLedger(postgres, { config });
+  const second = await Ledger.open({ databaseUrl: postgres.databaseUrl, schema: first.schema, config });
+  try {
+    for (const ledger of [first, second]) await ledger.syncPlanCatalog(catalog({ user: "free" }));
+    const users = Array.from({ length: 20 }, (_, index) => ({ type: "user" as const, externalId: `race-${index}` }));
+    // Each account is opened by up to four first charges at once, two through each instance:
+    // one batch opens it, the others find it and charge it.
+    const results = await Promise.all(
+      users.flatMap((account) =>
+        [first, second, first, second].map((ledger, index) =>
+          ledger.charge({ account, amountMinor: 1n, idempotencyKey: `c${index}` }),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      results.filter((result) => !result.ok).map((result) => (result.ok ? "" : result.code)),
+      [],
+    );
+    const [row] = await first.sql.query<{ accounts: number; subscriptions: number; plan_lots: number }>(
+      `select (select count(*)::int from accounts where external_id like 'race-%') as accounts,
+         (select count(*)::int from subscriptions) as subscriptions,
+         (select count(*)::int from lots where source = 'plan') as plan_lots`,
+    );
+    assert.deepEqual(row, { accounts: 20, subscriptions: 20, plan_lots: 20 });
+    for (const account of users) {
+      const [balance] = (await first.getBalances(account, { fresh: true })) ?? [];
+      assert.equal(balance?.balanceMinor, 101n, "5 signup + 100 plan − 4 charges");
+    }
+    assert.equal((await first.reconcile()).ok, true);
+  } finally {
+    await second.close();
+    await first.dispose();
+  }
+});
