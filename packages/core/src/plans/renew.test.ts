@@ -4,6 +4,7 @@ import type { AccountState, BatchContext } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import { defineLedgerConfig } from "../ledger-config.ts";
 import { assertAccountConsistent, assertBalancedEntries } from "../testing/invariants.ts";
+import { settle } from "../testing/test-account.ts";
 import { addTestAccount, createTestBatch, expectOk, run, sweep } from "../testing/test-batch.ts";
 import { allocation, every, testPlan } from "../testing/test-plans.ts";
 import type { PlanDefinition } from "./plan.ts";
@@ -19,9 +20,9 @@ const config = defineLedgerConfig({
 let keyCounter = 0;
 const key = () => `renew-key-${++keyCounter}`;
 
-function subscribed(plan: PlanDefinition, now: string, anchorAt?: string) {
+function subscribed(plan: PlanDefinition, now: string, anchorAt?: string, overdraftLimitMinor?: bigint) {
   const batch = createTestBatch({ config, now: new Date(now) });
-  const user = addTestAccount(batch, { type: "user" });
+  const user = addTestAccount(batch, { type: "user", ...(overdraftLimitMinor ? { overdraftLimitMinor } : {}) });
   expectOk(
     run(batch, {
       kind: "subscribe",
@@ -50,6 +51,10 @@ const liveLots = (state: AccountState) =>
       expiresAt: lot.expiresAt,
     }))
     .sort((a, b) => (a.unit + a.remainingMinor < b.unit + b.remainingMinor ? -1 : 1));
+const expiredFrom = (batch: BatchContext) =>
+  batch.writes.entries
+    .filter((entry) => entry.accountId === SYSTEM_ACCOUNTS.expiry)
+    .reduce((sum, entry) => sum + entry.amountMinor, 0n);
 /** Every lot the account was granted, without its id (each twin makes its own ids). */
 const lotsOf = (state: AccountState) =>
   [...state.lots.values()]
@@ -134,7 +139,15 @@ describe("renewal", () => {
   // Each row: a subscription left untouched from `start` to `end`, against a twin swept at
   // every boundary it crosses. Periods that end on month ends, a leap day and daylight-saving
   // changes are where a catch-up that stepped by fixed lengths would drift.
-  const outages: Array<{ name: string; plan: PlanDefinition; start: string; end: string; anchorAt?: string }> = [
+  const outages: Array<{
+    name: string;
+    plan: PlanDefinition;
+    start: string;
+    end: string;
+    anchorAt?: string;
+    /** Charged before the outage: 30 by default; past the balance, a debt the missed periods repay. */
+    spentMinor?: bigint;
+  }> = [
     {
       name: "90 days of a daily plan in New York (reset and rollover with a cap; one DST change)",
       plan: testPlan({
@@ -163,6 +176,13 @@ describe("renewal", () => {
       end: "2033-03-01T00:00:00Z",
     },
     {
+      name: "a debt of 250 that the missed days' grants repay, as they would have on time",
+      plan: testPlan({ period: every("day", "anniversary", "Asia/Kathmandu") }),
+      start: "2027-05-01T06:15:00Z",
+      end: "2027-05-09T00:00:00Z",
+      spentMinor: 350n,
+    },
+    {
       name: "a weekly anniversary in Paris across both changes of 2027",
       plan: testPlan({
         period: every("week", "anniversary", "Europe/Paris"),
@@ -175,17 +195,20 @@ describe("renewal", () => {
 
   for (const outage of outages) {
     test(`an outage ends in the state of renewing at every boundary: ${outage.name}`, () => {
-      const continuous = subscribed(outage.plan, outage.start, outage.anchorAt);
-      const asleep = subscribed(outage.plan, outage.start, outage.anchorAt);
+      const continuous = subscribed(outage.plan, outage.start, outage.anchorAt, 1000n);
+      const asleep = subscribed(outage.plan, outage.start, outage.anchorAt, 1000n);
+      const spentMinor = outage.spentMinor ?? 30n;
       for (const { batch, user } of [continuous, asleep]) {
-        expectOk(
+        // Spent through a hold settled above it when past the balance: how an account ends in debt.
+        const hold = expectOk(
           run(batch, {
-            kind: "charge",
+            kind: "authorize",
             account: { accountId: user.account.accountId },
             amountMinor: 30n,
-            idempotencyKey: "spent",
+            idempotencyKey: "hold",
           }),
         );
+        expectOk(settle(batch, hold.holdId, spentMinor));
       }
       const endMs = new Date(outage.end).getTime();
       let boundaries = 0;
@@ -197,6 +220,10 @@ describe("renewal", () => {
       at(asleep.batch, asleep.user, outage.end);
 
       assert.ok(boundaries >= 5, `the outage crosses ${boundaries} boundaries`);
+      if (spentMinor > 100n) {
+        assert.equal(continuous.user.balances.get("credits")?.debtMinor, 0n, "the debt is repaid");
+        assert.ok(expiredFrom(continuous.batch) > 0n, "and the last days' credits expire");
+      }
       assert.deepEqual(periodOf(asleep.user), periodOf(continuous.user));
       assert.deepEqual(lotsOf(asleep.user), lotsOf(continuous.user), "every lot, spent and expired ones included");
       assert.deepEqual(grantKeys(asleep.batch).sort(), grantKeys(continuous.batch).sort(), "each period's key once");
