@@ -137,9 +137,10 @@ describe("npm run bench, the HTTP part", () => {
 describe("npm run bench, the renewal part", () => {
   test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
     const lines: string[] = [];
-    // Two rounds of renewDue and of grants (limit 10 for 20 subscriptions); the suite counts the renewals itself.
+    // Two rounds, each two batches of grants and two renewDue calls (limit 10 for 20 subscriptions);
+    // the suite counts the renewals in the database itself.
     await runRenewalSuite(
-      { subscriptions: 20, concurrency: 4, limit: 10 },
+      { subscriptions: 20, concurrency: 4, limit: 10, rounds: 2 },
       { databaseUrl: postgres?.databaseUrl as string, sink: (figure) => lines.push(formatFigure(figure)), log() {} },
     );
     assertFigures(lines, ["renewal.grant_floor_per_s", "renewal.renewals_per_s", "renewal.renewals.vs_grant_floor"]);

@@ -53,6 +53,7 @@ const renewalSettings: RenewalSettings = {
   subscriptions: Number(process.env.TOLLGATE_BENCH_RENEWALS ?? 10_000),
   concurrency: 64,
   limit: 10_000,
+  rounds: 3,
 };
 /** Five cold starts per figure after one round of warm-up. */
 const startSettings: StartSettings = { starts: 5, warmups: 1 };
