@@ -3,7 +3,8 @@ import type { SqlClient } from "../sql-client.ts";
 /** A pack bought through Stripe checkout, as kept when it was granted. */
 export interface StripePackPurchase {
   paymentIntentId: string;
-  checkoutSessionId: string;
+  /** Null for a pack an automatic top-up bought (its own payment intent, no checkout). */
+  checkoutSessionId: string | null;
   accountId: string;
   packId: string;
   unit: string;
@@ -28,7 +29,7 @@ export interface StripeRefundStep {
 
 interface PurchaseRow {
   payment_intent_id: string;
-  checkout_session_id: string;
+  checkout_session_id: string | null;
   account_id: string;
   pack_id: string;
   unit: string;
