@@ -272,8 +272,9 @@ for (const database of await testDatabases()) {
           }),
       },
       {
+        // No packs in this app: a caller allowed past authorization has its pack refused (400).
         name: "PUT /v1/accounts/{account}/auto-top-up",
-        expected: { secret: 501, owner: 403, other: 403, none: 401 },
+        expected: { secret: 400, owner: 403, other: 403, none: 401 },
         run: (caller) =>
           call(caller, "PUT", "/v1/accounts/user:alice/auto-top-up", { pack: "starter", threshold: "10" }),
       },

@@ -122,12 +122,6 @@ export function autoTopUpRoutes(
 
   app.openapi(putAutoTopUp, async (c) => {
     requireSecret(callerOf(c));
-    if (!deps.stripe) {
-      throw new ApiError(
-        "stripe_not_configured",
-        "Automatic top-ups pay through Stripe, which is not set up on this deployment: set STRIPE_SECRET_KEY and restart; see docs/operating/stripe.md.",
-      );
-    }
     const body = c.req.valid("json");
     // Every check before any write: a refused request leaves nothing behind.
     const pack = deps.catalog.packs.find((candidate) => candidate.id === body.pack);
@@ -139,6 +133,13 @@ export function autoTopUpRoutes(
       throw new ApiError("forbidden", "A guest account cannot buy: make it a user or an organization first.", {
         reason: "guest_cannot_purchase",
       });
+    }
+    // After the request's own checks: a malformed request is the caller's 400 on any deployment.
+    if (!deps.stripe) {
+      throw new ApiError(
+        "stripe_not_configured",
+        "Automatic top-ups pay through Stripe, which is not set up on this deployment: set STRIPE_SECRET_KEY and restart; see docs/operating/stripe.md.",
+      );
     }
     await topUps.set({
       accountId: account.accountId,
