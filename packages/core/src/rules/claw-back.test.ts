@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { BatchContext } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
-import { assertInvariants } from "../testing/invariants.ts";
+import { assertInvariants, snapshot } from "../testing/invariants.ts";
 import { nextKey, reverse, testAccount } from "../testing/test-account.ts";
 import { createTestBatch, expectFailure, expectOk, run } from "../testing/test-batch.ts";
 
@@ -95,10 +95,13 @@ describe("claw-backs", () => {
   test("refusals", () => {
     const { batch, user, pack } = packBuyer();
     const charge = expectOk(user.charge(10n)).transactionId;
+    const before = snapshot(batch);
     expectFailure(clawBack(batch, pack.transactionId, 0n), "invalid_amount");
     expectFailure(clawBack(batch, pack.transactionId, 10n, " "), "reason_required");
     expectFailure(clawBack(batch, "txn_missing", 10n), "transaction_not_found");
+    expectFailure(clawBack(batch, "txn_missing", 0n), "invalid_amount");
     expectFailure(clawBack(batch, charge, 10n), "transaction_not_reversible");
+    assert.deepEqual(snapshot(batch), before, "a refused claw-back changes nothing");
     expectOk(reverse(batch, pack.transactionId));
     expectFailure(clawBack(batch, pack.transactionId, 10n), "transaction_already_reversed");
     assertInvariants(batch);
