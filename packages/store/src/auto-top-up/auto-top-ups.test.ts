@@ -52,6 +52,16 @@ for (const database of await testDatabases()) {
       assert.equal((await topUps.crossings(accountId)).length, 2);
     });
 
+    test("concurrent charges across the threshold record one crossing", async () => {
+      const topUps = new AutoTopUps(ledger.sql);
+      const accountId = await account("concurrent", 300n);
+      await topUps.set({ accountId, unit: "credits", thresholdMinor: 100n, packId: "starter", now: ledger.now() });
+      await Promise.all(Array.from({ length: 25 }, () => spend(accountId, 10n)));
+      const crossings = await topUps.crossings(accountId);
+      assert.equal(crossings.length, 1);
+      assert.ok((crossings[0]?.availableMinor ?? 100n) < 100n);
+    });
+
     test("a hold that takes available below the threshold is a crossing too; accounts without one pay nothing", async () => {
       const topUps = new AutoTopUps(ledger.sql);
       const accountId = await account("holder", 500n);
