@@ -11,6 +11,7 @@ import { registerHistory } from "./commands/history.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPacks } from "./commands/packs.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -49,6 +50,7 @@ export function createProgram(): Command {
     registerKeys,
     registerWebhooks,
     registerStripe,
+    registerPacks,
   ]) {
     register(program);
   }

@@ -20,6 +20,7 @@ import { keyRoutes } from "./key-routes.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
+import { packRoutes } from "./pack-routes.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
 import { refundRoutes } from "./refund-routes.ts";
@@ -101,6 +102,7 @@ export function apiRoutes(deps: {
   webhookRoutes(v1, deps);
   importRoutes(v1, deps);
   stripeRoutes(v1, deps);
+  packRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

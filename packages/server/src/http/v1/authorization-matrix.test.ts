@@ -2,7 +2,7 @@
 // a customer token of another account, and no key. Real keys, real ledger, both databases.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { defineLedgerConfig } from "@tollgate/core";
+import { defineLedgerConfig, EMPTY_PLAN_CATALOG } from "@tollgate/core";
 import { definePricingConfig, Meter } from "@tollgate/metering";
 import { ApiKeys, Webhooks } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
@@ -45,7 +45,17 @@ for (const database of await testDatabases()) {
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
       tokens.other = (await keys.create({ kind: "customer", accountId: bob.accountId })).token;
-      app = createApp({ ledger, meter, keys });
+      const starter = {
+        id: "starter",
+        name: "Starter",
+        unit: "credits",
+        amountMinor: 100n,
+        bonusPercent: "0",
+        expiresInMs: null,
+        price: null,
+        stripePriceId: null,
+      };
+      app = createApp({ ledger, meter, keys, catalog: { ...EMPTY_PLAN_CATALOG, packs: [starter] } });
     });
     after(async () => {
       await keys.close();
@@ -119,6 +129,16 @@ for (const database of await testDatabases()) {
         name: "POST /v1/accounts/{account}/grants",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/grants", { amount: "5", source: "promo" }),
+      },
+      {
+        name: "GET /v1/packs",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/packs"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/packs",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/packs", { pack: "starter" }),
       },
       {
         name: "POST /v1/charges",
