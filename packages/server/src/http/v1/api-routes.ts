@@ -4,6 +4,7 @@ import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate
 import type { Hono, MiddlewareHandler } from "hono";
 import type Stripe from "stripe";
 import type { AppEnv } from "../../app-env.ts";
+import type { JobStats } from "../../jobs/job-stats.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
@@ -16,6 +17,7 @@ import { deductionRoutes } from "./deduction-routes.ts";
 import { featureOverrideRoutes } from "./feature-override-routes.ts";
 import { holdRoutes } from "./hold-routes.ts";
 import { importRoutes } from "./import-routes.ts";
+import { jobRoutes } from "./job-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
@@ -62,6 +64,8 @@ export function apiRoutes(deps: {
   stripe: Stripe | null;
   /** The plans and packs checkout and push sell. */
   catalog: PlanCatalog;
+  /** The background jobs this process runs, for `GET /v1/jobs`; none when absent. */
+  jobs?: JobStats;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use(
@@ -103,6 +107,7 @@ export function apiRoutes(deps: {
   importRoutes(v1, deps);
   stripeRoutes(v1, deps);
   packRoutes(v1, deps);
+  jobRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

@@ -243,6 +243,11 @@ for (const database of await testDatabases()) {
         run: (caller) => call(caller, "GET", "/v1/stripe/events"),
       },
       {
+        name: "GET /v1/jobs",
+        expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/jobs"),
+      },
+      {
         name: "GET /v1/reconcile",
         expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "GET", "/v1/reconcile"),
