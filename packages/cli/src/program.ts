@@ -9,6 +9,7 @@ import { registerFeatures } from "./commands/features.ts";
 import { registerGrant } from "./commands/grant.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerImport } from "./commands/import.ts";
+import { registerJobs } from "./commands/jobs.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPacks } from "./commands/packs.ts";
@@ -51,6 +52,7 @@ export function createProgram(): Command {
     registerWebhooks,
     registerStripe,
     registerPacks,
+    registerJobs,
   ]) {
     register(program);
   }
