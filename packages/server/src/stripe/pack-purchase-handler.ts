@@ -40,7 +40,6 @@ export async function grantPurchasedPack(event: Stripe.Event, context: StripeEve
     unit: pack.unit,
     amountMinor,
     source: "pack",
-    pack: pack.id,
     expiresAt: pack.expiresInMs === null ? null : new Date(session.created * 1000 + pack.expiresInMs),
     idempotencyKey,
   });
