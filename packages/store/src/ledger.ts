@@ -11,6 +11,7 @@ import {
   type OperationKind,
   type OperationResult,
   type OutcomeByKind,
+  type PlanCatalog,
   type PlanDefinition,
   type PlanVersion,
   type ResolvedOperation,
@@ -40,7 +41,10 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
+import { type DefaultPlans, defaultPlansOf } from "./plans/default-plans.ts";
+import { assertPlanCatalog } from "./plans/plan-catalog.ts";
 import { planHash } from "./plans/plan-json.ts";
+import { type PlanVersionCount, planVersionCounts } from "./plans/plan-version-counts.ts";
 import { syncPlanVersions } from "./plans/plan-versions.ts";
 import {
   dueSubscriptionAccounts,
@@ -112,6 +116,11 @@ export class Ledger {
   /** Stored plan versions by definition hash: a definition is looked up once per process. */
   readonly #planVersions = new Map<string, number>();
   readonly #balanceCache: BalanceCache | null;
+  /**
+   * Per account type, the plan a new account is subscribed to: set by `syncPlanCatalog`, one map
+   * shared with the batches and the account directory, so a new catalog reaches both at once.
+   */
+  readonly #defaultPlans = new Map<AccountType, PlanVersion>();
   /** What a batch runs with: the configuration, the units, ids, and now. */
   readonly #env: () => BatchEnvironment;
   readonly accounts: AccountDirectory;
@@ -135,7 +144,8 @@ export class Ledger {
     this.lowBalanceThresholdsDefault = lowBalanceThresholdsDefault;
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
-    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
+    const defaultPlans = this.#defaultPlans;
+    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault, defaultPlans });
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
@@ -146,7 +156,7 @@ export class Ledger {
       }
     };
     this.#lanes = Array.from({ length: options.lanes }, () => new CommitLane(runBatch, options.batchSizeMax));
-    this.accounts = new AccountDirectory(sql, { config, units, newId, clock });
+    this.accounts = new AccountDirectory(sql, { config, units, newId, clock, defaultPlans });
   }
 
   static async open(options: LedgerOptions = {}): Promise<Ledger> {
@@ -295,6 +305,52 @@ export class Ledger {
     const versions = await syncPlanVersions(this.sql, plans);
     for (const version of versions.values()) this.#rememberPlanVersion(version);
     return versions;
+  }
+
+  /**
+   * Takes the deployment's plan catalog: checks every plan and default plan (a RangeError names
+   * the first problem: a plan the ledger cannot honour, a default plan that is not defined, a
+   * priced plan as the guests' default), stores each plan's definition as a version unless
+   * already stored, and from then on subscribes each new account of a type with a default plan
+   * to it, in the transaction that opens the account. Returns the current version per plan id.
+   * What the server and every CLI command run at start, with the configuration's plans.
+   *
+   * @example
+   * await ledger.syncPlanCatalog({ plans: [free, pro], packs: [], defaultPlans: { user: "free" } });
+   */
+  async syncPlanCatalog(catalog: PlanCatalog): Promise<Map<string, PlanVersion>> {
+    assertPlanCatalog(catalog, { units: this.units, now: this.clock() });
+    const versions = await this.syncPlanVersions(catalog.plans);
+    const defaults = defaultPlansOf(catalog, versions);
+    this.#defaultPlans.clear();
+    for (const [type, version] of defaults) this.#defaultPlans.set(type, version);
+    return versions;
+  }
+
+  /**
+   * The stored versions of a plan, oldest first, with how many live subscriptions each has.
+   *
+   * @example
+   * await ledger.planVersions("pro"); // [{ version: 1, subscribers: 12, createdAt }, …]
+   */
+  planVersions(planId: string): Promise<PlanVersionCount[]> {
+    return planVersionCounts(this.sql, planId);
+  }
+
+  /**
+   * The stored version of this exact definition, stored now if it is new: a plan the catalog
+   * synced at start is answered from memory.
+   *
+   * @example
+   * await ledger.planVersionOf(pro); // 3
+   */
+  planVersionOf(plan: PlanDefinition): Promise<number> {
+    return this.#planVersionOf(plan);
+  }
+
+  /** Per account type, the plan version a new account is subscribed to (see `syncPlanCatalog`). */
+  get defaultPlans(): DefaultPlans {
+    return this.#defaultPlans;
   }
 
   /**

@@ -12,8 +12,11 @@ interface PackJson {
   bonusPercent: string;
   lotAmount: string;
   expiresInMs: number | null;
-  price: { amountMinor: string; currency: string } | null;
+  price: { amount: string; currency: string } | null;
 }
+
+/** Pages of `GET /v1/packs` read for one listing: a limit on everything (the API's page is 50). */
+const PAGES_MAX = 100;
 
 const DAY_MS = 86_400_000;
 
@@ -24,19 +27,28 @@ export function registerPacksList(packs: Command): void {
     .action(async (_options: object, command: Command) => {
       const context = contextOf(command);
       await withApi(context, async (api) => {
-        const { data } = await api.request<{ data: PackJson[] }>("GET", "/v1/packs");
+        const data: PackJson[] = [];
+        let after: string | null = null;
+        for (let page = 0; page < PAGES_MAX; page++) {
+          const answer: { data: PackJson[]; nextCursor: string | null } = await api.request("GET", "/v1/packs", {
+            query: { after: after ?? undefined },
+          });
+          data.push(...answer.data);
+          after = answer.nextCursor;
+          if (after === null) break;
+        }
         context.output.result({ packs: data }, () =>
           data.length === 0
             ? ["no packs; add them under `packs` in the configuration file"]
             : table([
-                ["pack", "name", "grants", "bonus", "expires", "price (minor units)"],
+                ["pack", "name", "grants", "bonus", "expires", "price"],
                 ...data.map((pack) => [
                   pack.id,
                   pack.name,
                   `${pack.lotAmount} ${pack.unit}`,
                   `${pack.bonusPercent}%`,
                   expiryText(pack.expiresInMs),
-                  pack.price ? `${pack.price.amountMinor} ${pack.price.currency}` : "-",
+                  pack.price ? `${pack.price.amount} ${pack.price.currency}` : "-",
                 ]),
               ]),
         );

@@ -23,10 +23,12 @@ import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
 import { packRoutes } from "./pack-routes.ts";
+import { planRoutes } from "./plan-routes.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
 import { refundRoutes } from "./refund-routes.ts";
 import { stripeRoutes } from "./stripe-routes.ts";
+import { subscriptionRoutes } from "./subscription-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 import { webhookRoutes } from "./webhook-routes.ts";
@@ -108,6 +110,8 @@ export function apiRoutes(deps: {
   stripeRoutes(v1, deps);
   packRoutes(v1, deps);
   jobRoutes(v1, deps);
+  planRoutes(v1, deps);
+  subscriptionRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

@@ -42,7 +42,7 @@ for (const database of await testDatabases()) {
     const transactionCount = async () =>
       (await api.ledger.sql.query<{ count: bigint }>("select count(*)::bigint as count from transactions"))[0]?.count;
 
-    test("GET /v1/packs lists the configured packs with what one purchase grants", async () => {
+    test("GET /v1/packs says what one purchase of each pack grants (lotAmount)", async () => {
       const { status, body } = await api.call<{ data: Array<Record<string, unknown>> }>("GET", "/v1/packs");
       assert.equal(status, 200);
       assert.deepEqual(body.data[0], {
@@ -53,7 +53,7 @@ for (const database of await testDatabases()) {
         bonusPercent: "10",
         lotAmount: "1098",
         expiresInMs: 365 * DAY_MS,
-        price: { amountMinor: "500", currency: "usd" },
+        price: { amount: "5.00", currency: "usd" },
       });
       assert.equal(body.data[1]?.expiresInMs, null);
     });

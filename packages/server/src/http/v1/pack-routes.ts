@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, type PackDefinition, type PlanCatalog, packLotAmountMinor } from "@tollgate/core";
+import { formatMinor, type PlanCatalog, packLotAmountMinor } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
@@ -14,30 +14,6 @@ const PackId = z
   .string()
   .regex(/^[a-z0-9_-]{1,64}$/, "a pack id: lowercase letters, digits, _ and -")
   .openapi({ example: "starter" });
-
-const Pack = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    unit: z.string(),
-    amount: Amount.openapi({ description: "What the pack sells, before its bonus" }),
-    bonusPercent: z.string().openapi({ example: "10" }),
-    lotAmount: Amount.openapi({ description: "What one purchase grants: the amount plus the bonus, rounded down" }),
-    expiresInMs: z.number().int().nullable().openapi({ description: "The lot's lifetime; null: it never expires" }),
-    price: z
-      .object({ amountMinor: z.string(), currency: z.string() })
-      .nullable()
-      .openapi({ description: "The display price in the currency's minor units (cents)" }),
-  })
-  .openapi("Pack");
-
-const listPacks = createRoute({
-  method: "get",
-  path: "/packs",
-  summary: "The packs the configuration sells, with what one purchase grants",
-  request: { query: z.strictObject({}) },
-  responses: { 200: jsonContent(z.object({ data: z.array(Pack) }), "The packs"), ...errorResponses([400, 401, 403]) },
-});
 
 const grantPack = createRoute({
   method: "post",
@@ -71,14 +47,9 @@ const grantPack = createRoute({
   },
 });
 
-/** Packs under `/v1`: the configured list, and granting one whose payment the app took elsewhere. */
+/** `POST /v1/accounts/{account}/packs`: granting a pack whose payment the app took elsewhere (the list is plan-routes.ts). */
 export function packRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; catalog: PlanCatalog }): void {
   const { ledger, catalog } = deps;
-
-  app.openapi(listPacks, (c) => {
-    requireSecret(callerOf(c));
-    return c.json({ data: catalog.packs.map((pack) => packJson(ledger, pack)) }, 200);
-  });
 
   app.openapi(grantPack, async (c) => {
     requireSecret(callerOf(c));
@@ -127,18 +98,4 @@ export function packRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; cat
       200,
     );
   });
-}
-
-function packJson(ledger: Ledger, pack: PackDefinition): z.infer<typeof Pack> {
-  const scale = unitScale(ledger, pack.unit);
-  return {
-    id: pack.id,
-    name: pack.name,
-    unit: pack.unit,
-    amount: formatMinor(pack.amountMinor, scale),
-    bonusPercent: pack.bonusPercent,
-    lotAmount: formatMinor(packLotAmountMinor(pack), scale),
-    expiresInMs: pack.expiresInMs,
-    price: pack.price && { amountMinor: pack.price.amountMinor.toString(), currency: pack.price.currency },
-  };
 }
