@@ -58,8 +58,38 @@ describe("tollgate commands beside a running tollgate serve on the embedded data
     assert.match(second.stderr, /already serves this data directory at http/);
   });
 
+  test("jobs asks the running server: its five jobs with their counts, and the backlog", async () => {
+    // The sweep, renewal and dispatch loops run every second (the purges every minute or ten):
+    // wait, by condition and not by time, for a pass of each of the three.
+    type Job = { job: string; runs: number; failures: number };
+    const everySecond = (jobs: Job[]) => jobs.filter((job) => /expiry|renewal|dispatch/.test(job.job));
+    let answer = json(await run("jobs", "--json"));
+    for (let attempt = 0; attempt < 200 && everySecond(answer.jobs).some((job) => job.runs === 0); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answer = json(await run("jobs", "--json"));
+    }
+    assert.match(answer.via, /^the server at http/);
+    assert.deepEqual(
+      answer.jobs.map((job: { job: string }) => job.job),
+      ["expiry_sweep", "subscription_renewal", "webhook_dispatch", "webhook_purge", "idempotency_purge"],
+    );
+    assert.equal(everySecond(answer.jobs).length, 3);
+    assert.ok(everySecond(answer.jobs).every((job) => job.runs >= 1));
+    assert.ok(answer.jobs.every((job: Job) => job.failures === 0));
+    assert.equal(answer.backlog.renewalsDue, 0);
+    const text = await run("jobs");
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /expiry_sweep\s+\d+\s+0\s+\d+/);
+    assert.match(text.stdout, /backlog: 0 renewals due/);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /tollgate_job_runs_total\{job="subscription_renewal"\} [1-9]/);
+  });
+
   test("once the server stops, the same commands open the directory themselves", async () => {
     assert.equal(await server.stop(), 0);
+    const alone = json(await run("jobs", "--json"));
+    assert.deepEqual(alone.jobs, [], "no server: no jobs ran here, the backlog only");
+    assert.equal(alone.backlog.holdsPastExpiry, 0);
     assert.throws(() => statSync(join(dataDir, "server.json")), /ENOENT/, "the server file goes with the server");
     const balance = json(await run("balance", ...alice, "--json"));
     assert.equal(balance.balances[0].available, "150");

@@ -258,6 +258,15 @@ for (const database of await testDatabases()) {
         "one lot: 1000 plus 12.5% rounded down",
       );
       assert.equal(lots[0]?.expires_at.getTime(), session.created * 1000 + PACK_LIFETIME_MS);
+      const purchased = await ledger.sql.query<{ data: { amountMinor: string } }>(
+        "select data from webhook_events where account_id = $1 and type = 'pack.purchased'",
+        [accountId],
+      );
+      assert.deepEqual(
+        purchased.map((event) => event.data.amountMinor),
+        ["1125"],
+        "one pack.purchased, however often the checkout is delivered",
+      );
       const log = await call("GET", "/v1/stripe/events?type=checkout.session.completed&outcome=processed");
       assert.equal(log.status, 200);
       assert.equal(log.body.data.length, 1);

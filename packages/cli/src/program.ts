@@ -9,8 +9,10 @@ import { registerFeatures } from "./commands/features.ts";
 import { registerGrant } from "./commands/grant.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerImport } from "./commands/import.ts";
+import { registerJobs } from "./commands/jobs.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPacks } from "./commands/packs.ts";
 import { registerPlans } from "./commands/plans.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
@@ -51,6 +53,8 @@ export function createProgram(): Command {
     registerKeys,
     registerWebhooks,
     registerStripe,
+    registerPacks,
+    registerJobs,
     registerPlans,
     registerSubscriptions,
   ]) {

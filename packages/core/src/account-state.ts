@@ -39,6 +39,29 @@ export interface LedgerWrites {
   members: Map<string, { accountId: string; limit: MemberLimit }>;
   /** Keyed by account id: an account has one subscription row. */
   subscriptions: Map<string, { accountId: string; subscription: SubscriptionState }>;
+  /** Each period a renewal granted something for, in order: the batch's `subscription.renewed` events. */
+  renewals: PeriodRenewal[];
+  /** Each lot of source `pack` granted, in order: the batch's `pack.purchased` events. */
+  packGrants: PackGrant[];
+}
+
+/** A period that renewal started and granted, with the grant transactions (one per allocation granted). */
+export interface PeriodRenewal {
+  accountId: string;
+  subscriptionId: string;
+  planId: string;
+  planVersion: number;
+  periodStart: Date;
+  periodEnd: Date;
+  transactionIds: string[];
+}
+
+/** A pack's lot, granted by a grant of source `pack`; `packId` is null when the grant named no pack. */
+export interface PackGrant {
+  accountId: string;
+  packId: string | null;
+  transactionId: string;
+  lotId: string;
 }
 
 export function emptyWrites(): LedgerWrites {
@@ -50,6 +73,8 @@ export function emptyWrites(): LedgerWrites {
     balances: new Map(),
     members: new Map(),
     subscriptions: new Map(),
+    renewals: [],
+    packGrants: [],
   };
 }
 

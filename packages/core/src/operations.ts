@@ -18,6 +18,8 @@ export interface GrantOperation extends Keyed {
   expiresAt?: Date | null;
   /** Required for admin grants: every balance can be explained line by line. */
   reason?: string;
+  /** For source `pack`: the configured pack the lot is (named in its `pack.purchased` event). */
+  pack?: string;
 }
 
 export interface AuthorizeOperation extends Keyed {

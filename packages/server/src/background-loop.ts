@@ -1,5 +1,13 @@
 import { isDatabaseUnavailable } from "@tollgate/store";
+import type { JobRecorder } from "./jobs/job-stats.ts";
 import type { Logger } from "./logger.ts";
+
+/** What one pass did: how many items (accounts, deliveries, rows), and whether it took as many as it may. */
+export interface PassResult {
+  itemsDone: number;
+  /** True when the pass did as much as it may at once, so more is probably waiting. */
+  full: boolean;
+}
 
 export interface BackgroundLoop {
   /** Stops the timer and waits for a pass in progress to finish. */
@@ -12,18 +20,24 @@ export interface BackgroundLoop {
  * next is scheduled when one ends), a pass that reports it was full runs the next at once,
  * errors are logged under `name`, and the timer does not keep the process alive. While the
  * database is unavailable the loop keeps trying at its interval and logs one warning, not one
- * error per pass, then one line when a pass succeeds again.
+ * error per pass, then one line when a pass succeeds again. With `recorder`, each pass's start,
+ * end, items and failure are counted for `/metrics` and `GET /v1/jobs` (jobs/job-stats.ts).
  *
  * @example
- * const loop = startBackgroundLoop({ name: "expiry sweep", intervalMs: 1000, logger, pass: async () => false });
+ * const loop = startBackgroundLoop({
+ *   name: "expiry sweep",
+ *   intervalMs: 1000,
+ *   logger,
+ *   pass: async () => ({ itemsDone: 0, full: false }),
+ * });
  * await loop.stop();
  */
 export function startBackgroundLoop(options: {
   name: string;
   intervalMs: number;
   logger: Logger;
-  /** One pass; true when it did as much as it may at once, so more is probably waiting. */
-  pass: () => Promise<boolean>;
+  pass: () => Promise<PassResult>;
+  recorder?: JobRecorder;
 }): BackgroundLoop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -32,11 +46,15 @@ export function startBackgroundLoop(options: {
 
   const run = async () => {
     let full = false;
+    options.recorder?.started();
     try {
-      full = await options.pass();
+      const result = await options.pass();
+      full = result.full;
+      options.recorder?.finished({ itemsDone: result.itemsDone, failed: false });
       if (waitingForDatabase) options.logger.info(`${options.name} resumed: the database answers again`);
       waitingForDatabase = false;
     } catch (error) {
+      options.recorder?.finished({ itemsDone: 0, failed: true });
       if (!isDatabaseUnavailable(error)) options.logger.error(`${options.name} failed`, { error });
       else if (!waitingForDatabase) {
         waitingForDatabase = true;

@@ -12,12 +12,14 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { balanceStreamMetrics } from "./http/metrics/balance-stream-metrics.ts";
 import { httpMetrics } from "./http/metrics/http-metrics.ts";
+import { jobMetrics } from "./http/metrics/job-metrics.ts";
 import { metricsEndpoint } from "./http/metrics/metrics-endpoint.ts";
 import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
 import { rateLimit } from "./http/rate-limit/rate-limit.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
 import type { Caller, KeyStore } from "./http/v1/auth.ts";
 import { LiveStreams } from "./http/v1/live-streams.ts";
+import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
@@ -73,6 +75,12 @@ export interface AppDependencies {
    * and the event handlers (default: `DEFAULT_STRIPE_EVENT_HANDLERS`).
    */
   stripe?: { client: Stripe | null; webhookSecrets: readonly string[]; handlers?: StripeEventHandlers };
+  /**
+   * The background jobs this process runs (`startServer` passes the stats its loops write), for
+   * `tollgate_job_*` in `/metrics` and `GET /v1/jobs`. Absent: no job metrics, and `GET /v1/jobs`
+   * lists no jobs (only the database's backlog).
+   */
+  jobs?: JobStats;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -103,6 +111,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const registry = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
     app.use(httpMetrics({ registry, nowMs }));
     if (deps.balanceEvents) balanceStreamMetrics({ registry, balanceEvents: deps.balanceEvents });
+    if (deps.jobs) jobMetrics({ registry, jobs: deps.jobs });
     app.get("/metrics", metricsEndpoint({ registry }));
   }
   if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
@@ -161,6 +170,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
         stripe: deps.stripe?.client ?? null,
         catalog,
+        ...(deps.jobs ? { jobs: deps.jobs } : {}),
       }),
     );
   }

@@ -1,5 +1,6 @@
 import type { Ledger } from "@tollgate/store";
 import { type BackgroundLoop, startBackgroundLoop } from "./background-loop.ts";
+import type { JobStats } from "./jobs/job-stats.ts";
 import type { Logger } from "./logger.ts";
 
 /** The most accounts one sweep brings up to date; a full sweep runs the next one at once. */
@@ -18,12 +19,16 @@ export type ExpirySweeper = BackgroundLoop;
  */
 export function startExpirySweeper(
   ledger: Pick<Ledger, "sweepExpired">,
-  options: { intervalMs?: number; logger: Logger },
+  options: { intervalMs?: number; logger: Logger; stats?: JobStats },
 ): ExpirySweeper {
   return startBackgroundLoop({
     name: "expiry sweep",
     intervalMs: options.intervalMs ?? 1000,
     logger: options.logger,
-    pass: async () => (await ledger.sweepExpired({ accountsMax: SWEEP_ACCOUNTS_MAX })).accounts >= SWEEP_ACCOUNTS_MAX,
+    pass: async () => {
+      const { accounts } = await ledger.sweepExpired({ accountsMax: SWEEP_ACCOUNTS_MAX });
+      return { itemsDone: accounts, full: accounts >= SWEEP_ACCOUNTS_MAX };
+    },
+    ...(options.stats ? { recorder: options.stats.recorder("expiry_sweep") } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import { HTTP_IDEMPOTENCY_PURGE_LIMIT_MAX, type HttpIdempotencyStore } from "@tollgate/store";
 import { type BackgroundLoop, startBackgroundLoop } from "./background-loop.ts";
+import type { JobStats } from "./jobs/job-stats.ts";
 import type { Logger } from "./logger.ts";
 
 /** Rows one purge statement deletes: a short statement that holds few locks. */
@@ -15,6 +16,8 @@ export interface IdempotencyPurgerOptions {
   batchSize?: number;
   /** The same clock the idempotency middleware stamps rows with (the ledger's). */
   clock?: () => Date;
+  /** Where each pass is counted (`idempotency_purge`); none when absent. */
+  stats?: JobStats;
 }
 
 /**
@@ -43,6 +46,10 @@ export function startIdempotencyPurger(
     name: "idempotency key purge",
     intervalMs,
     logger: options.logger,
-    pass: async () => (await store.purgeExpired(clock(), batchSize)) >= batchSize,
+    pass: async () => {
+      const deleted = await store.purgeExpired(clock(), batchSize);
+      return { itemsDone: deleted, full: deleted >= batchSize };
+    },
+    ...(options.stats ? { recorder: options.stats.recorder("idempotency_purge") } : {}),
   });
 }

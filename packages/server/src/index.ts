@@ -12,6 +12,7 @@ export * from "./idempotency-purger.ts";
 export * from "./imports/import-row.ts";
 export type { ImportRowResult, ImportRowStatus } from "./imports/run-import.ts";
 export * from "./in-process-api.ts";
+export * from "./jobs/job-stats.ts";
 export * from "./local-credential.ts";
 export * from "./log-redaction.ts";
 export * from "./logger.ts";

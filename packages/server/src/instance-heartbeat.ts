@@ -45,7 +45,7 @@ export async function startInstanceHeartbeat(
       const now = clock();
       await instances.heartbeat(id, now);
       await instances.purgeDead(new Date(now.getTime() - DEAD_INSTANCE_RETENTION_MS));
-      return false;
+      return { itemsDone: 1, full: false };
     },
   });
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import type { Ledger } from "@tollgate/store";
 import { type BackgroundLoop, startBackgroundLoop } from "./background-loop.ts";
+import type { JobStats } from "./jobs/job-stats.ts";
 import type { Logger } from "./logger.ts";
 
 /** The most subscriptions one pass renews; a full pass runs the next one at once. */
@@ -19,12 +20,16 @@ export type RenewalJob = BackgroundLoop;
  */
 export function startRenewalJob(
   ledger: Pick<Ledger, "renewDue">,
-  options: { intervalMs?: number; logger: Logger },
+  options: { intervalMs?: number; logger: Logger; stats?: JobStats },
 ): RenewalJob {
   return startBackgroundLoop({
     name: "subscription renewal",
     intervalMs: options.intervalMs ?? 1000,
     logger: options.logger,
-    pass: async () => (await ledger.renewDue({ limit: RENEWALS_PER_PASS_MAX })).accounts >= RENEWALS_PER_PASS_MAX,
+    pass: async () => {
+      const { accounts } = await ledger.renewDue({ limit: RENEWALS_PER_PASS_MAX });
+      return { itemsDone: accounts, full: accounts >= RENEWALS_PER_PASS_MAX };
+    },
+    ...(options.stats ? { recorder: options.stats.recorder("subscription_renewal") } : {}),
   });
 }

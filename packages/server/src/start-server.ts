@@ -17,6 +17,7 @@ import { startExpirySweeper } from "./expiry-sweeper.ts";
 import { LiveStreams } from "./http/v1/live-streams.ts";
 import { startIdempotencyPurger } from "./idempotency-purger.ts";
 import { type InstanceHeartbeat, startInstanceHeartbeat } from "./instance-heartbeat.ts";
+import { JobStats } from "./jobs/job-stats.ts";
 import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
@@ -102,6 +103,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   // through this server, with a credential it finds in the directory (running-server-file.ts).
   const embeddedDir = embeddedDataDir(config);
   const localCredential = embeddedDir === null ? undefined : newLocalCredential();
+  // Written by the background loops started below, read by /metrics and GET /v1/jobs.
+  const jobs = new JobStats();
   let server: Server;
   let stripeClient: ReturnType<typeof createStripeClient> = null;
   let first: { key: ApiKeyInfo; token: string } | null = null;
@@ -128,6 +131,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     });
     stripeClient = createStripeClient(config.stripe);
     const app = createApp({
+      jobs,
       ledger: opened.ledger,
       logger,
       pricing: config.pricing,
@@ -159,29 +163,32 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
           startedAt: new Date().toISOString(),
         })
       : () => {};
-  const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
-  const renewals = startRenewalJob(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
+  const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger, stats: jobs });
+  const renewals = startRenewalJob(opened.ledger, { intervalMs: options.sweepIntervalMs, logger, stats: jobs });
   // Automatic top-ups pay through Stripe: without a secret key there is nothing to ask.
   const autoTopUps =
     stripeClient === null
       ? null
       : startAutoTopUpJob(
           { ledger: opened.ledger, stripe: stripeClient, catalog: config.plans, logger },
-          { intervalMs: options.sweepIntervalMs },
+          { intervalMs: options.sweepIntervalMs, stats: jobs },
         );
   const dispatcher = startWebhookDispatcher(Webhooks.of(opened.ledger, { retryPolicy: config.webhooks.retryPolicy }), {
     logger,
     intervalMs: options.webhookIntervalMs,
     timeoutMs: config.webhooks.timeoutMs,
+    stats: jobs,
   });
   const webhookPurger = startWebhookPurger(Webhooks.of(opened.ledger), {
     logger,
     retentionMs: config.webhooks.retentionMs,
+    stats: jobs,
   });
   const purger = startIdempotencyPurger(new HttpIdempotencyStore(opened.ledger.sql), {
     logger,
     intervalMs: options.idempotencyPurgeIntervalMs,
     clock: () => opened.ledger.now(),
+    stats: jobs,
   });
 
   let closing: Promise<void> | undefined;

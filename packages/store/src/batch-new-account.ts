@@ -87,6 +87,8 @@ export function openAccountInBatch(
       for (const [key, write] of map) if (write.accountId === accountId) map.delete(key);
     }
     for (const [key, hold] of ctx.writes.holds) if (hold.accountId === accountId) ctx.writes.holds.delete(key);
+    ctx.writes.packGrants = ctx.writes.packGrants.filter((grant) => grant.accountId !== accountId);
+    ctx.writes.renewals = ctx.writes.renewals.filter((renewal) => renewal.accountId !== accountId);
   };
   return { account, idempotency, availableMinor, undo };
 }

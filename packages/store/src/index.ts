@@ -10,6 +10,7 @@ export * from "./database-unavailable.ts";
 export * from "./history.ts";
 export * from "./http-idempotency.ts";
 export * from "./idempotency-keys.ts";
+export { JOB_BACKLOG_COUNT_MAX, type JobBacklog } from "./job-backlog.ts";
 export * from "./ledger.ts";
 export * from "./list-accounts.ts";
 export * from "./members.ts";

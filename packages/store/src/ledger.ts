@@ -27,6 +27,7 @@ import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
 import { assertAppKey, RESERVED_KEY_PREFIX } from "./idempotency-keys.ts";
+import { type JobBacklog, readJobBacklog } from "./job-backlog.ts";
 import {
   type AddMemberInput,
   addMember,
@@ -615,6 +616,17 @@ export class Ledger {
       rows.map((row) => this.#laneFor(row.account_id).submit({ type: "sweep", accountId: row.account_id })),
     );
     return { accounts: rows.length };
+  }
+
+  /**
+   * What the background jobs have yet to do now (due renewals, holds and lots past expiry,
+   * pending webhook deliveries), read from the database: the same on every instance.
+   *
+   * @example
+   * const { renewalsDue } = await ledger.jobBacklog();
+   */
+  jobBacklog(): Promise<JobBacklog> {
+    return readJobBacklog(this.sql, this.clock());
   }
 
   /** Recomputes every balance from entries and lots and checks every invariant. */

@@ -63,7 +63,18 @@ function crossBoundary(ctx: BatchContext, state: AccountState, subscription: Sub
   subscription.periodStart = next.start;
   subscription.periodEnd = next.end;
   markSubscription(ctx, state);
-  grantPeriod(ctx, state, subscription, next, { dateLotsAtPeriodStart: true });
+  const transactionIds = grantPeriod(ctx, state, subscription, next, { dateLotsAtPeriodStart: true });
+  // A period that granted nothing (a reset allocation of a period already over) sends no event.
+  if (transactionIds.length === 0) return;
+  ctx.writes.renewals.push({
+    accountId: state.account.accountId,
+    subscriptionId: subscription.subscriptionId,
+    planId: subscription.planId,
+    planVersion: subscription.planVersion,
+    periodStart: next.start,
+    periodEnd: next.end,
+    transactionIds,
+  });
 }
 
 /**

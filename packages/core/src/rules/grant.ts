@@ -45,6 +45,14 @@ export function applyGrant(ctx: BatchContext, state: AccountState, op: GrantOper
   postCustomerEntry(ctx, state, transaction, op.amountMinor, lot);
   postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.issuance, -op.amountMinor);
   repayDebt(ctx, state, transaction, lot);
+  if (op.source === "pack") {
+    ctx.writes.packGrants.push({
+      accountId: state.account.accountId,
+      packId: op.pack ?? null,
+      transactionId: transaction.transactionId,
+      lotId: lot.lotId,
+    });
+  }
   return succeed({
     ...balanceAfter(state, unit),
     transactionId: transaction.transactionId,

@@ -2,6 +2,7 @@ import type { PlanCatalog } from "@tollgate/core";
 import { type AutoTopUpCrossing, AutoTopUps, type Ledger, StripeCustomers } from "@tollgate/store";
 import Stripe from "stripe";
 import { type BackgroundLoop, startBackgroundLoop } from "../background-loop.ts";
+import type { JobStats } from "../jobs/job-stats.ts";
 import type { Logger } from "../logger.ts";
 import { PACK_METADATA_KEY } from "./stripe-checkout.ts";
 import { ACCOUNT_METADATA_KEY } from "./stripe-customer.ts";
@@ -34,12 +35,19 @@ export interface AutoTopUpDeps {
  * const job = startAutoTopUpJob({ ledger, stripe, catalog, logger }, { intervalMs: 1000 });
  * await job.stop();
  */
-export function startAutoTopUpJob(deps: AutoTopUpDeps, options: { intervalMs?: number } = {}): BackgroundLoop {
+export function startAutoTopUpJob(
+  deps: AutoTopUpDeps,
+  options: { intervalMs?: number; stats?: JobStats } = {},
+): BackgroundLoop {
   return startBackgroundLoop({
     name: "automatic top-up",
     intervalMs: options.intervalMs ?? 1000,
     logger: deps.logger,
-    pass: async () => (await runAutoTopUpPass(deps)) >= CROSSINGS_PER_PASS_MAX,
+    pass: async () => {
+      const claimed = await runAutoTopUpPass(deps);
+      return { itemsDone: claimed, full: claimed >= CROSSINGS_PER_PASS_MAX };
+    },
+    ...(options.stats ? { recorder: options.stats.recorder("auto_top_up") } : {}),
   });
 }
 

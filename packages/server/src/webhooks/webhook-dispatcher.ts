@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, Webhooks } from "@tollgate/store";
 import { type BackgroundLoop, startBackgroundLoop } from "../background-loop.ts";
+import type { JobStats } from "../jobs/job-stats.ts";
 import type { Logger } from "../logger.ts";
 import { sendWebhook } from "./send-webhook.ts";
 
@@ -88,13 +89,17 @@ export type WebhookDispatcher = BackgroundLoop;
  */
 export function startWebhookDispatcher(
   webhooks: Pick<Webhooks, "claimDue" | "recordAttempt" | "now">,
-  options: DispatchOptions & { intervalMs?: number; logger: Logger },
+  options: DispatchOptions & { intervalMs?: number; logger: Logger; stats?: JobStats },
 ): WebhookDispatcher {
   const batchSize = options.batchSize ?? 32;
   return startBackgroundLoop({
     name: "webhook dispatch",
     intervalMs: options.intervalMs ?? 1000,
     logger: options.logger,
-    pass: async () => (await dispatchDueWebhooks(webhooks, { ...options, batchSize })).claimed >= batchSize,
+    pass: async () => {
+      const { claimed } = await dispatchDueWebhooks(webhooks, { ...options, batchSize });
+      return { itemsDone: claimed, full: claimed >= batchSize };
+    },
+    ...(options.stats ? { recorder: options.stats.recorder("webhook_dispatch") } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import type { Webhooks } from "@tollgate/store";
 import { type BackgroundLoop, startBackgroundLoop } from "../background-loop.ts";
+import type { JobStats } from "../jobs/job-stats.ts";
 import type { Logger } from "../logger.ts";
 
 /** Events one purge statement deletes: short statements that hold few locks. */
@@ -18,7 +19,7 @@ const WEBHOOK_PURGE_BATCH = 1000;
  */
 export function startWebhookPurger(
   webhooks: Pick<Webhooks, "purgeFinished" | "now">,
-  options: { logger: Logger; retentionMs: number; intervalMs?: number },
+  options: { logger: Logger; retentionMs: number; intervalMs?: number; stats?: JobStats },
 ): BackgroundLoop {
   return startBackgroundLoop({
     name: "webhook event purge",
@@ -26,7 +27,9 @@ export function startWebhookPurger(
     logger: options.logger,
     pass: async () => {
       const cutoff = new Date(webhooks.now().getTime() - options.retentionMs);
-      return (await webhooks.purgeFinished(cutoff, WEBHOOK_PURGE_BATCH)) >= WEBHOOK_PURGE_BATCH;
+      const deleted = await webhooks.purgeFinished(cutoff, WEBHOOK_PURGE_BATCH);
+      return { itemsDone: deleted, full: deleted >= WEBHOOK_PURGE_BATCH };
     },
+    ...(options.stats ? { recorder: options.stats.recorder("webhook_purge") } : {}),
   });
 }

@@ -82,7 +82,58 @@ export function batchEvents(ctx: BatchContext, before: BatchSnapshot, thresholds
     if (!state || hold.status !== "expired" || !before.activeHoldIds.has(hold.holdId)) continue;
     event(state, "hold.expired", hold.unit, { holdId: hold.holdId, ...released(hold, amount) });
   }
+  grantEvents(ctx, events, amount);
   return events;
+}
+
+/**
+ * A `subscription.renewed` per period a renewal granted, and a `pack.purchased` per pack lot:
+ * the rules list them in the writes, so an event is made only by the batch that commits the
+ * grant, and a replay (which grants nothing) makes none.
+ */
+function grantEvents(ctx: BatchContext, events: WebhookEvent[], amount: Amount): void {
+  if (ctx.writes.renewals.length === 0 && ctx.writes.packGrants.length === 0) return;
+  const transactions = new Map(ctx.writes.transactions.map((transaction) => [transaction.transactionId, transaction]));
+  const push = (state: AccountState, type: WebhookEventType, data: Record<string, unknown>) =>
+    events.push({
+      eventId: newIdAt("webhookEvent", ctx.now),
+      accountId: state.account.accountId,
+      type,
+      data: { account: accountOf(state), ...data },
+      createdAt: ctx.now,
+    });
+  for (const renewal of ctx.writes.renewals) {
+    const state = ctx.accounts.get(renewal.accountId);
+    if (!state) continue;
+    const grants = renewal.transactionIds.flatMap((transactionId) => {
+      const transaction = transactions.get(transactionId);
+      if (!transaction) return [];
+      return [
+        { unit: transaction.unit, transactionId, ...amount("amount", transaction.unit, transaction.amountMinor) },
+      ];
+    });
+    push(state, "subscription.renewed", {
+      subscriptionId: renewal.subscriptionId,
+      planId: renewal.planId,
+      planVersion: renewal.planVersion,
+      periodStart: renewal.periodStart.toISOString(),
+      periodEnd: renewal.periodEnd.toISOString(),
+      grants,
+    });
+  }
+  for (const grant of ctx.writes.packGrants) {
+    const state = ctx.accounts.get(grant.accountId);
+    const lot = state?.lots.get(grant.lotId);
+    if (!state || !lot) continue;
+    push(state, "pack.purchased", {
+      unit: lot.unit,
+      packId: grant.packId,
+      lotId: lot.lotId,
+      transactionId: grant.transactionId,
+      expiresAt: lot.expiresAt?.toISOString() ?? null,
+      ...amount("amount", lot.unit, lot.grantedMinor),
+    });
+  }
 }
 
 type Amount = (name: string, unit: string, minor: bigint) => Record<string, string>;

@@ -4,6 +4,7 @@ import { type BalanceEvents, HttpIdempotencyStore, type Ledger } from "@tollgate
 import type { Hono, MiddlewareHandler } from "hono";
 import type Stripe from "stripe";
 import type { AppEnv } from "../../app-env.ts";
+import type { JobStats } from "../../jobs/job-stats.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
@@ -17,10 +18,12 @@ import { deductionRoutes } from "./deduction-routes.ts";
 import { featureOverrideRoutes } from "./feature-override-routes.ts";
 import { holdRoutes } from "./hold-routes.ts";
 import { importRoutes } from "./import-routes.ts";
+import { jobRoutes } from "./job-routes.ts";
 import { keyRoutes } from "./key-routes.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
+import { packRoutes } from "./pack-routes.ts";
 import { planRoutes } from "./plan-routes.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
@@ -64,6 +67,8 @@ export function apiRoutes(deps: {
   stripe: Stripe | null;
   /** The plans and packs checkout and push sell. */
   catalog: PlanCatalog;
+  /** The background jobs this process runs, for `GET /v1/jobs`; none when absent. */
+  jobs?: JobStats;
 }): Hono<AppEnv> {
   const v1 = openApiApp();
   v1.use(
@@ -104,6 +109,8 @@ export function apiRoutes(deps: {
   webhookRoutes(v1, deps);
   importRoutes(v1, deps);
   stripeRoutes(v1, deps);
+  packRoutes(v1, deps);
+  jobRoutes(v1, deps);
   planRoutes(v1, deps);
   subscriptionRoutes(v1, deps);
   autoTopUpRoutes(v1, deps);

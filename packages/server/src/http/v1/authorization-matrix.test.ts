@@ -14,7 +14,18 @@ type Caller = "admin" | "secret" | "owner" | "other" | "none";
 /** Two plans, no default plan: the other rows' accounts start as they always did. */
 const catalog: PlanCatalog = {
   plans: [testPlan({ id: "basic", name: "Basic" }), testPlan({ id: "pro", name: "Pro", allocations: [] })],
-  packs: [],
+  packs: [
+    {
+      id: "starter",
+      name: "Starter",
+      unit: "credits",
+      amountMinor: 100n,
+      bonusPercent: "0",
+      expiresInMs: null,
+      price: null,
+      stripePriceId: null,
+    },
+  ],
   defaultPlans: {},
 };
 const CALLERS: Caller[] = ["admin", "secret", "owner", "other", "none"];
@@ -142,6 +153,11 @@ for (const database of await testDatabases()) {
         name: "POST /v1/accounts/{account}/grants",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/grants", { amount: "5", source: "promo" }),
+      },
+      {
+        name: "POST /v1/accounts/{account}/packs",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/accounts/user:alice/packs", { pack: "starter" }),
       },
       {
         name: "POST /v1/charges",
@@ -303,6 +319,11 @@ for (const database of await testDatabases()) {
         name: "GET /v1/stripe/events",
         expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
         run: (caller) => call(caller, "GET", "/v1/stripe/events"),
+      },
+      {
+        name: "GET /v1/jobs",
+        expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/jobs"),
       },
       {
         name: "GET /v1/reconcile",

@@ -5,6 +5,7 @@ import {
   formatMinor,
   type PackDefinition,
   type PlanDefinition,
+  packLotAmountMinor,
   type SubscriptionView,
 } from "@tollgate/core";
 import type { Ledger, PlanVersionCount } from "@tollgate/store";
@@ -76,6 +77,7 @@ export const PackJson = z
     unit: z.string(),
     amount: Amount.openapi({ description: "What the pack sells, before its bonus" }),
     bonusPercent: z.string().openapi({ example: "10" }),
+    lotAmount: Amount.openapi({ description: "What one purchase grants: the amount plus the bonus, rounded down" }),
     expiresInMs: z.number().int().nullable().openapi({ description: "Lifetime of its lot; null: never expires" }),
     price: Price.nullable(),
   })
@@ -162,6 +164,7 @@ export function packJson(ledger: Units, pack: PackDefinition): z.infer<typeof Pa
     unit: pack.unit,
     amount: formatMinor(pack.amountMinor, unitScale(ledger, pack.unit)),
     bonusPercent: pack.bonusPercent,
+    lotAmount: formatMinor(packLotAmountMinor(pack), unitScale(ledger, pack.unit)),
     expiresInMs: pack.expiresInMs,
     price: priceJson(pack.price),
   };

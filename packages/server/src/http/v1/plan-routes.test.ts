@@ -113,6 +113,7 @@ for (const database of await testDatabases()) {
           unit: "usd",
           amount: "10.50",
           bonusPercent: "10",
+          lotAmount: "11.55",
           expiresInMs: null,
           price: { amount: "1000", currency: "jpy" },
         },
