@@ -11,6 +11,7 @@ import {
   type OperationKind,
   type OperationResult,
   type OutcomeByKind,
+  type PlanCatalog,
   type PlanDefinition,
   type PlanVersion,
   type ResolvedOperation,
@@ -81,6 +82,12 @@ export interface LedgerOptions extends DatabaseOptions {
    * wait for the notification). See docs/concepts/ledger.md, "Balance reads".
    */
   balanceCache?: BalanceCacheOptions | boolean;
+  /**
+   * The deployment's plans (the configuration's `plans`), so a spend an account's plan refuses
+   * (`model_not_in_plan`, `feature_not_in_plan`) names the plans that would allow it. What is
+   * refused is decided by the account's own plan version, with or without this.
+   */
+  catalog?: PlanCatalog;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -128,13 +135,15 @@ export class Ledger {
       batchSizeMax: number;
       lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
       balanceCache: BalanceCacheOptions | null;
+      catalog: PlanCatalog | undefined;
     },
   ) {
     const { lowBalanceThresholdsDefault } = options;
     this.lowBalanceThresholdsDefault = lowBalanceThresholdsDefault;
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
-    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault });
+    const { catalog } = options;
+    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault, catalog });
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
@@ -164,6 +173,7 @@ export class Ledger {
         batchSizeMax: options.batchSizeMax ?? 512,
         lowBalanceThresholdsDefault: thresholdsOf(options.lowBalanceThresholdsDefault ?? {}, units),
         balanceCache: options.balanceCache ? (options.balanceCache === true ? {} : options.balanceCache) : null,
+        catalog: options.catalog,
       });
     } catch (error) {
       await sql.close();

@@ -9,6 +9,7 @@ import {
   type IdGenerator,
   type LedgerConfig,
   type OperationResult,
+  type PlanCatalog,
   type ResolvedOperation,
   sweepAccount,
   type Unit,
@@ -62,6 +63,8 @@ export interface BatchEnvironment {
   now: Date;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   lowBalanceThresholdsDefault?: ReadonlyMap<string, bigint>;
+  /** The deployment's plans, named by a refusal of a plan's access rule (`BatchContext.catalog`). */
+  catalog?: PlanCatalog | undefined;
 }
 
 /**
@@ -99,6 +102,7 @@ export async function processBatch(
     accounts: new Map(),
     priorTransactions: new Map(),
     writes: emptyWrites(),
+    ...(env.catalog ? { catalog: env.catalog } : {}),
   };
 
   const accountRows = await lockAccounts(tx, ids, [...newRefs.values()]);
