@@ -11,7 +11,7 @@ import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/stor
 import { type AccountStats, accountStats } from "./account-stats.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
-import { normalizeModel, PriceBook } from "./price-book.ts";
+import { PriceBook, planModelId } from "./price-book.ts";
 import { priceSnapshot } from "./price-snapshot.ts";
 import { definePricingConfig, type PricingConfig } from "./pricing-config.ts";
 import { quoteModelCall, usdText } from "./quote.ts";
@@ -353,15 +353,6 @@ function usageRequest(input: Partial<ModelUsageInput> & CallContext & { feature?
     input.latencyMs ?? null,
     input.metadata === undefined ? null : canonicalJson(input.metadata),
   ]);
-}
-
-/**
- * The name a plan's `models` rule matches: `provider/model`, lower case, as the price book
- * normalizes them ("openai/gpt-4o"; a model through OpenRouter is "openrouter/openai/gpt-4o").
- */
-function planModelId(call: { provider: string; model: string }): string {
-  const { provider, model } = normalizeModel(call);
-  return `${provider}/${model}`;
 }
 
 function unknownModel(input: { provider: string; model: string }): MeteringFailure {

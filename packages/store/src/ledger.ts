@@ -123,6 +123,8 @@ export class Ledger {
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
+  /** The deployment's plans (`LedgerOptions.catalog`), which a plan's refusal names; undefined: not given. */
+  readonly catalog: PlanCatalog | undefined;
 
   private constructor(
     readonly sql: SqlClient,
@@ -143,6 +145,7 @@ export class Ledger {
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
     const { catalog } = options;
+    this.catalog = catalog;
     const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault, catalog });
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {

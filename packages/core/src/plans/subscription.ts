@@ -72,7 +72,9 @@ export interface SubscriptionView {
  * @example
  * const plan = planInForce(state.subscription); // null: no plan restriction
  */
-export function planInForce(subscription: SubscriptionState | null | undefined): PlanDefinition | null {
+export function planInForce(
+  subscription: Pick<SubscriptionState, "status" | "plan"> | null | undefined,
+): PlanDefinition | null {
   if (!subscription || subscription.status === "canceled") return null;
   return subscription.plan;
 }

@@ -1,4 +1,4 @@
-import { defineLedgerConfig, type LedgerConfig } from "@tollgate/core";
+import { defineLedgerConfig, type LedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { Meter, type PricingConfig } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
@@ -22,16 +22,17 @@ export interface TestAnswer<T = Record<string, unknown>> {
  */
 export async function openTestApi(
   database: TestDatabase,
-  options: { ledger?: Partial<LedgerConfig>; pricing?: PricingConfig; clock?: () => Date } = {},
+  options: { ledger?: Partial<LedgerConfig>; pricing?: PricingConfig; clock?: () => Date; catalog?: PlanCatalog } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] }, ...options.ledger }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
   });
   const meter = await Meter.open({ ledger, ...(options.pricing ? { pricing: options.pricing } : {}) });
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
-  const app = createApp({ ledger, meter, keys });
+  const app = createApp({ ledger, meter, keys, ...(options.catalog ? { catalog: options.catalog } : {}) });
   let sequence = 0;
   const call = async <T = Record<string, unknown>>(
     method: "GET" | "POST" | "DELETE",
