@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import type { PlanCatalog } from "@tollgate/core";
 import { allocation, testPlan } from "@tollgate/core/testing";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
+import { Ledger } from "../ledger.ts";
 
 /** 100 credits a month; `openai/gpt-4o-mini` and `summarize` only. */
 const free = testPlan({
@@ -127,6 +128,37 @@ for (const database of await testDatabases()) {
         assert.equal(totals[0]?.total, 0n, "every unit is conserved");
         assert.equal((await ledger.reconcile()).ok, true);
       } finally {
+        await ledger.dispose();
+      }
+    });
+
+    test("concurrent charges from two instances stop exactly at the overage limit and conserve every unit", async () => {
+      const ledger = await openTestLedger(database, { catalog });
+      // PostgreSQL: a second instance on the same schema, so the two meet only at the account's row lock.
+      const other = database.databaseUrl
+        ? await Ledger.open({ databaseUrl: database.databaseUrl, schema: ledger.schema, catalog, migrate: false })
+        : ledger;
+      try {
+        const user = { type: "user" as const, externalId: "u-burst" };
+        assert.ok((await ledger.subscribe({ account: user, plan: pro, idempotencyKey: "sub" })).ok);
+        // 1,000 allocated + 50 of overage = 1,050: 52 charges of 20 fit (1,040), the 53rd would not.
+        const results = await Promise.all(
+          Array.from({ length: 60 }, (_, index) =>
+            (index % 2 === 0 ? ledger : other).charge({ account: user, amountMinor: 20n, idempotencyKey: `b${index}` }),
+          ),
+        );
+        const codes = results.map((result) => (result.ok ? "ok" : result.code));
+        assert.equal(codes.filter((code) => code === "ok").length, 52);
+        assert.equal(codes.filter((code) => code === "insufficient_credits").length, 8);
+        const [view] = (await ledger.getBalances(user, { unit: "credits", fresh: true })) ?? [];
+        assert.equal(view?.balanceMinor, -40n);
+        const totals = await ledger.sql.query<{ total: bigint }>(
+          "select coalesce(sum(amount_minor), 0)::bigint as total from entries where unit = 'credits'",
+        );
+        assert.equal(totals[0]?.total, 0n, "every unit is conserved");
+        assert.equal((await ledger.reconcile()).ok, true);
+      } finally {
+        if (other !== ledger) await other.close();
         await ledger.dispose();
       }
     });

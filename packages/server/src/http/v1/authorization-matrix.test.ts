@@ -524,6 +524,8 @@ for (const database of await testDatabases()) {
         available: (JSON.parse(before) as { data: Array<{ available: string }> }).data[0]?.available,
         minimumAvailable: null,
         estimatedUsage: null,
+        plan: null,
+        plans: null,
         member: null,
       });
       assert.deepEqual(await check({ feature: "nope" }), {
@@ -535,6 +537,8 @@ for (const database of await testDatabases()) {
         available: null,
         minimumAvailable: null,
         estimatedUsage: null,
+        plan: null,
+        plans: null,
         member: null,
       });
       const big = await check({
