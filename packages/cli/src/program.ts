@@ -1,4 +1,4 @@
-import { redactText } from "@tollgate/server";
+import { ConfigError, redactText } from "@tollgate/server";
 import { Command, CommanderError } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { CliError, EXIT } from "./cli-error.ts";
@@ -11,10 +11,12 @@ import { registerHistory } from "./commands/history.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPlans } from "./commands/plans.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerStripe } from "./commands/stripe.ts";
+import { registerSubscriptions } from "./commands/subscriptions.ts";
 import { registerUsage } from "./commands/usage.ts";
 import { registerWebhooks } from "./commands/webhooks.ts";
 
@@ -49,6 +51,8 @@ export function createProgram(): Command {
     registerKeys,
     registerWebhooks,
     registerStripe,
+    registerPlans,
+    registerSubscriptions,
   ]) {
     register(program);
   }
@@ -70,6 +74,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof CliError) {
       if (!error.reported) printFailure(json, error.code, error.message, error.details);
       return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      // Found once the database is open (a plan the ledger cannot honour): still the file's to fix.
+      printFailure(json, "invalid_config", error.message, {});
+      return EXIT.invalidInput;
     }
     const message = error instanceof Error ? error.message : String(error);
     printFailure(json, "unexpected", message, {});

@@ -10,9 +10,12 @@ const BIDI_CONTROLS = new Set([
 /** C0 and C1 control characters, and DEL: a CR/LF in an id would split a header or a log line. */
 const isControl = (codePoint: number) => codePoint <= 0x1f || (codePoint >= 0x7f && codePoint <= 0x9f);
 
+/** U+2028 and U+2029 end a line too, for JavaScript and for many log viewers. */
+const isLineSeparator = (codePoint: number) => codePoint === 0x2028 || codePoint === 0x2029;
+
 /**
  * What is wrong with an external id, or null when it is one: 1 to 256 characters, no control
- * character (C0, DEL, C1), no bidirectional control, and no whitespace at either end (so not
+ * character (C0, DEL, C1), no line or paragraph separator (U+2028, U+2029), no bidirectional control, and no whitespace at either end (so not
  * whitespace only). The app's ids are compared exactly, byte for byte; these are the characters
  * that would make two different ids look the same, or one id break the line it is written on.
  *
@@ -28,6 +31,9 @@ export function externalIdProblem(externalId: string): string | null {
   for (const character of externalId) {
     const codePoint = character.codePointAt(0) as number;
     if (isControl(codePoint)) return `must not contain control characters (${codePointName(codePoint)})`;
+    if (isLineSeparator(codePoint)) {
+      return `must not contain line or paragraph separators (${codePointName(codePoint)})`;
+    }
     if (BIDI_CONTROLS.has(codePoint)) {
       return `must not contain bidirectional control characters (${codePointName(codePoint)})`;
     }

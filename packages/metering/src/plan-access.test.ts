@@ -18,10 +18,8 @@ const pro = testPlan({ id: "pro" });
 for (const database of await testDatabases()) {
   describe(`plan access through the meter on ${database.name}`, () => {
     test("model calls, holds and features the plan refuses are refused, and nothing is recorded", async () => {
-      const ledger = await openTestLedger(database, {
-        config: defineLedgerConfig(),
-        catalog: { plans: [free, pro], packs: [], defaultPlans: {} },
-      });
+      const ledger = await openTestLedger(database, { config: defineLedgerConfig() });
+      await ledger.syncPlanCatalog({ plans: [free, pro], packs: [], defaultPlans: {} });
       const meter = await Meter.open({
         ledger,
         pricing: definePricingConfig({

@@ -69,11 +69,9 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
 export function ledgerOptionsOf(config: ServerConfig): LedgerOptions {
   const { storage } = config;
   const lowBalanceThresholdsDefault = config.webhooks?.lowBalanceThresholdsMinor;
-  // The catalog goes to the ledger so a plan's refusal names the plans that would allow the spend.
-  const common = { schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault, catalog: config.plans };
   return storage.kind === "postgres"
-    ? { databaseUrl: storage.databaseUrl, ...common }
-    : { dataDir: storage.dataDir, ...common };
+    ? { databaseUrl: storage.databaseUrl, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault }
+    : { dataDir: storage.dataDir, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault };
 }
 
 /** Where the data is, safe to log: a PostgreSQL URL loses its password and query string. */

@@ -1,5 +1,6 @@
 import { Ledger, migrate, openDatabase, type SqlClient } from "@tollgate/store";
 import { ledgerOptionsOf, type ServerConfig } from "./config.ts";
+import { ConfigError } from "./config-error.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 export interface StorageOpenOptions {
@@ -16,8 +17,10 @@ export interface OpenedLedger {
 }
 
 /**
- * Opens the configured ledger (migrations run on open). On the embedded PGlite the data
- * directory is locked first, so a second process waits instead of corrupting it.
+ * Opens the configured ledger (migrations run on open) and syncs the configuration's plan
+ * catalog into it (`Ledger.syncPlanCatalog`), so every server and CLI command has the current
+ * plan versions and default plans. On the embedded PGlite the data directory is locked first,
+ * so a second process waits instead of corrupting it.
  *
  * @example
  * const { ledger, close } = await openLedger(loadServerConfig());
@@ -33,6 +36,15 @@ export async function openLedger(
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.balanceCache ? { balanceCache: true } : {}),
     });
+    try {
+      await ledger.syncPlanCatalog(config.plans);
+    } catch (error) {
+      await ledger.close();
+      // A catalog the ledger cannot honour is the file's problem: said as one, where it is.
+      if (error instanceof RangeError)
+        throw new ConfigError(`${config.configFile ?? "configuration"}: plans`, error.message);
+      throw error;
+    }
     return {
       ledger,
       async close() {

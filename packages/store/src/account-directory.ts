@@ -1,6 +1,7 @@
 import type { Account, AccountRef, AccountType, IdGenerator, LedgerConfig, Unit } from "@tollgate/core";
 import { assertExternalRef, createAccountIn } from "./create-account.ts";
 import { type AccountsPage, type ListAccountsOptions, listAccounts } from "./list-accounts.ts";
+import type { DefaultPlans } from "./plans/default-plans.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import type { SqlClient } from "./sql-client.ts";
 
@@ -8,8 +9,8 @@ import type { SqlClient } from "./sql-client.ts";
 const CACHE_SIZE_MAX = 100_000;
 
 /**
- * Finds accounts by the app's own ids and creates them on first use. Creation and the
- * deployment's signup grant happen in one transaction, so an account never exists without
+ * Finds accounts by the app's own ids and creates them on first use. Creation, the
+ * deployment's signup grant and the default plan's subscription happen in one transaction, so an account never exists without
  * the credits it was promised: no account ever reads as an uninitialized zero.
  */
 export class AccountDirectory {
@@ -22,6 +23,8 @@ export class AccountDirectory {
       units: ReadonlyMap<string, Unit>;
       newId: IdGenerator;
       clock: () => Date;
+      /** Each new account of a type with a default plan is subscribed to it as it is created. */
+      defaultPlans?: DefaultPlans;
     },
   ) {}
 

@@ -2,6 +2,7 @@ import { type Account, type AccountType, applyOperation, availableOf, type Batch
 import { encodeJson, requestHash } from "./codec.ts";
 import type { StoredKey } from "./load-batch-state.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
+import { type DefaultPlans, defaultPlanOp } from "./plans/default-plans.ts";
 import type { AccountDbRow } from "./rows.ts";
 import { signupGrantOps } from "./signup-grants.ts";
 import type { SqlExecutor } from "./sql-client.ts";
@@ -18,26 +19,36 @@ export const newAccountKey = (ref: NewAccountRef): string => `${ref.type}\u0000$
 
 /**
  * An account a batch opened in memory for the item that names it, with its signup grants
- * applied: kept (`keep`'s rows written with the batch) if the item succeeds, taken back
- * (`undo`) if it is refused, so a refusal stores nothing, not even the account.
+ * applied and its type's default plan subscribed: kept (`keep`'s rows written with the batch)
+ * if the item succeeds, taken back (`undo`) if it is refused, so a refusal stores nothing, not
+ * even the account.
  */
 export interface OpenedAccount {
   account: Account;
-  /** The signup grants' idempotency records, written only when the account is kept. */
+  /** The signup grants' and default plan's idempotency records, written only when the account is kept. */
   idempotency: IdempotencyRecord[];
-  /** `accountId \0 unit` → available after the signup grants: where the batch's webhook events start from. */
+  /** `accountId \0 unit` → available after the signup grants and default plan: where the batch's webhook events start from. */
   availableMinor: Map<string, bigint>;
-  /** Takes the account and its signup grants out of the batch's state and writes. */
+  /** Takes the account, its signup grants and its subscription out of the batch's state and writes. */
   undo(): void;
 }
 
 /**
  * Opens a new account inside the batch: an empty state, then the deployment's signup grants
- * through the same rules as every grant, so the item that follows draws on them (a first
- * charge of 50 on an account that starts with 100 succeeds and leaves 50). Nothing reaches
- * the database unless the batch writes `account` with its other rows.
+ * through the same rules as every grant, then the subscription to its type's default plan (if
+ * the deployment has one) with that period's allocation, so the item that follows draws on them
+ * (a first charge of 50 on an account that starts with 100 succeeds and leaves 50). Nothing
+ * reaches the database unless the batch writes `account` with its other rows.
  */
-export function openAccountInBatch(ctx: BatchContext, ref: NewAccountRef): OpenedAccount {
+export function openAccountInBatch(
+  ctx: BatchContext,
+  ref: NewAccountRef,
+  options: {
+    defaultPlans?: DefaultPlans | undefined;
+    /** The item opening it subscribes the account itself: its plan takes the default's place. */
+    subscribing?: boolean;
+  } = {},
+): OpenedAccount {
   const account: Account = {
     accountId: ctx.newId("account"),
     type: ref.type,
@@ -49,10 +60,12 @@ export function openAccountInBatch(ctx: BatchContext, ref: NewAccountRef): Opene
   const mark = { transactions: ctx.writes.transactions.length, entries: ctx.writes.entries.length };
   ctx.accounts.set(accountId, { account, balances: new Map(), lots: new Map(), holds: new Map(), members: new Map() });
   const idempotency: IdempotencyRecord[] = [];
-  for (const op of signupGrantOps(ctx.config, account, ctx.now)) {
+  const subscribe = options.subscribing ? null : defaultPlanOp(options.defaultPlans, account);
+  for (const op of [...signupGrantOps(ctx.config, account, ctx.now), ...(subscribe ? [subscribe] : [])]) {
     const result = applyOperation(ctx, { op, accountId, memberAccountId: null });
-    // A configuration the ledger checked on open; failing here is a programmer error.
-    if (!result.ok) throw new Error(`the signup grant failed: ${result.code}`);
+    // A configuration (and a plan catalog) the ledger checked on open; failing here is a programmer error.
+    if (!result.ok)
+      throw new Error(`the ${op.kind === "grant" ? "signup grant" : "default plan"} failed: ${result.code}`);
     idempotency.push({
       accountId,
       idempotencyKey: op.idempotencyKey,
@@ -66,11 +79,11 @@ export function openAccountInBatch(ctx: BatchContext, ref: NewAccountRef): Opene
   for (const row of state?.balances.values() ?? [])
     availableMinor.set(`${accountId}\u0000${row.unit}`, availableOf(row));
   const undo = () => {
-    // Only the signup grants wrote since the mark: the refused item changed nothing.
+    // Only the signup grants and the default plan wrote since the mark: the refused item changed nothing.
     ctx.accounts.delete(accountId);
     ctx.writes.transactions.length = mark.transactions;
     ctx.writes.entries.length = mark.entries;
-    for (const map of [ctx.writes.lots, ctx.writes.balances, ctx.writes.members]) {
+    for (const map of [ctx.writes.lots, ctx.writes.balances, ctx.writes.members, ctx.writes.subscriptions]) {
       for (const [key, write] of map) if (write.accountId === accountId) map.delete(key);
     }
     for (const [key, hold] of ctx.writes.holds) if (hold.accountId === accountId) ctx.writes.holds.delete(key);

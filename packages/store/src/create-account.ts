@@ -8,20 +8,21 @@ import {
   type Unit,
 } from "@tollgate/core";
 import { requestHash } from "./codec.ts";
+import { type DefaultPlans, defaultPlanOp } from "./plans/default-plans.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import { signupGrantOps } from "./signup-grants.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 
 /**
- * Inserts an account with the deployment's signup grants in `tx`, or, when another process
- * created it first, returns that one (its transaction made the signup grant; `created` is
- * false). With the batch opening an account for a write that succeeds (batch-new-account.ts),
+ * Inserts an account with the deployment's signup grants and its type's default plan in `tx`,
+ * or, when another process created it first, returns that one (its transaction made the signup
+ * grant; `created` is false). With the batch opening an account for a write that succeeds (batch-new-account.ts),
  * the only way one is created, so none ever exists without the credits it was promised.
  */
 export async function createAccountIn(
   tx: SqlExecutor,
-  env: { config: LedgerConfig; units: ReadonlyMap<string, Unit>; newId: IdGenerator },
+  env: { config: LedgerConfig; units: ReadonlyMap<string, Unit>; newId: IdGenerator; defaultPlans?: DefaultPlans },
   ref: { type: AccountType; externalId: string },
   now: Date,
 ): Promise<{ account: Account; created: boolean }> {
@@ -41,7 +42,9 @@ export async function createAccountIn(
     return { account: toAccount(existing), created: false };
   }
   const created = toAccount(inserted);
-  const items: BatchItem[] = signupGrantOps(config, created, now).map((op) => ({
+  const subscribe = defaultPlanOp(env.defaultPlans, created);
+  const ops = [...signupGrantOps(config, created, now), ...(subscribe ? [subscribe] : [])];
+  const items: BatchItem[] = ops.map((op) => ({
     type: "operation",
     resolved: { op, accountId: created.accountId, memberAccountId: null },
     requestHash: requestHash(op as unknown as Record<string, unknown>),
@@ -49,7 +52,7 @@ export async function createAccountIn(
   if (items.length > 0) {
     const results = await processBatch(tx, { ...env, now }, items);
     const failed = results.find((result) => result && !result.ok);
-    if (failed && !failed.ok) throw new Error(`the signup grant failed: ${failed.code}`);
+    if (failed && !failed.ok) throw new Error(`the signup grant or default plan failed: ${failed.code}`);
   }
   return { account: created, created: true };
 }

@@ -40,7 +40,10 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
+import { type DefaultPlans, defaultPlansOf } from "./plans/default-plans.ts";
+import { assertPlanCatalog } from "./plans/plan-catalog.ts";
 import { planHash } from "./plans/plan-json.ts";
+import { type PlanVersionCount, planVersionCounts } from "./plans/plan-version-counts.ts";
 import { syncPlanVersions } from "./plans/plan-versions.ts";
 import {
   dueSubscriptionAccounts,
@@ -82,12 +85,6 @@ export interface LedgerOptions extends DatabaseOptions {
    * wait for the notification). See docs/concepts/ledger.md, "Balance reads".
    */
   balanceCache?: BalanceCacheOptions | boolean;
-  /**
-   * The deployment's plans (the configuration's `plans`), so a spend an account's plan refuses
-   * (`model_not_in_plan`, `feature_not_in_plan`) names the plans that would allow it. What is
-   * refused is decided by the account's own plan version, with or without this.
-   */
-  catalog?: PlanCatalog;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -118,13 +115,22 @@ export class Ledger {
   /** Stored plan versions by definition hash: a definition is looked up once per process. */
   readonly #planVersions = new Map<string, number>();
   readonly #balanceCache: BalanceCache | null;
+  /**
+   * Per account type, the plan a new account is subscribed to: set by `syncPlanCatalog`, one map
+   * shared with the batches and the account directory, so a new catalog reaches both at once.
+   */
+  readonly #defaultPlans = new Map<AccountType, PlanVersion>();
   /** What a batch runs with: the configuration, the units, ids, and now. */
   readonly #env: () => BatchEnvironment;
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
-  /** The deployment's plans (`LedgerOptions.catalog`), which a plan's refusal names; undefined: not given. */
-  readonly catalog: PlanCatalog | undefined;
+  /**
+   * The deployment's plans, set by `syncPlanCatalog`, so a spend an account's plan refuses
+   * (`model_not_in_plan`, `feature_not_in_plan`) names the plans that would allow it. What is
+   * refused is decided by the account's own plan version, with or without it.
+   */
+  #catalog: PlanCatalog | undefined;
 
   private constructor(
     readonly sql: SqlClient,
@@ -137,16 +143,22 @@ export class Ledger {
       batchSizeMax: number;
       lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
       balanceCache: BalanceCacheOptions | null;
-      catalog: PlanCatalog | undefined;
     },
   ) {
     const { lowBalanceThresholdsDefault } = options;
     this.lowBalanceThresholdsDefault = lowBalanceThresholdsDefault;
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
-    const { catalog } = options;
-    this.catalog = catalog;
-    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault, catalog });
+    const defaultPlans = this.#defaultPlans;
+    const env = () => ({
+      config,
+      units,
+      newId,
+      now: clock(),
+      lowBalanceThresholdsDefault,
+      defaultPlans,
+      catalog: this.#catalog,
+    });
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
@@ -157,7 +169,7 @@ export class Ledger {
       }
     };
     this.#lanes = Array.from({ length: options.lanes }, () => new CommitLane(runBatch, options.batchSizeMax));
-    this.accounts = new AccountDirectory(sql, { config, units, newId, clock });
+    this.accounts = new AccountDirectory(sql, { config, units, newId, clock, defaultPlans });
   }
 
   static async open(options: LedgerOptions = {}): Promise<Ledger> {
@@ -176,7 +188,6 @@ export class Ledger {
         batchSizeMax: options.batchSizeMax ?? 512,
         lowBalanceThresholdsDefault: thresholdsOf(options.lowBalanceThresholdsDefault ?? {}, units),
         balanceCache: options.balanceCache ? (options.balanceCache === true ? {} : options.balanceCache) : null,
-        catalog: options.catalog,
       });
     } catch (error) {
       await sql.close();
@@ -307,6 +318,58 @@ export class Ledger {
     const versions = await syncPlanVersions(this.sql, plans);
     for (const version of versions.values()) this.#rememberPlanVersion(version);
     return versions;
+  }
+
+  /**
+   * Takes the deployment's plan catalog: checks every plan and default plan (a RangeError names
+   * the first problem: a plan the ledger cannot honour, a default plan that is not defined, a
+   * priced plan as the guests' default), stores each plan's definition as a version unless
+   * already stored, and from then on subscribes each new account of a type with a default plan
+   * to it, in the transaction that opens the account. Returns the current version per plan id.
+   * What the server and every CLI command run at start, with the configuration's plans.
+   *
+   * @example
+   * await ledger.syncPlanCatalog({ plans: [free, pro], packs: [], defaultPlans: { user: "free" } });
+   */
+  async syncPlanCatalog(catalog: PlanCatalog): Promise<Map<string, PlanVersion>> {
+    assertPlanCatalog(catalog, { units: this.units, now: this.clock() });
+    const versions = await this.syncPlanVersions(catalog.plans);
+    const defaults = defaultPlansOf(catalog, versions);
+    this.#catalog = catalog;
+    this.#defaultPlans.clear();
+    for (const [type, version] of defaults) this.#defaultPlans.set(type, version);
+    return versions;
+  }
+
+  /**
+   * The stored versions of a plan, oldest first, with how many live subscriptions each has.
+   *
+   * @example
+   * await ledger.planVersions("pro"); // [{ version: 1, subscribers: 12, createdAt }, …]
+   */
+  planVersions(planId: string): Promise<PlanVersionCount[]> {
+    return planVersionCounts(this.sql, planId);
+  }
+
+  /**
+   * The stored version of this exact definition, stored now if it is new: a plan the catalog
+   * synced at start is answered from memory.
+   *
+   * @example
+   * await ledger.planVersionOf(pro); // 3
+   */
+  planVersionOf(plan: PlanDefinition): Promise<number> {
+    return this.#planVersionOf(plan);
+  }
+
+  /** The deployment's plans as `syncPlanCatalog` last took them; undefined before. */
+  get catalog(): PlanCatalog | undefined {
+    return this.#catalog;
+  }
+
+  /** Per account type, the plan version a new account is subscribed to (see `syncPlanCatalog`). */
+  get defaultPlans(): DefaultPlans {
+    return this.#defaultPlans;
   }
 
   /**

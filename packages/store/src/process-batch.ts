@@ -27,6 +27,7 @@ import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state
 import { newIdAt } from "./new-id.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import { persistWrites } from "./persist-writes.ts";
+import type { DefaultPlans } from "./plans/default-plans.ts";
 import { toAccount } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import type { UsageEventDraft, UsageEventRow } from "./usage-events.ts";
@@ -63,6 +64,8 @@ export interface BatchEnvironment {
   now: Date;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   lowBalanceThresholdsDefault?: ReadonlyMap<string, bigint>;
+  /** The plan a new account of each type is subscribed to when the batch opens it. */
+  defaultPlans?: DefaultPlans;
   /** The deployment's plans, named by a refusal of a plan's access rule (`BatchContext.catalog`). */
   catalog?: PlanCatalog | undefined;
 }
@@ -152,7 +155,10 @@ export async function processBatch(
       const refKey = newAccountKey(item.newAccount);
       accountId = createdIds.get(refKey) ?? null;
       if (accountId === null) {
-        opened = openAccountInBatch(ctx, item.newAccount);
+        opened = openAccountInBatch(ctx, item.newAccount, {
+          defaultPlans: env.defaultPlans,
+          subscribing: item.type === "operation" && item.resolved.op.kind === "subscribe",
+        });
         accountId = opened.account.accountId;
         createdIds.set(refKey, accountId);
       }

@@ -22,10 +22,17 @@ const pro = testPlan({
 });
 const catalog: PlanCatalog = { plans: [free, pro], packs: [], defaultPlans: { guest: "free" } };
 
+/** A test ledger that took the catalog, as the server does at start. */
+async function openWithCatalog(database: Awaited<ReturnType<typeof testDatabases>>[number]) {
+  const ledger = await openTestLedger(database);
+  await ledger.syncPlanCatalog(catalog);
+  return ledger;
+}
+
 for (const database of await testDatabases()) {
   describe(`plan access and overage on ${database.name}`, () => {
     test("a refused spend writes nothing and names the plans that would allow it", async () => {
-      const ledger = await openTestLedger(database, { catalog });
+      const ledger = await openWithCatalog(database);
       try {
         const user = { type: "user" as const, externalId: "u-free" };
         assert.ok((await ledger.subscribe({ account: user, plan: free, idempotencyKey: "sub" })).ok);
@@ -65,7 +72,7 @@ for (const database of await testDatabases()) {
     });
 
     test("a plan change racing charges is exact: each charge meets the plan its batch position sees", async () => {
-      const ledger = await openTestLedger(database, { catalog });
+      const ledger = await openWithCatalog(database);
       try {
         const user = { type: "user" as const, externalId: "u-race" };
         assert.ok((await ledger.subscribe({ account: user, plan: free, idempotencyKey: "sub" })).ok);
@@ -102,7 +109,7 @@ for (const database of await testDatabases()) {
     });
 
     test("overage: charges go down to minus the limit, debt outlives a cancellation, reconcile stays green", async () => {
-      const ledger = await openTestLedger(database, { catalog });
+      const ledger = await openWithCatalog(database);
       try {
         const user = { type: "user" as const, externalId: "u-pro" };
         assert.ok((await ledger.subscribe({ account: user, plan: pro, idempotencyKey: "sub" })).ok);
@@ -133,11 +140,12 @@ for (const database of await testDatabases()) {
     });
 
     test("concurrent charges from two instances stop exactly at the overage limit and conserve every unit", async () => {
-      const ledger = await openTestLedger(database, { catalog });
+      const ledger = await openWithCatalog(database);
       // PostgreSQL: a second instance on the same schema, so the two meet only at the account's row lock.
       const other = database.databaseUrl
-        ? await Ledger.open({ databaseUrl: database.databaseUrl, schema: ledger.schema, catalog, migrate: false })
+        ? await Ledger.open({ databaseUrl: database.databaseUrl, schema: ledger.schema, migrate: false })
         : ledger;
+      if (other !== ledger) await other.syncPlanCatalog(catalog);
       try {
         const user = { type: "user" as const, externalId: "u-burst" };
         assert.ok((await ledger.subscribe({ account: user, plan: pro, idempotencyKey: "sub" })).ok);
@@ -163,11 +171,11 @@ for (const database of await testDatabases()) {
       }
     });
 
-    test("a guest on a free plan spends its allocation and is refused what the plan denies", async () => {
-      const ledger = await openTestLedger(database, { catalog });
+    test("a guest on its free default plan spends the allocation and is refused what the plan denies", async () => {
+      const ledger = await openWithCatalog(database);
       try {
+        // The guest's first charge opens it, subscribed to its default plan, in the charge's transaction.
         const guest = { type: "guest" as const, externalId: "g-1" };
-        assert.ok((await ledger.subscribe({ account: guest, plan: free, idempotencyKey: "sub" })).ok);
         const spent = await ledger.charge({
           account: guest,
           amountMinor: 40n,

@@ -20,10 +20,12 @@ import { keyRoutes } from "./key-routes.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
+import { planRoutes } from "./plan-routes.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
 import { referencePage } from "./reference-page.ts";
 import { refundRoutes } from "./refund-routes.ts";
 import { stripeRoutes } from "./stripe-routes.ts";
+import { subscriptionRoutes } from "./subscription-routes.ts";
 import { usageBatchRoutes } from "./usage-batch-routes.ts";
 import { usageRoutes } from "./usage-routes.ts";
 import { webhookRoutes } from "./webhook-routes.ts";
@@ -101,6 +103,8 @@ export function apiRoutes(deps: {
   webhookRoutes(v1, deps);
   importRoutes(v1, deps);
   stripeRoutes(v1, deps);
+  planRoutes(v1, deps);
+  subscriptionRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

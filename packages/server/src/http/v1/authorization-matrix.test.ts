@@ -2,13 +2,21 @@
 // a customer token of another account, and no key. Real keys, real ledger, both databases.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { defineLedgerConfig } from "@tollgate/core";
+import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
+import { testPlan } from "@tollgate/core/testing";
 import { definePricingConfig, Meter } from "@tollgate/metering";
 import { ApiKeys, Webhooks } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
 type Caller = "admin" | "secret" | "owner" | "other" | "none";
+
+/** Two plans, no default plan: the other rows' accounts start as they always did. */
+const catalog: PlanCatalog = {
+  plans: [testPlan({ id: "basic", name: "Basic" }), testPlan({ id: "pro", name: "Pro", allocations: [] })],
+  packs: [],
+  defaultPlans: {},
+};
 const CALLERS: Caller[] = ["admin", "secret", "owner", "other", "none"];
 
 for (const database of await testDatabases()) {
@@ -36,6 +44,7 @@ for (const database of await testDatabases()) {
         pricing: definePricingConfig({ features: { summarize: { unit: "credits", costMinor: 3n } } }),
       });
       keys = await ApiKeys.open(ledger.sql);
+      await ledger.syncPlanCatalog(catalog);
       const alice = await ledger.ensureAccount({ type: "user", externalId: "alice" });
       aliceId = alice.accountId;
       await ledger.ensureAccount({ type: "organization", externalId: "acme" });
@@ -45,7 +54,12 @@ for (const database of await testDatabases()) {
       tokens.secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       tokens.owner = (await keys.create({ kind: "customer", accountId: alice.accountId })).token;
       tokens.other = (await keys.create({ kind: "customer", accountId: bob.accountId })).token;
-      app = createApp({ ledger, meter, keys });
+      const [basic] = catalog.plans;
+      assert.ok(
+        basic &&
+          (await ledger.subscribe({ account: { accountId: alice.accountId }, plan: basic, idempotencyKey: "sub" })).ok,
+      );
+      app = createApp({ ledger, meter, keys, catalog });
     });
     after(async () => {
       await keys.close();
@@ -75,6 +89,14 @@ for (const database of await testDatabases()) {
       const response = await call("secret", "POST", "/v1/charges", { account: "user:alice", amount: "1" });
       assert.equal(response.status, 200);
       return ((await response.json()) as { transactionId: string }).transactionId;
+    };
+
+    /** A fresh organization on the basic plan, for the routes that change or cancel a subscription. */
+    const newSubscriber = async () => {
+      const account = { type: "organization" as const, externalId: `subscriber-${++sequence}` };
+      const [basic] = catalog.plans;
+      assert.ok(basic && (await ledger.subscribe({ account, plan: basic, idempotencyKey: "sub" })).ok);
+      return `organization:${account.externalId}`;
     };
 
     /** A fresh customer token's id (never a caller's own key: the matrix revokes it). */
@@ -193,6 +215,48 @@ for (const database of await testDatabases()) {
         name: "POST /v1/keys/{keyId}/revoke",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: async (caller) => call(caller, "POST", `/v1/keys/${await newKeyId()}/revoke`),
+      },
+      {
+        name: "GET /v1/plans",
+        expected: { secret: 200, owner: 200, other: 200, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/plans"),
+      },
+      {
+        name: "GET /v1/plans/{plan}",
+        expected: { secret: 200, owner: 200, other: 200, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/plans/basic"),
+      },
+      {
+        name: "GET /v1/packs",
+        expected: { secret: 200, owner: 200, other: 200, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/packs"),
+      },
+      {
+        name: "POST /v1/plans/{plan}/migrate",
+        expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "POST", "/v1/plans/basic/migrate", {}),
+      },
+      {
+        name: "GET /v1/accounts/{account}/subscription",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/subscription"),
+      },
+      {
+        name: "POST /v1/accounts/{account}/subscription",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "POST", `/v1/accounts/organization:new-${++sequence}/subscription`, { plan: "basic" }),
+      },
+      {
+        name: "POST /v1/accounts/{account}/subscription/change",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) =>
+          call(caller, "POST", `/v1/accounts/${await newSubscriber()}/subscription/change`, { plan: "pro" }),
+      },
+      {
+        name: "POST /v1/accounts/{account}/subscription/cancel",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => call(caller, "POST", `/v1/accounts/${await newSubscriber()}/subscription/cancel`),
       },
       // No Stripe in this app: a caller allowed past authorization gets stripe_not_configured (501).
       {

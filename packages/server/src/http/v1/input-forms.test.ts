@@ -30,6 +30,8 @@ for (const database of await testDatabases()) {
       ["a NUL-free C0 control (tab)", "a\tb"],
       ["a C1 control", "a\u0085b"],
       ["DEL", "a\u007fb"],
+      ["a line separator", "a\u2028b"],
+      ["a paragraph separator", "a\u2029b"],
       ["a right-to-left override", "invoice\u202Efdp.exe"],
       ["an isolate", "a\u2066b"],
       ["a left-to-right mark", "a\u200Eb"],

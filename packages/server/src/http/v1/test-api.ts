@@ -22,13 +22,19 @@ export interface TestAnswer<T = Record<string, unknown>> {
  */
 export async function openTestApi(
   database: TestDatabase,
-  options: { ledger?: Partial<LedgerConfig>; pricing?: PricingConfig; clock?: () => Date; catalog?: PlanCatalog } = {},
+  options: {
+    ledger?: Partial<LedgerConfig>;
+    pricing?: PricingConfig;
+    clock?: () => Date;
+    /** Plans and packs, synced into the ledger as the server does at start. */
+    catalog?: PlanCatalog;
+  } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] }, ...options.ledger }),
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.catalog ? { catalog: options.catalog } : {}),
   });
+  if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
   const meter = await Meter.open({ ledger, ...(options.pricing ? { pricing: options.pricing } : {}) });
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
