@@ -73,12 +73,6 @@ export const deploymentSchema = deploymentFileSchema.transform((file, ctx): Depl
       );
     }
   }
-  // Guests receive free allowances only (guest_cannot_purchase): their default plan must be
-  // free, so a guest is free through a plan, its allocation and access rule, from the start.
-  const guestPlan = plans.find((plan) => plan.id === defaultPlans.guest);
-  if (guestPlan?.price) {
-    context.issue(["defaultPlans", "guest"], `"${guestPlan.id}" has a price; a guest's plan must be free (no price)`);
-  }
   return {
     ledger,
     pricing: withPlanMarkups(pricing, plans),

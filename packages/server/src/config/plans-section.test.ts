@@ -239,13 +239,6 @@ test("every bad field of plans, packs and defaultPlans is named in the error", (
       'f.json: defaultPlans.guest: "guest" is not a plan in plans (free)',
     ],
     [
-      {
-        plans: { free, pro: { name: "Pro", period: "month", price: { amount: "9.00", currency: "eur" } } },
-        defaultPlans: { guest: "pro" },
-      },
-      'f.json: defaultPlans.guest: "pro" has a price; a guest\'s plan must be free (no price)',
-    ],
-    [
       { plans: { free }, defaultPlans: { admin: "free" } },
       "f.json: defaultPlans.admin: is not an account type (user, organization, guest)",
     ],
