@@ -34,6 +34,8 @@ export async function openPostgresBench(options: {
   lanes?: number;
   /** Serve balance reads from memory, as `tollgate serve` does (the ledger's `balanceCache`). */
   balanceCache?: boolean;
+  /** The ledger's clock, for a run that moves time (the renewal run crosses a period boundary). */
+  clock?: () => Date;
 }): Promise<BenchDatabase> {
   const schema = `bench_${randomBytes(6).toString("hex")}`;
   const ledger = await Ledger.open({
@@ -42,6 +44,7 @@ export async function openPostgresBench(options: {
     config: options.config ?? BENCH_CONFIG,
     ...(options.lanes ? { lanes: options.lanes } : {}),
     ...(options.balanceCache ? { balanceCache: true } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const pools: SqlClient[] = [];
   return {

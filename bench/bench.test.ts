@@ -4,6 +4,7 @@ import { testDatabases, testPostgres } from "@tollgate/store/testing";
 import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
+import { runRenewalSuite } from "./renewal-suite.ts";
 import { formatFigure } from "./report.ts";
 import { runStartSuite } from "./start-suite.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
@@ -130,6 +131,19 @@ describe("npm run bench, the HTTP part", () => {
       lines,
       HTTP_FIGURES.map((figure) => `http.${figure}`),
     );
+  });
+});
+
+describe("npm run bench, the renewal part", () => {
+  test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
+    const lines: string[] = [];
+    // Two rounds, each two batches of grants and two renewDue calls (limit 10 for 20 subscriptions);
+    // the suite counts the renewals in the database itself.
+    await runRenewalSuite(
+      { subscriptions: 20, concurrency: 4, limit: 10, rounds: 2 },
+      { databaseUrl: postgres?.databaseUrl as string, sink: (figure) => lines.push(formatFigure(figure)), log() {} },
+    );
+    assertFigures(lines, ["renewal.grant_floor_per_s", "renewal.renewals_per_s", "renewal.renewals.vs_grant_floor"]);
   });
 });
 

@@ -5,9 +5,11 @@
  *
  * Environment: TOLLGATE_BENCH_DATABASE_URL (default the local PostgreSQL),
  * TOLLGATE_BENCH_SECONDS (measured seconds per figure, default 4),
- * TOLLGATE_BENCH_ONLY=start|postgres|pglite|http, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
+ * TOLLGATE_BENCH_ONLY=start|postgres|pglite|http|renewal, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
  * TOLLGATE_BENCH_USAGE_EVENTS (usage events stored for the report figures, default
- * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them).
+ * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them),
+ * TOLLGATE_BENCH_RENEWALS (subscriptions renewed across one boundary, default 10,000;
+ * 100000 for the full size, which takes several minutes).
  */
 import {
   type BenchDatabase,
@@ -18,6 +20,7 @@ import {
 } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
+import { type RenewalSettings, runRenewalSuite } from "./renewal-suite.ts";
 import { formatFigure, progress } from "./report.ts";
 import { runStartSuite, type StartSettings } from "./start-suite.ts";
 import { runSuite, type SuiteSettings } from "./suite.ts";
@@ -44,6 +47,13 @@ const httpSettings: HttpSettings = {
     timing: { warmupMs: 2000, durationMs: Math.max(seconds, 10) * 1000 },
   },
   batch: { connections: 4, size: 1000, timing: { warmupMs: 2000, durationMs: Math.max(seconds, 10) * 1000 } },
+};
+/** Renewal (renewal-suite.ts): 10,000 subscriptions by default, so the whole run stays in minutes. */
+const renewalSettings: RenewalSettings = {
+  subscriptions: Number(process.env.TOLLGATE_BENCH_RENEWALS ?? 10_000),
+  concurrency: 64,
+  limit: 10_000,
+  rounds: 3,
 };
 /** Five cold starts per figure after one round of warm-up. */
 const startSettings: StartSettings = { starts: 5, warmups: 1 };
@@ -92,5 +102,13 @@ if (!only || only === "http") {
     await runHttpSuite(httpSettings, { databaseUrl, sink });
   } else {
     progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the HTTP figures`);
+  }
+}
+if (!only || only === "renewal") {
+  const databaseUrl = process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES;
+  if (await postgresReachable(databaseUrl)) {
+    await runRenewalSuite(renewalSettings, { databaseUrl, sink });
+  } else {
+    progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the renewal figures`);
   }
 }

@@ -67,14 +67,14 @@ export function applyChangePlan(
   for (const [unit, amountMinor] of differences) {
     const allocation = op.plan.allocations.find((candidate) => candidate.unit === unit);
     if (!allocation) continue;
-    const transactionId = grantPlanLot(ctx, state, {
+    const lot = grantPlanLot(ctx, state, {
       subscription,
       allocation,
       amountMinor,
       periodEnd: subscription.periodEnd,
       idempotencyKey: upgradeGrantKey(subscription, unit),
     });
-    if (transactionId) transactionIds.push(transactionId);
+    if (lot) transactionIds.push(lot.transactionId);
   }
   return subscriptionSuccess(ctx, state, transactionIds);
 }

@@ -7,6 +7,7 @@ export * from "./periods.ts";
 export * from "./plan.ts";
 export * from "./plan-access-check.ts";
 export * from "./plan-grants.ts";
+export * from "./refund-claw-back.ts";
 export * from "./renew.ts";
 export * from "./subscribe.ts";
 export * from "./subscription.ts";

@@ -1,5 +1,6 @@
 import { type AccountState, type BatchContext, peekBalanceRow } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
+import type { Lot } from "../model.ts";
 import { BALANCE_MINOR_MAX, minBigint } from "../money.ts";
 import { newLot, repayDebt } from "../rules/grant.ts";
 import { openTransaction, postCustomerEntry, postSystemEntry } from "../rules/posting.ts";
@@ -35,9 +36,10 @@ export const PLAN_KEY_PREFIX = "tollgate:plan:";
 /**
  * Grants `amountMinor` as a lot of source `plan`: a reset allocation's lot expires when its
  * period ends (the sweep then expires what is unspent); a rollover's never does. Repays any
- * recorded debt first, as every grant does. Returns the transaction id, or null when nothing
- * was granted (a zero amount, or one that would take the balance past BALANCE_MINOR_MAX, which
- * no real plan reaches: a renewal cannot be refused, so it grants nothing rather than overflow).
+ * recorded debt first, as every grant does. Returns the new lot (its `transactionId` is the
+ * grant's), or null when nothing was granted (a zero amount, or one that would take the balance
+ * past BALANCE_MINOR_MAX, which no real plan reaches: a renewal cannot be refused, so it grants
+ * nothing rather than overflow).
  */
 export function grantPlanLot(
   ctx: BatchContext,
@@ -56,7 +58,7 @@ export function grantPlanLot(
      */
     grantedAt?: Date;
   },
-): string | null {
+): Lot | null {
   const { allocation, amountMinor, subscription } = grant;
   if (amountMinor <= 0n) return null;
   if (peekBalanceRow(state, allocation.unit).balanceMinor + amountMinor > BALANCE_MINOR_MAX) return null;
@@ -80,7 +82,7 @@ export function grantPlanLot(
   postCustomerEntry(ctx, state, transaction, amountMinor, lot);
   postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.issuance, -amountMinor);
   repayDebt(ctx, state, transaction, lot);
-  return transaction.transactionId;
+  return lot;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AccountState, BatchContext } from "../account-state.ts";
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import { defineLedgerConfig } from "../ledger-config.ts";
 import { assertAccountConsistent, assertBalancedEntries } from "../testing/invariants.ts";
+import { settle } from "../testing/test-account.ts";
 import { addTestAccount, createTestBatch, expectOk, run, sweep } from "../testing/test-batch.ts";
 import { allocation, every, testPlan } from "../testing/test-plans.ts";
 import type { PlanDefinition } from "./plan.ts";
@@ -19,9 +20,9 @@ const config = defineLedgerConfig({
 let keyCounter = 0;
 const key = () => `renew-key-${++keyCounter}`;
 
-function subscribed(plan: PlanDefinition, now: string, anchorAt?: string) {
+function subscribed(plan: PlanDefinition, now: string, anchorAt?: string, overdraftLimitMinor?: bigint) {
   const batch = createTestBatch({ config, now: new Date(now) });
-  const user = addTestAccount(batch, { type: "user" });
+  const user = addTestAccount(batch, { type: "user", ...(overdraftLimitMinor ? { overdraftLimitMinor } : {}) });
   expectOk(
     run(batch, {
       kind: "subscribe",
@@ -50,6 +51,26 @@ const liveLots = (state: AccountState) =>
       expiresAt: lot.expiresAt,
     }))
     .sort((a, b) => (a.unit + a.remainingMinor < b.unit + b.remainingMinor ? -1 : 1));
+const expiredFrom = (batch: BatchContext) =>
+  batch.writes.entries
+    .filter((entry) => entry.accountId === SYSTEM_ACCOUNTS.expiry)
+    .reduce((sum, entry) => sum + entry.amountMinor, 0n);
+/** Every lot the account was granted, without its id (each twin makes its own ids). */
+const lotsOf = (state: AccountState) =>
+  [...state.lots.values()]
+    .map((lot) => ({
+      unit: lot.unit,
+      source: lot.source,
+      grantedMinor: lot.grantedMinor,
+      remainingMinor: lot.remainingMinor,
+      expiresAt: lot.expiresAt?.toISOString() ?? null,
+      createdAt: lot.createdAt.toISOString(),
+    }))
+    .sort((a, b) => (a.createdAt + a.unit < b.createdAt + b.unit ? -1 : 1));
+const periodOf = (state: AccountState) => ({
+  start: state.subscription?.periodStart.toISOString(),
+  end: state.subscription?.periodEnd.toISOString(),
+});
 const toSystem = (batch: BatchContext, accountId: string, unit: string) =>
   batch.writes.entries
     .filter((entry) => entry.accountId === accountId && entry.unit === unit)
@@ -115,44 +136,111 @@ describe("renewal", () => {
     consistent(batch);
   });
 
-  test("a 90-day outage ends in the state of renewing every day", () => {
-    const plan = testPlan({
-      period: every("day", "calendar", "America/New_York"),
-      allocations: [
-        allocation({}),
-        allocation({ unit: "usd", amountMinor: 10n, renewal: "rollover", rolloverCapMinor: 35n }),
-      ],
-    });
-    const start = "2027-01-10T15:00:00Z";
-    const end = new Date(new Date(start).getTime() + 90 * DAY_MS).toISOString();
-    const continuous = subscribed(plan, start);
-    for (let day = 1; day <= 90; day++) {
-      at(continuous.batch, continuous.user, new Date(new Date(start).getTime() + day * DAY_MS).toISOString());
-    }
-    const outage = subscribed(plan, start);
-    at(outage.batch, outage.user, end);
+  // Each row: a subscription left untouched from `start` to `end`, against a twin swept at
+  // every boundary it crosses. Periods that end on month ends, a leap day and daylight-saving
+  // changes are where a catch-up that stepped by fixed lengths would drift.
+  const outages: Array<{
+    name: string;
+    plan: PlanDefinition;
+    start: string;
+    end: string;
+    anchorAt?: string;
+    /** Charged before the outage: 30 by default; past the balance, a debt the missed periods repay. */
+    spentMinor?: bigint;
+  }> = [
+    {
+      name: "90 days of a daily plan in New York (reset and rollover with a cap; one DST change)",
+      plan: testPlan({
+        period: every("day", "calendar", "America/New_York"),
+        allocations: [
+          allocation({}),
+          allocation({ unit: "usd", amountMinor: 10n, renewal: "rollover", rolloverCapMinor: 35n }),
+        ],
+      }),
+      start: "2027-01-10T15:00:00Z",
+      end: "2027-04-10T15:00:00Z",
+    },
+    {
+      name: "a monthly anniversary from 31 January over a leap February (29th, then 31 March)",
+      plan: testPlan({
+        period: every("month", "anniversary"),
+        allocations: [allocation({}), allocation({ unit: "usd", amountMinor: 500n, renewal: "rollover" })],
+      }),
+      start: "2028-01-31T10:00:00Z",
+      end: "2028-07-01T00:00:00Z",
+    },
+    {
+      name: "a yearly anniversary from a leap day (28 February in common years)",
+      plan: testPlan({ period: every("year", "anniversary") }),
+      start: "2028-02-29T08:00:00Z",
+      end: "2033-03-01T00:00:00Z",
+    },
+    {
+      name: "a debt of 250 that the missed days' grants repay, as they would have on time",
+      plan: testPlan({ period: every("day", "anniversary", "Asia/Kathmandu") }),
+      start: "2027-05-01T06:15:00Z",
+      end: "2027-05-09T00:00:00Z",
+      spentMinor: 350n,
+    },
+    {
+      name: "a weekly anniversary in Paris across both changes of 2027",
+      plan: testPlan({
+        period: every("week", "anniversary", "Europe/Paris"),
+        allocations: [allocation({ renewal: "rollover", rolloverCapMinor: 250n })],
+      }),
+      start: "2027-03-03T23:30:00Z",
+      end: "2027-11-20T00:00:00Z",
+    },
+  ];
 
-    for (const unit of ["credits", "usd"]) assert.equal(balance(outage.user, unit), balance(continuous.user, unit));
-    assert.deepEqual(liveLots(outage.user), liveLots(continuous.user));
-    assert.deepEqual(
-      { start: outage.user.subscription?.periodStart, end: outage.user.subscription?.periodEnd },
-      { start: continuous.user.subscription?.periodStart, end: continuous.user.subscription?.periodEnd },
-    );
-    // Rollover credits over the cap expire at every boundary either way.
-    assert.equal(
-      toSystem(outage.batch, SYSTEM_ACCOUNTS.expiry, "usd"),
-      toSystem(continuous.batch, SYSTEM_ACCOUNTS.expiry, "usd"),
-    );
-    // Reset lots of days already over are not issued after an outage (they would expire at once),
-    // so issuance and expiry each differ by them, and what was issued and not expired is equal.
-    for (const unit of ["credits", "usd"]) {
-      const net = (batch: BatchContext) =>
-        -toSystem(batch, SYSTEM_ACCOUNTS.issuance, unit) - toSystem(batch, SYSTEM_ACCOUNTS.expiry, unit);
-      assert.equal(net(outage.batch), net(continuous.batch), unit);
-    }
-    consistent(outage.batch);
-    consistent(continuous.batch);
-  });
+  for (const outage of outages) {
+    test(`an outage ends in the state of renewing at every boundary: ${outage.name}`, () => {
+      const continuous = subscribed(outage.plan, outage.start, outage.anchorAt, 1000n);
+      const asleep = subscribed(outage.plan, outage.start, outage.anchorAt, 1000n);
+      const spentMinor = outage.spentMinor ?? 30n;
+      for (const { batch, user } of [continuous, asleep]) {
+        // Spent through a hold settled above it when past the balance: how an account ends in debt.
+        const hold = expectOk(
+          run(batch, {
+            kind: "authorize",
+            account: { accountId: user.account.accountId },
+            amountMinor: 30n,
+            idempotencyKey: "hold",
+          }),
+        );
+        expectOk(settle(batch, hold.holdId, spentMinor));
+      }
+      const endMs = new Date(outage.end).getTime();
+      let boundaries = 0;
+      for (let next = continuous.user.subscription?.periodEnd; next && next.getTime() <= endMs; boundaries++) {
+        at(continuous.batch, continuous.user, next.toISOString());
+        next = continuous.user.subscription?.periodEnd;
+      }
+      at(continuous.batch, continuous.user, outage.end);
+      at(asleep.batch, asleep.user, outage.end);
+
+      assert.ok(boundaries >= 5, `the outage crosses ${boundaries} boundaries`);
+      if (spentMinor > 100n) {
+        assert.equal(continuous.user.balances.get("credits")?.debtMinor, 0n, "the debt is repaid");
+        assert.ok(expiredFrom(continuous.batch) > 0n, "and the last days' credits expire");
+      }
+      assert.deepEqual(periodOf(asleep.user), periodOf(continuous.user));
+      assert.deepEqual(lotsOf(asleep.user), lotsOf(continuous.user), "every lot, spent and expired ones included");
+      assert.deepEqual(grantKeys(asleep.batch).sort(), grantKeys(continuous.batch).sort(), "each period's key once");
+      for (const unit of ["credits", "usd"]) {
+        assert.equal(balance(asleep.user, unit), balance(continuous.user, unit), `${unit} balance`);
+        for (const system of [SYSTEM_ACCOUNTS.issuance, SYSTEM_ACCOUNTS.expiry]) {
+          assert.equal(
+            toSystem(asleep.batch, system, unit),
+            toSystem(continuous.batch, system, unit),
+            `${system} ${unit}`,
+          );
+        }
+      }
+      consistent(asleep.batch);
+      consistent(continuous.batch);
+    });
+  }
 
   test(`one sweep crosses at most ${RENEWAL_PERIODS_MAX} boundaries; the next carries on`, () => {
     const { batch, user } = subscribed(testPlan({ period: every("day") }), "2000-01-01T00:00:00Z");
@@ -162,7 +250,12 @@ describe("renewal", () => {
     assert.equal(user.subscription?.periodStart.getTime(), after.getTime());
     sweep(batch, user);
     assert.equal(user.subscription?.periodEnd.getTime(), batch.now.getTime() + DAY_MS);
-    assert.equal(balance(user), 100n, "only the period containing now is granted");
+    assert.equal(balance(user), 100n, "only the period containing now is left to spend");
+    assert.equal(
+      toSystem(batch, SYSTEM_ACCOUNTS.expiry, "credits"),
+      BigInt(RENEWAL_PERIODS_MAX + 500) * 100n,
+      "each day over was granted and expired",
+    );
     consistent(batch);
   });
 });

@@ -1,4 +1,5 @@
 import { type AccountState, type BatchContext, markSubscription } from "../account-state.ts";
+import { expireLot } from "../rules/expire-lots.ts";
 import { type Period, periodContaining } from "./periods.ts";
 import { capRollover, grantPlanLot, periodGrantKey } from "./plan-grants.ts";
 import type { SubscriptionState } from "./subscription.ts";
@@ -18,11 +19,11 @@ export const RENEWAL_PERIODS_MAX = 10_000;
  *
  * At each boundary: a cancellation at period end takes effect (no more renewals); otherwise a
  * pending change takes effect, rollover credits above their cap expire, the next period starts
- * and its allocations are granted. A reset allocation for a period that has already ended by
- * now (catching up after downtime) grants nothing: its lot would expire at once, so balances
- * and live lots are as if renewal had run at every boundary; only the issuance and expiry of
- * those never-spendable lots are not written. Rollover allocations are granted for every
- * boundary crossed, capped each time, exactly as continuous running would.
+ * and its allocations are granted. Catching up after downtime writes what continuous running
+ * would have: a reset allocation for a period that has already ended by now is granted under
+ * its period's key and its unspent remainder expired at once (nobody could spend it), and
+ * rollover allocations are granted and capped at every boundary crossed. So issuance, expiry,
+ * balances and every lot equal those of renewing at each boundary.
  *
  * @example
  * ctx.now = new Date("2027-03-01T00:00:00Z");
@@ -82,9 +83,10 @@ export function periodStartingAt(subscription: SubscriptionState, boundary: Date
 
 /**
  * Grants each allocation of the subscription's plan for `period`, keyed by period. A reset lot
- * for a period already over is not granted (see `renewSubscription`). A renewal dates its lots
- * at the period's start (see `grantPlanLot`); a new subscription's first lot is dated now.
- * Returns the transactions.
+ * for a period already over (catching up, see `renewSubscription`) is expired as soon as it is
+ * granted, as the sweep at that period's end would have: granting it still repays debt, as it
+ * would have on time. A renewal dates its lots at the period's start (see `grantPlanLot`); a
+ * new subscription's first lot is dated now. Returns the grant transactions.
  */
 export function grantPeriod(
   ctx: BatchContext,
@@ -96,8 +98,7 @@ export function grantPeriod(
   const ended = period.end.getTime() <= ctx.now.getTime();
   const transactionIds: string[] = [];
   subscription.plan.allocations.forEach((allocation, index) => {
-    if (allocation.renewal === "reset" && ended) return;
-    const transactionId = grantPlanLot(ctx, state, {
+    const lot = grantPlanLot(ctx, state, {
       subscription,
       allocation,
       amountMinor: allocation.amountMinor,
@@ -105,7 +106,10 @@ export function grantPeriod(
       idempotencyKey: periodGrantKey(subscription, period.start, index),
       ...(options.dateLotsAtPeriodStart ? { grantedAt: period.start } : {}),
     });
-    if (transactionId) transactionIds.push(transactionId);
+    if (!lot) return;
+    transactionIds.push(lot.transactionId);
+    // Only a reset lot has an expiry; one for a period already over is due now.
+    if (ended && lot.expiresAt !== null) expireLot(ctx, state, lot);
   });
   return transactionIds;
 }

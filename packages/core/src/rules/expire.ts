@@ -7,11 +7,9 @@ import {
   markLot,
   markMember,
 } from "../account-state.ts";
-import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import type { Hold } from "../model.ts";
 import { renewSubscription } from "../plans/renew.ts";
-import { isExpired } from "../spend-order.ts";
-import { openTransaction, postCustomerEntry, postSystemEntry } from "./posting.ts";
+import { expireDueLots } from "./expire-lots.ts";
 
 /**
  * Lets go of a hold's reservation on its lots, its account's `held` and its member's.
@@ -50,18 +48,6 @@ export function sweepAccount(ctx: BatchContext, state: AccountState): void {
       markHold(ctx, hold);
     }
   }
-  for (const lot of state.lots.values()) {
-    const free = lot.remainingMinor - lot.heldMinor;
-    if (free <= 0n || !isExpired(lot, ctx.now)) continue;
-    const transaction = openTransaction(ctx, {
-      accountId: state.account.accountId,
-      kind: "expiry",
-      unit: lot.unit,
-      amountMinor: free,
-      idempotencyKey: null,
-    });
-    postCustomerEntry(ctx, state, transaction, -free, lot);
-    postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.expiry, free);
-  }
+  expireDueLots(ctx, state);
   renewSubscription(ctx, state);
 }

@@ -1,7 +1,9 @@
 import type { PlanCatalog } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type Stripe from "stripe";
+import { grantAutoTopUp, recordFailedAutoTopUp } from "./auto-top-up-handlers.ts";
 import { grantPurchasedPack } from "./pack-purchase-handler.ts";
+import { clawBackRefundedPack } from "./refund-claw-back-handler.ts";
 
 /** What a handler has to work with. */
 export interface StripeEventContext {
@@ -31,7 +33,8 @@ export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, Str
 
 /**
  * The handlers this deployment runs: a pack's checkout paid grants the pack (at once, or when a
- * delayed payment succeeds). Subscriptions add theirs here.
+ * delayed payment succeeds); a refund of it claws back the unspent part; an automatic top-up's
+ * payment grants its pack, or ends it failed. Subscriptions add theirs here.
  *
  * @example
  * const handler = DEFAULT_STRIPE_EVENT_HANDLERS[event.type];
@@ -39,4 +42,7 @@ export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, Str
 export const DEFAULT_STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
   "checkout.session.completed": grantPurchasedPack,
   "checkout.session.async_payment_succeeded": grantPurchasedPack,
+  "charge.refunded": clawBackRefundedPack,
+  "payment_intent.succeeded": grantAutoTopUp,
+  "payment_intent.payment_failed": recordFailedAutoTopUp,
 });
