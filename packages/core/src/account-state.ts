@@ -1,6 +1,7 @@
 import type { IdGenerator } from "./ids.ts";
 import type { LedgerConfig } from "./ledger-config.ts";
 import type { Account, BalanceRow, Entry, Hold, Lot, MemberLimit, TransactionRecord, Unit } from "./model.ts";
+import type { PlanCatalog } from "./plans/plan.ts";
 import type { SubscriptionState } from "./plans/subscription.ts";
 
 /**
@@ -87,6 +88,11 @@ export interface BatchContext {
   accounts: Map<string, AccountState>;
   priorTransactions: Map<string, PriorTransaction>;
   writes: LedgerWrites;
+  /**
+   * The deployment's plans, so a spend a plan refuses names the plans that would allow it;
+   * absent, the refusal names none. What is refused is decided by the account's own plan version.
+   */
+  catalog?: PlanCatalog;
 }
 
 export function balanceRowOf(state: AccountState, unit: string): BalanceRow {

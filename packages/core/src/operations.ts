@@ -36,6 +36,10 @@ export interface AuthorizeOperation extends Keyed {
    * floor for starting a call (a pay-as-you-go chat refuses a call below $0.01, whatever it costs).
    */
   minimumAvailableMinor?: bigint;
+  /** The model the spend pays for ("openai/gpt-4o"): refused when the account's plan does not allow it. */
+  model?: string;
+  /** The feature the spend pays for ("generate_goal"): refused when the account's plan does not allow it. */
+  feature?: string;
 }
 
 export interface SettleOperation extends Keyed {
@@ -62,6 +66,10 @@ export interface ChargeOperation extends Keyed {
   amountMinor: bigint;
   member?: string;
   reason?: string;
+  /** The model the spend pays for ("openai/gpt-4o"): refused when the account's plan does not allow it. */
+  model?: string;
+  /** The feature the spend pays for ("generate_goal"): refused when the account's plan does not allow it. */
+  feature?: string;
 }
 
 /** An admin deduction: like a charge, but to the adjustment account, with a required reason. */
@@ -71,6 +79,10 @@ export interface DeductOperation extends Keyed {
   unit?: string;
   amountMinor: bigint;
   reason: string;
+  /** The model the spend pays for ("openai/gpt-4o"): refused when the account's plan does not allow it. */
+  model?: string;
+  /** The feature the spend pays for ("generate_goal"): refused when the account's plan does not allow it. */
+  feature?: string;
 }
 
 /** Returns part or all of a charge or settlement to the lots it was drawn from. */

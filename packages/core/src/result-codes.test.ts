@@ -80,6 +80,19 @@ const authorize = (w: World, amountMinor: bigint, ttlMs?: number) =>
 
 const basic = testPlan();
 const pro = testPlan({ id: "pro", allocations: [allocation({ amountMinor: 500n })] });
+/** A plan that blocks every feature and the `o1` models; `pro` and `basic` allow everything. */
+const starter = testPlan({
+  id: "starter",
+  models: { allow: ["openai/*"], deny: ["openai/o1*"] },
+  features: { allow: [], deny: [] },
+});
+/** Subscribes `state` to `starter`, whose refusals name the catalog's plans that would allow. */
+const subscribeStarter = (w: World, state: AccountState) => {
+  w.batch.catalog = { plans: [basic, starter, pro], packs: [], defaultPlans: {} };
+  expectOk(
+    run(w.batch, { kind: "subscribe", account: ref(state), plan: starter, planVersion: 1, idempotencyKey: key() }),
+  );
+};
 /** Subscribes the world's user to `basic` (version 1). */
 const subscribeUser = (w: World) =>
   expectOk(
@@ -435,6 +448,63 @@ const rows: Row[] = [
     arrange: (w) => ({ kind: "charge", account: ref(w.org), amountMinor: 5n, member: "nobody", idempotencyKey: key() }),
   },
   {
+    code: "feature_not_in_plan",
+    name: "a charge for a feature the account's plan blocks",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      return { kind: "charge", account: ref(w.user), amountMinor: 5n, feature: "generate_goal", idempotencyKey: key() };
+    },
+    details: { feature: "generate_goal", plan: "starter", plans: ["basic", "pro"] },
+  },
+  {
+    code: "feature_not_in_plan",
+    name: "a deduction for a feature the plan blocks, while the subscription is past due",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      if (w.user.subscription) w.user.subscription.status = "past_due";
+      return {
+        kind: "deduct",
+        account: ref(w.user),
+        amountMinor: 5n,
+        reason: "manual",
+        feature: "export",
+        idempotencyKey: key(),
+      };
+    },
+    details: { feature: "export", plan: "starter" },
+  },
+  {
+    code: "model_not_in_plan",
+    name: "a hold for a model the account's plan denies",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      return {
+        kind: "authorize",
+        account: ref(w.user),
+        amountMinor: 5n,
+        model: "OpenAI/o1-preview",
+        idempotencyKey: key(),
+      };
+    },
+    details: { model: "OpenAI/o1-preview", plan: "starter", plans: ["basic", "pro"] },
+  },
+  {
+    code: "model_not_in_plan",
+    name: "a member's charge for a model outside the organization's plan",
+    arrange: (w) => {
+      subscribeStarter(w, w.org);
+      return {
+        kind: "charge",
+        account: ref(w.org),
+        amountMinor: 5n,
+        member: "member-1",
+        model: "anthropic/claude-sonnet-4",
+        idempotencyKey: key(),
+      };
+    },
+    details: { model: "anthropic/claude-sonnet-4", plan: "starter", plans: ["basic", "pro"] },
+  },
+  {
     code: "member_cap_exceeded",
     name: "a hold above the member's cap",
     arrange: (w) => ({
@@ -728,6 +798,73 @@ const precedenceRows: Array<Row & { alsoApplies: FailureCode }> = [
     }),
   },
   {
+    code: "reason_required",
+    alsoApplies: "feature_not_in_plan",
+    name: "a deduction without reason for a feature the plan blocks",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      return { kind: "deduct", account: ref(w.user), amountMinor: 1n, reason: "", feature: "x", idempotencyKey: key() };
+    },
+  },
+  {
+    code: "feature_not_in_plan",
+    alsoApplies: "member_not_found",
+    name: "a non-member's charge for a feature the organization's plan blocks",
+    arrange: (w) => {
+      subscribeStarter(w, w.org);
+      return {
+        kind: "charge",
+        account: ref(w.org),
+        amountMinor: 1n,
+        member: "outsider",
+        feature: "x",
+        idempotencyKey: key(),
+      };
+    },
+  },
+  {
+    code: "feature_not_in_plan",
+    alsoApplies: "model_not_in_plan",
+    name: "a charge whose feature and model the plan both refuse",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      return {
+        kind: "charge",
+        account: ref(w.user),
+        amountMinor: 1n,
+        feature: "x",
+        model: "openai/o1",
+        idempotencyKey: key(),
+      };
+    },
+    details: { feature: "x", plan: "starter" },
+  },
+  {
+    code: "model_not_in_plan",
+    alsoApplies: "member_cap_exceeded",
+    name: "a member's hold above the cap for a model the plan denies",
+    arrange: (w) => {
+      subscribeStarter(w, w.org);
+      return {
+        kind: "authorize",
+        account: ref(w.org),
+        amountMinor: 51n,
+        member: "member-1",
+        model: "openai/o1",
+        idempotencyKey: key(),
+      };
+    },
+  },
+  {
+    code: "model_not_in_plan",
+    alsoApplies: "insufficient_credits",
+    name: "an unaffordable charge for a model the plan denies",
+    arrange: (w) => {
+      subscribeStarter(w, w.user);
+      return { kind: "charge", account: ref(w.user), amountMinor: 10_000n, model: "openai/o1", idempotencyKey: key() };
+    },
+  },
+  {
     code: "member_cap_exceeded",
     alsoApplies: "insufficient_credits",
     name: "a member's charge above both the cap and the balance",
@@ -758,7 +895,7 @@ function checkRow(row: Row): void {
   const before = snapshot(w.batch);
   const details = expectFailure(run(w.batch, op), row.code);
   for (const [field, value] of Object.entries(row.details ?? {})) {
-    assert.equal(details[field as keyof FailureDetails], value, `details.${field}`);
+    assert.deepEqual(details[field as keyof FailureDetails], value, `details.${field}`);
   }
   assert.deepEqual(snapshot(w.batch), before, "a failed operation changes nothing");
   assertBalancedEntries(w.batch);

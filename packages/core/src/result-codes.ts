@@ -1,7 +1,11 @@
 /**
  * Expected outcomes of ledger operations. The core returns these, never throws them.
  * They are listed in order of precedence: when several apply, the earliest is returned
- * (an idempotency conflict is reported before anything about the payload).
+ * (an idempotency conflict is reported before anything about the payload). A spend the
+ * account's plan refuses (`feature_not_in_plan`, then `model_not_in_plan`) comes after the
+ * checks of the request itself, and before the member checks, the caps and the balance: the plan
+ * is the account's, so it refuses whoever spends, and no top-up or raised cap would let it
+ * through, so the customer is told what would.
  */
 export const FAILURE_CODES = [
   "idempotency_conflict",
@@ -25,6 +29,8 @@ export const FAILURE_CODES = [
   "transaction_not_reversible",
   "transaction_already_reversed",
   "refund_exceeds_charge",
+  "feature_not_in_plan",
+  "model_not_in_plan",
   "member_not_found",
   "member_cap_exceeded",
   "balance_limit_exceeded",
@@ -39,6 +45,14 @@ export interface FailureDetails {
   availableMinor?: bigint;
   capMinor?: bigint;
   message?: string;
+  /** A refused model (`model_not_in_plan`), as the operation named it. */
+  model?: string;
+  /** A refused feature (`feature_not_in_plan`). */
+  feature?: string;
+  /** The id of the plan that refused it: the account's subscription's. */
+  plan?: string;
+  /** The ids of the deployment's plans that would allow it, in catalog order (empty when none would). */
+  plans?: string[];
 }
 
 export interface Failure {

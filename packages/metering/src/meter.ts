@@ -11,7 +11,7 @@ import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/stor
 import { type AccountStats, accountStats } from "./account-stats.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
-import { PriceBook } from "./price-book.ts";
+import { PriceBook, planModelId } from "./price-book.ts";
 import { priceSnapshot } from "./price-snapshot.ts";
 import { definePricingConfig, type PricingConfig } from "./pricing-config.ts";
 import { quoteModelCall, usdText } from "./quote.ts";
@@ -81,6 +81,8 @@ export interface ModelCallInput {
   maxTokens?: unknown;
   /** The request's `n`. */
   choiceCount?: unknown;
+  /** The feature the call serves: refused with `feature_not_in_plan` when the account's plan does not include it. */
+  feature?: string;
   plan?: string;
   /** How long the hold lives; the ledger's default when absent. */
   ttlMs?: number;
@@ -150,7 +152,10 @@ export class Meter {
       priceSnapshot: quote.snapshot,
     };
     const charged = success || this.config.chargeFailedCalls ? quote.chargeMinor : 0n;
-    return this.#apply(input, { ...draft, chargedUsd: charged === 0n ? "0" : draft.chargedUsd }, charged);
+    return this.#apply(input, { ...draft, chargedUsd: charged === 0n ? "0" : draft.chargedUsd }, charged, {
+      model: planModelId(input),
+      ...(input.feature === undefined ? {} : { feature: input.feature }),
+    });
   }
 
   /** Charges a feature's fixed cost (the account's override, if any) and records its use. */
@@ -178,7 +183,7 @@ export class Meter {
         }),
       ),
     };
-    return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n);
+    return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n, { feature: input.feature });
   }
 
   /**
@@ -220,6 +225,8 @@ export class Meter {
       ...(this.config.minimumAvailableMinor > 0n ? { minimumAvailableMinor: this.config.minimumAvailableMinor } : {}),
       ...(input.member === undefined ? {} : { member: input.member }),
       ...(input.ttlMs === undefined ? {} : { ttlMs: input.ttlMs }),
+      model: planModelId(input),
+      ...(input.feature === undefined ? {} : { feature: input.feature }),
       idempotencyKey: input.idempotencyKey,
     });
     return result.ok ? { ...result, value: { ...result.value, estimate } } : result;
@@ -252,11 +259,17 @@ export class Meter {
     await this.prices.close();
   }
 
-  /** Charges (or settles the hold) with the usage event attached; nothing to charge records it alone. */
+  /**
+   * Charges (or settles the hold) with the usage event attached; nothing to charge records it
+   * alone. A charge carries what it pays for (`subject`), for the account's plan to allow or
+   * refuse under the account's lock; a settlement does not: its hold was allowed, and an
+   * uncharged (failed) call spends nothing to refuse.
+   */
   async #apply(
     input: CallContext & { holdId?: string },
     draft: UsageEventDraft,
     chargeMinor: bigint,
+    subject: { model?: string; feature?: string },
   ): Promise<MeteringResult<UsageOutcome>> {
     const { idempotencyKey } = input;
     const request = usageRequest(input);
@@ -288,6 +301,7 @@ export class Meter {
       unit: draft.unit,
       amountMinor: chargeMinor,
       ...(input.member === undefined ? {} : { member: input.member }),
+      ...subject,
       idempotencyKey,
     } as const;
     return this.ledger.execute(op, { usageEvent: draft, request }) as Promise<MeteringResult<UsageOutcome>>;

@@ -181,3 +181,15 @@ export function normalizeModel(call: { provider: string; model: string }): { pro
   if (model.length === 0 || model.length > 200) throw new RangeError("a model id has 1 to 200 characters");
   return { provider, model };
 }
+
+/**
+ * The name a plan's `models` rule matches: `provider/model`, lower case, as `normalizeModel`
+ * leaves them (a model through OpenRouter is "openrouter/openai/gpt-4o").
+ *
+ * @example
+ * planModelId({ provider: "OpenAI", model: "GPT-4o" }); // "openai/gpt-4o"
+ */
+export function planModelId(call: { provider: string; model: string }): string {
+  const { provider, model } = normalizeModel(call);
+  return `${provider}/${model}`;
+}

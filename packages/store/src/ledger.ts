@@ -126,6 +126,12 @@ export class Ledger {
   readonly accounts: AccountDirectory;
   /** The deployment's `balance.low` threshold per unit, for accounts without their own. */
   readonly lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
+  /**
+   * The deployment's plans, set by `syncPlanCatalog`, so a spend an account's plan refuses
+   * (`model_not_in_plan`, `feature_not_in_plan`) names the plans that would allow it. What is
+   * refused is decided by the account's own plan version, with or without it.
+   */
+  #catalog: PlanCatalog | undefined;
 
   private constructor(
     readonly sql: SqlClient,
@@ -145,7 +151,15 @@ export class Ledger {
     const cache = options.balanceCache && new BalanceCache(sql, options.balanceCache);
     this.#balanceCache = cache;
     const defaultPlans = this.#defaultPlans;
-    const env = () => ({ config, units, newId, now: clock(), lowBalanceThresholdsDefault, defaultPlans });
+    const env = () => ({
+      config,
+      units,
+      newId,
+      now: clock(),
+      lowBalanceThresholdsDefault,
+      defaultPlans,
+      catalog: this.#catalog,
+    });
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
@@ -332,6 +346,7 @@ export class Ledger {
     assertPlanCatalog(catalog, { units: this.units, now: this.clock() });
     const versions = await this.syncPlanVersions(catalog.plans);
     const defaults = defaultPlansOf(catalog, versions);
+    this.#catalog = catalog;
     this.#defaultPlans.clear();
     for (const [type, version] of defaults) this.#defaultPlans.set(type, version);
     return versions;
@@ -356,6 +371,11 @@ export class Ledger {
    */
   planVersionOf(plan: PlanDefinition): Promise<number> {
     return this.#planVersionOf(plan);
+  }
+
+  /** The deployment's plans as `syncPlanCatalog` last took them; undefined before. */
+  get catalog(): PlanCatalog | undefined {
+    return this.#catalog;
   }
 
   /** Per account type, the plan version a new account is subscribed to (see `syncPlanCatalog`). */

@@ -9,6 +9,7 @@ import {
   type IdGenerator,
   type LedgerConfig,
   type OperationResult,
+  type PlanCatalog,
   type ResolvedOperation,
   sweepAccount,
   type Unit,
@@ -65,6 +66,8 @@ export interface BatchEnvironment {
   lowBalanceThresholdsDefault?: ReadonlyMap<string, bigint>;
   /** The plan a new account of each type is subscribed to when the batch opens it. */
   defaultPlans?: DefaultPlans;
+  /** The deployment's plans, named by a refusal of a plan's access rule (`BatchContext.catalog`). */
+  catalog?: PlanCatalog | undefined;
 }
 
 /**
@@ -102,6 +105,7 @@ export async function processBatch(
     accounts: new Map(),
     priorTransactions: new Map(),
     writes: emptyWrites(),
+    ...(env.catalog ? { catalog: env.catalog } : {}),
   };
 
   const accountRows = await lockAccounts(tx, ids, [...newRefs.values()]);

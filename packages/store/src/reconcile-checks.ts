@@ -134,18 +134,30 @@ export const RECONCILE_CHECKS: ReadonlyArray<ReconcileCheckDefinition> = [
   {
     name: "available_within_overdraft",
     description:
-      "Per account and unit, available (balance - held) is at least minus the account's overdraft limit, " +
-      "and the recorded debt is at most that limit.",
+      "Per account and unit, available (balance - held) is at least minus the account's allowance, " +
+      "and the recorded debt is at most it: the account's overdraft limit, or for an account that has " +
+      "had a subscription, the larger of that and the largest overage any plan version allows in the unit " +
+      "(a plan change or cancellation leaves what the earlier plan allowed owed until grants repay it).",
     sql: `
-      select b.account_id, b.unit, 'balance_minor - held_minor >= -accounts.overdraft_limit_minor' as field,
-        'amount' as measure, (-a.overdraft_limit_minor)::text as expected, (b.balance_minor - b.held_minor)::text as actual
-      from balances b join accounts a using (account_id)
-      where b.balance_minor - b.held_minor < -a.overdraft_limit_minor
+      with plan_overage as (
+        select definition->'overage'->>'unit' as unit, max((definition->'overage'->>'limitMinor')::bigint) as limit_minor
+        from plan_versions where definition->'overage'->>'policy' = 'allow' group by 1
+      ), allowance as (
+        select b.account_id, b.unit, b.balance_minor, b.held_minor, b.debt_minor,
+          case when s.account_id is null then a.overdraft_limit_minor
+            else greatest(a.overdraft_limit_minor, coalesce(po.limit_minor, 0)) end as limit_minor
+        from balances b join accounts a using (account_id)
+        left join subscriptions s using (account_id)
+        left join plan_overage po on po.unit = b.unit
+      )
+      select account_id, unit, 'balance_minor - held_minor >= -allowance' as field,
+        'amount' as measure, (-limit_minor)::text as expected, (balance_minor - held_minor)::text as actual
+      from allowance
+      where balance_minor - held_minor < -limit_minor
       union all
-      select b.account_id, b.unit, 'debt_minor <= accounts.overdraft_limit_minor', 'amount',
-        a.overdraft_limit_minor::text, b.debt_minor::text
-      from balances b join accounts a using (account_id)
-      where b.debt_minor > a.overdraft_limit_minor`,
+      select account_id, unit, 'debt_minor <= allowance', 'amount', limit_minor::text, debt_minor::text
+      from allowance
+      where debt_minor > limit_minor`,
   },
   {
     name: "entry_chain",

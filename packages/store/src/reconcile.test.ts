@@ -228,7 +228,7 @@ for (const database of await testDatabases()) {
       assertReported(report, "available_within_overdraft", { accountId: ids.bob, expected: "-10", actual: "-20" });
       assertReported(report, "available_within_overdraft", {
         accountId: ids.bob,
-        field: "debt_minor <= accounts.overdraft_limit_minor",
+        field: "debt_minor <= allowance",
         expected: "10",
         actual: "20",
       });

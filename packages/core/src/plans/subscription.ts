@@ -64,6 +64,21 @@ export interface SubscriptionView {
   version: number;
 }
 
+/**
+ * The plan whose rules (access, overage) bind the account now: its subscription's version while
+ * active or past due (a failed payment does not lift the plan's limits); none once canceled or
+ * without a subscription, and then no plan restricts it.
+ *
+ * @example
+ * const plan = planInForce(state.subscription); // null: no plan restriction
+ */
+export function planInForce(
+  subscription: Pick<SubscriptionState, "status" | "plan"> | null | undefined,
+): PlanDefinition | null {
+  if (!subscription || subscription.status === "canceled") return null;
+  return subscription.plan;
+}
+
 /** The outside view of a subscription (see `SubscriptionView`). */
 export function subscriptionView(subscription: SubscriptionState): SubscriptionView {
   const { pendingChange } = subscription;

@@ -2,11 +2,17 @@ import { type AccountState, availableOf, type BatchContext, markMember, peekBala
 import { SYSTEM_ACCOUNTS } from "../ids.ts";
 import { maxBigint } from "../money.ts";
 import type { ChargeOperation, DeductOperation, TransactionOutcome } from "../operations.ts";
+import { planOverageMinor } from "../plans/overage.ts";
+import { checkPlanAccess } from "../plans/plan-access-check.ts";
 import { fail, type Result, succeed } from "../result-codes.ts";
 import { checkAmount, checkMember, resolveUnit } from "./checks.ts";
-import { balanceAfter, drawFromLots, openTransaction, postSystemEntry } from "./posting.ts";
+import { balanceAfter, drawFromLots, openTransaction, postCustomerEntry, postSystemEntry } from "./posting.ts";
 
-/** Charges in one step: the availability check and the draw happen under the same lock. */
+/**
+ * Charges in one step: the plan's access rule, the availability check and the draw happen under
+ * the same lock. A plan that allows overage lets the charge take `available` down to minus its
+ * limit in that unit; what the lots cannot give is recorded as debt.
+ */
 export function applyCharge(
   ctx: BatchContext,
   state: AccountState,
@@ -17,6 +23,8 @@ export function applyCharge(
   if (typeof unit !== "string") return unit;
   const badAmount = checkAmount(op.amountMinor);
   if (badAmount) return badAmount;
+  const refused = checkPlanAccess(ctx, state, op);
+  if (refused) return refused;
   const member = checkMember(
     state,
     { named: op.member !== undefined, accountId: memberAccountId },
@@ -24,7 +32,7 @@ export function applyCharge(
     op.amountMinor,
   );
   if ("failure" in member) return member.failure;
-  const insufficient = checkAvailable(state, unit, op.amountMinor);
+  const insufficient = checkAvailable(state, unit, op.amountMinor, planOverageMinor(state, unit));
   if (insufficient) return insufficient;
 
   const transaction = openTransaction(ctx, {
@@ -36,7 +44,8 @@ export function applyCharge(
     memberAccountId: member.limit?.memberAccountId ?? null,
     reason: op.reason ?? null,
   });
-  drawFromLots(ctx, state, transaction, op.amountMinor);
+  const owedMinor = drawFromLots(ctx, state, transaction, op.amountMinor);
+  if (owedMinor > 0n) postCustomerEntry(ctx, state, transaction, -owedMinor, null); // into the plan's overage
   postSystemEntry(ctx, transaction, SYSTEM_ACCOUNTS.consumption, op.amountMinor);
   if (member.limit) {
     member.limit.spentMinor += op.amountMinor;
@@ -56,6 +65,8 @@ export function applyDeduct(ctx: BatchContext, state: AccountState, op: DeductOp
   const badAmount = checkAmount(op.amountMinor);
   if (badAmount) return badAmount;
   if (!op.reason?.trim()) return fail("reason_required", { message: "an admin deduction needs a reason" });
+  const refused = checkPlanAccess(ctx, state, op);
+  if (refused) return refused;
   const insufficient = checkAvailable(state, unit, op.amountMinor);
   if (insufficient) return insufficient;
 
@@ -76,9 +87,10 @@ export function applyDeduct(ctx: BatchContext, state: AccountState, op: DeductOp
   });
 }
 
-function checkAvailable(state: AccountState, unit: string, amountMinor: bigint) {
+/** `insufficient_credits` unless `amountMinor` fits in what is available plus `belowZeroMinor`. */
+function checkAvailable(state: AccountState, unit: string, amountMinor: bigint, belowZeroMinor = 0n) {
   const available = availableOf(peekBalanceRow(state, unit));
-  return amountMinor > available
+  return amountMinor > available + belowZeroMinor
     ? fail("insufficient_credits", { requiredMinor: amountMinor, availableMinor: maxBigint(available, 0n) })
     : null;
 }

@@ -18,6 +18,8 @@ import type {
   SettleOperation,
   SettleOutcome,
 } from "../operations.ts";
+import { settlementAllowanceMinor } from "../plans/overage.ts";
+import { checkPlanAccess } from "../plans/plan-access-check.ts";
 import { type Failure, fail, type Result, succeed } from "../result-codes.ts";
 import { checkAmount, checkMember, resolveUnit } from "./checks.ts";
 import { releaseReservation } from "./expire.ts";
@@ -47,6 +49,8 @@ export function applyAuthorize(
   if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > ctx.config.holdTtlMsMax) {
     return fail("invalid_expiry", { message: `a hold lives from 1 to ${ctx.config.holdTtlMsMax} ms` });
   }
+  const refused = checkPlanAccess(ctx, state, op);
+  if (refused) return refused;
   const member = checkMember(
     state,
     { named: op.member !== undefined, accountId: memberAccountId },
@@ -87,7 +91,9 @@ export function applyAuthorize(
 
 /**
  * Captures the actual cost of a held call and releases the rest. A cost above the hold
- * draws the excess from what is available, then from the account's overdraft allowance.
+ * draws the excess from what is available, then from the account's overdraft allowance (the
+ * larger of its own limit and its plan's overage in the unit). The plan's access rule is not
+ * asked again: the hold was allowed, and the call it paid for has happened.
  */
 export function applySettle(ctx: BatchContext, state: AccountState, op: SettleOperation): Result<SettleOutcome> {
   const badAmount = checkAmount(op.amountMinor, { allowZero: true });
@@ -96,7 +102,7 @@ export function applySettle(ctx: BatchContext, state: AccountState, op: SettleOp
   if ("code" in hold) return hold;
 
   const row = balanceRowOf(state, hold.unit);
-  const excessCapacity = maxBigint(availableOf(row) + state.account.overdraftLimitMinor, 0n);
+  const excessCapacity = maxBigint(availableOf(row) + settlementAllowanceMinor(state, hold.unit), 0n);
   let capturedMinor = op.amountMinor;
   if (op.amountMinor > hold.amountMinor + excessCapacity) {
     if (!op.captureAvailable) {

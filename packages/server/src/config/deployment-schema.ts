@@ -1,4 +1,4 @@
-import { ACCOUNT_TYPES, type LedgerConfig, type PlanCatalog } from "@tollgate/core";
+import { ACCOUNT_TYPES, type LedgerConfig, type PlanCatalog, type PlanDefinition } from "@tollgate/core";
 import type { PricingConfig } from "@tollgate/metering";
 import * as z from "zod";
 import { catalogId } from "./ids.ts";
@@ -75,8 +75,24 @@ export const deploymentSchema = deploymentFileSchema.transform((file, ctx): Depl
   }
   return {
     ledger,
-    pricing,
+    pricing: withPlanMarkups(pricing, plans),
     webhooks,
     plans: Object.freeze({ plans, packs, defaultPlans: Object.freeze({ ...defaultPlans }) }),
   };
 });
+
+/**
+ * A plan's own `markup` as the pricing's markup for that plan, unless `pricing.markup.plans`
+ * names the plan too (the pricing section's table wins: it is where a pricing change is made).
+ * It applies to the calls that name their plan (a usage event's `plan`): pricing runs before the
+ * ledger's batch, where the account's subscription is read, so finding the plan itself would
+ * cost every call a database read (docs/concepts/plans.md, "Markup").
+ */
+function withPlanMarkups(pricing: PricingConfig, plans: readonly PlanDefinition[]): PricingConfig {
+  const fromPlans = Object.fromEntries(
+    plans.flatMap((plan) => (plan.markup === null ? [] : [[plan.id, plan.markup] as const])),
+  );
+  if (Object.keys(fromPlans).length === 0) return pricing;
+  const markup = Object.freeze({ ...pricing.markup, plans: Object.freeze({ ...fromPlans, ...pricing.markup.plans }) });
+  return Object.freeze({ ...pricing, markup });
+}

@@ -66,6 +66,22 @@ test("a free tier and a paid plan with rollover, access rules, overage and a pri
   assert.deepEqual(catalog.defaultPlans, { user: "free" });
 });
 
+test("a plan's markup is the pricing's markup for that plan, unless pricing.markup.plans names it too", () => {
+  const { pricing } = parseDeploymentConfig(
+    {
+      units,
+      plans: {
+        free,
+        pro: { name: "Pro", period: "month", markup: "1.2" },
+        team: { name: "Team", period: "month", markup: "1.1" },
+      },
+      pricing: { markup: { default: "2", plans: { pro: "1.5" } } },
+    },
+    "f.json",
+  );
+  assert.deepEqual(pricing.markup, { default: "2", plans: { pro: "1.5", team: "1.1" }, models: {} });
+});
+
 test("packs: the default unit, a bonus, an expiry, a price in a zero-decimal currency", () => {
   const { packs } = parse({
     packs: {

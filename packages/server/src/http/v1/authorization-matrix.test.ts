@@ -627,6 +627,8 @@ for (const database of await testDatabases()) {
         available: (JSON.parse(before) as { data: Array<{ available: string }> }).data[0]?.available,
         minimumAvailable: null,
         estimatedUsage: null,
+        plan: null,
+        plans: null,
         member: null,
       });
       assert.deepEqual(await check({ feature: "nope" }), {
@@ -638,6 +640,8 @@ for (const database of await testDatabases()) {
         available: null,
         minimumAvailable: null,
         estimatedUsage: null,
+        plan: null,
+        plans: null,
         member: null,
       });
       const big = await check({

@@ -33,6 +33,18 @@ export const Provider = z
 
 export const Model = z.string().min(1).max(200).regex(/\S/, "must not be blank").openapi({ example: "gpt-4o-mini" });
 
+/**
+ * A model as a plan's `models` rule names it, `provider/model` ("openai/gpt-4o"), on a charge,
+ * hold or deduction of an amount: refused with `model_not_in_plan` when the account's plan does
+ * not allow it. Case is folded, as the rule folds it.
+ */
+export const PlanModelName = z
+  .string()
+  .min(3)
+  .max(256)
+  .regex(/^[^\s/]+\/\S+$/, "must be provider/model, such as openai/gpt-4o")
+  .openapi({ description: "The model the amount pays for, as provider/model", example: "openai/gpt-4o" });
+
 /** A chat request's `messages`; their shape is checked by the tokenizer that counts them. */
 export const Messages = z
   .array(z.unknown())

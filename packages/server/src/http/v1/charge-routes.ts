@@ -5,7 +5,15 @@ import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { AccountName, ConversationId, FeatureName, MemberName, Metadata, Reason } from "./call-fields.ts";
+import {
+  AccountName,
+  ConversationId,
+  FeatureName,
+  MemberName,
+  Metadata,
+  PlanModelName,
+  Reason,
+} from "./call-fields.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { Amount, errorResponses, jsonContent } from "./schemas.ts";
@@ -49,7 +57,7 @@ export function chargedJson(
 // Two forms, and each field belongs to one: a field the form does not use would be dropped,
 // and a request half understood is refused instead (a feature's unit is the feature's; a
 // conversation and metadata describe a usage event, which only a feature's charge records).
-const AMOUNT_ONLY = ["unit", "reason"] as const;
+const AMOUNT_ONLY = ["unit", "reason", "model"] as const;
 const FEATURE_ONLY = ["conversationId", "metadata"] as const;
 
 const ChargeBody = z
@@ -58,6 +66,9 @@ const ChargeBody = z
     amount: Amount.optional(),
     unit: z.string().max(64).optional().openapi({ description: "With amount: its unit (default: the default unit)" }),
     reason: Reason.optional().openapi({ description: "With amount: why, kept in the account's history" }),
+    model: PlanModelName.optional().openapi({
+      description: "With amount: the model it pays for (provider/model); the account's plan must allow it",
+    }),
     feature: FeatureName.optional().openapi({ description: "Charge this feature's cost (its usage event recorded)" }),
     member: MemberName.optional(),
     conversationId: ConversationId.optional().openapi({ description: "With feature: kept with its usage event" }),
@@ -120,6 +131,7 @@ export function chargeRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): 
       amountMinor: parseAmountField(input.amount as string, unitScale(ledger, unit)),
       ...member,
       ...(input.reason === undefined ? {} : { reason: input.reason }),
+      ...(input.model === undefined ? {} : { model: input.model }),
       idempotencyKey,
     });
     if (!result.ok) throw ledgerFailure(result, { ledger, unit });

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor } from "@tollgate/core";
-import type { Meter } from "@tollgate/metering";
+import { formatMinor, planAccessRefusal, planInForce } from "@tollgate/core";
+import { type Meter, planModelId } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { accountNotFound } from "./account-not-found.ts";
 import { findAccountInScope } from "./account-ref.ts";
@@ -27,6 +27,8 @@ const REFUSALS = [
   "insufficient_credits",
   "feature_not_found",
   "unknown_model_price",
+  "feature_not_in_plan",
+  "model_not_in_plan",
   "member_not_found",
   "member_cap_exceeded",
 ] as const;
@@ -48,6 +50,13 @@ const CheckAnswer = z
       description: "The deployment's minimum available balance to start a model call, when it sets one",
     }),
     estimatedUsage: EstimatedUsage.nullable(),
+    plan: z.string().nullable().openapi({
+      description: "With feature_not_in_plan or model_not_in_plan: the account's plan, which refuses the call",
+    }),
+    plans: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: "With feature_not_in_plan or model_not_in_plan: the plans that would allow it" }),
     member: z
       .object({
         cap: Amount.nullable().openapi({ description: "The member's cap in this unit; null: none" }),
@@ -64,7 +73,7 @@ const check = createRoute({
   path: "/check",
   summary: "Can this account (or its member) afford this feature or this model call, and why not",
   description:
-    "Writes nothing and reserves nothing (use a hold for that), so it takes no `Idempotency-Key`. Answers what `POST /v1/charges` (a feature) or `POST /v1/holds` (a model call) would decide now: a member over its cap or not a member is not allowed, with the reason the write would give.",
+    "Writes nothing and reserves nothing (use a hold for that), so it takes no `Idempotency-Key`. Answers what `POST /v1/charges` (a feature) or `POST /v1/holds` (a model call) would decide now: a feature or model the account's plan does not allow, a member over its cap or not a member is not allowed, with the reason the write would give (in the ledger's order: the plan, the member, its cap, the balance).",
   request: {
     query: z.strictObject({}),
     body: { content: { "application/json": { schema: CheckBody } }, required: true },
@@ -127,12 +136,14 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
     const requiredMinor = drawMinor > floorMinor ? drawMinor : floorMinor;
     const [balance] = (await ledger.getBalances({ accountId }, { unit })) ?? [];
     const availableMinor = balance?.availableMinor ?? 0n;
+    const planRefusal = await planCheck(ledger, accountId, input);
     const member =
       input.member === undefined
         ? null
         : await memberCheck(ledger, { accountId, member: input.member, unit, drawMinor });
-    // The member's rule comes before the balance, as in the ledger's order of precedence.
-    const reason: Refusal | null = member?.refusal ?? (availableMinor >= requiredMinor ? null : "insufficient_credits");
+    // The plan's rule, then the member's, then the balance, as in the ledger's order of precedence.
+    const reason: Refusal | null =
+      planRefusal?.code ?? member?.refusal ?? (availableMinor >= requiredMinor ? null : "insufficient_credits");
     const amount = (minor: bigint | null) => (minor === null ? null : format(unit, minor));
     return c.json(
       {
@@ -144,6 +155,8 @@ export function checkRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         available: amount(availableMinor),
         minimumAvailable: floorMinor > 0n ? amount(floorMinor) : null,
         estimatedUsage: call.estimatedUsage,
+        plan: planRefusal?.details.plan ?? null,
+        plans: planRefusal?.details.plans ?? null,
         member: member?.limit
           ? { cap: amount(member.limit.capMinor), available: amount(member.limit.headroomMinor) }
           : null,
@@ -190,6 +203,8 @@ const UNPRICED = {
   available: null,
   minimumAvailable: null,
   estimatedUsage: null,
+  plan: null,
+  plans: null,
   member: null,
 } as const;
 
@@ -219,6 +234,20 @@ async function priceCall(meter: Meter, accountId: string, input: z.infer<typeof 
     floorMinor: meter.config.minimumAvailableMinor,
     estimatedUsage: estimatedUsageJson(estimate),
   };
+}
+
+/**
+ * The account's plan's rule, as a charge or hold applies it: on the subscription as stored (a
+ * change due at a period end that has passed shows once the account is next swept), naming the
+ * deployment's plans that would allow the call.
+ */
+async function planCheck(ledger: Meter["ledger"], accountId: string, input: z.infer<typeof CheckBody>) {
+  const plan = planInForce(await ledger.getSubscription({ accountId }));
+  if (!plan) return null;
+  const model = input.model === undefined ? undefined : planModelId(modelCallOf(input));
+  const refused = planAccessRefusal(plan, { feature: input.feature, model }, ledger.catalog);
+  // planAccessRefusal returns only these two codes.
+  return refused && { code: refused.code as "feature_not_in_plan" | "model_not_in_plan", details: refused.details };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { accountIdInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
+import { FeatureName, PlanModelName } from "./call-fields.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { AccountParam, Amount, errorResponses, jsonContent, Reason } from "./schemas.ts";
@@ -34,7 +35,15 @@ const createDeduction = createRoute({
     body: {
       content: {
         "application/json": {
-          schema: z.strictObject({ amount: Amount, unit: z.string().min(1).max(64).optional(), reason: Reason }),
+          schema: z.strictObject({
+            amount: Amount,
+            unit: z.string().min(1).max(64).optional(),
+            reason: Reason,
+            model: PlanModelName.optional().openapi({ description: "The model it pays for; the plan must allow it" }),
+            feature: FeatureName.optional().openapi({
+              description: "The feature it pays for; the plan must include it",
+            }),
+          }),
         },
       },
       required: true,
@@ -69,6 +78,8 @@ export function deductionRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger
       unit,
       amountMinor,
       reason: input.reason,
+      ...(input.model === undefined ? {} : { model: input.model }),
+      ...(input.feature === undefined ? {} : { feature: input.feature }),
       idempotencyKey: idempotencyKeyOf(c),
     });
     if (!result.ok) throw ledgerFailure(result, { ledger, unit });

@@ -7,7 +7,7 @@ import { DURATION_MS_MAX } from "../../duration.ts";
 import { ApiError } from "../api-error.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { AccountName, MemberName } from "./call-fields.ts";
+import { AccountName, FeatureName, MemberName } from "./call-fields.ts";
 import { Charged, chargedJson } from "./charge-routes.ts";
 import { refusedAs } from "./domain-input.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
@@ -34,6 +34,9 @@ const HoldBody = z
     amount: Amount.optional().openapi({ description: "Hold this amount (or give a model call instead)" }),
     unit: z.string().max(64).optional().openapi({ description: "With amount: its unit (default: the default unit)" }),
     ...ModelCallFields,
+    feature: FeatureName.optional().openapi({
+      description: "The feature the call serves; the account's plan must include it",
+    }),
     member: MemberName.optional(),
     // Bounded here only for sanity: the deployment's holdTtlMax decides (invalid_expiry beyond it).
     ttlSeconds: z
@@ -115,6 +118,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): vo
       idempotencyKey,
       ...(input.member === undefined ? {} : { member: input.member }),
       ...(input.ttlSeconds === undefined ? {} : { ttlMs: input.ttlSeconds * 1000 }),
+      ...(input.feature === undefined ? {} : { feature: input.feature }),
     };
     if (input.model !== undefined) {
       // The meter estimates from the request, holds the estimate and enforces the minimum. Its

@@ -37,6 +37,8 @@ export const PUBLIC_CODE: Readonly<Record<RefusalCode, ErrorCode>> = {
   transaction_already_reversed: "invalid_request",
   refund_exceeds_charge: "invalid_request",
   member_not_found: "not_found",
+  feature_not_in_plan: "feature_not_in_plan",
+  model_not_in_plan: "model_not_in_plan",
   member_cap_exceeded: "forbidden",
   balance_limit_exceeded: "invalid_request",
   insufficient_credits: "insufficient_credits",
@@ -69,6 +71,11 @@ export function ledgerFailure(
   const code = PUBLIC_CODE[failure.code];
   const details: Record<string, unknown> = { reason: failure.code };
   const { requiredMinor, availableMinor, capMinor, message }: FailureDetails = failure.details;
+  // A plan's refusal names what it refused, the plan, and the plans that would allow it.
+  for (const field of ["feature", "model", "plan", "plans"] as const) {
+    const value = (failure.details as FailureDetails)[field];
+    if (value !== undefined) details[field] = value;
+  }
   if (requiredMinor !== undefined || availableMinor !== undefined || capMinor !== undefined) {
     const scale = unitScale(amounts.ledger, amounts.unit);
     details.unit = amounts.unit;
