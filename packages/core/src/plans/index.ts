@@ -6,6 +6,7 @@ export * from "./periods.ts";
 export * from "./plan.ts";
 export * from "./plan-grants.ts";
 export * from "./renew.ts";
+export * from "./set-subscription-status.ts";
 export * from "./subscribe.ts";
 export * from "./subscription.ts";
 export * from "./subscription-checks.ts";

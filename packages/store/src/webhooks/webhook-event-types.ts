@@ -6,7 +6,13 @@
  * const type: WebhookEventType = "balance.low";
  * isWebhookEventType("grant.expired"); // true
  */
-export const WEBHOOK_EVENT_TYPES = ["balance.low", "balance.depleted", "grant.expired", "hold.expired"] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  "balance.low",
+  "balance.depleted",
+  "grant.expired",
+  "hold.expired",
+  "subscription.past_due",
+] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
