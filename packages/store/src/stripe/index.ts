@@ -1,2 +1,3 @@
 export * from "./stripe-customers.ts";
 export * from "./stripe-events.ts";
+export * from "./stripe-subscriptions.ts";
