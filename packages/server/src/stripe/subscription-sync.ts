@@ -1,4 +1,4 @@
-import type { PlanCatalog, Result, SubscriptionOutcome } from "@tollgate/core";
+import { isDowngrade, type PlanCatalog, type Result, type SubscriptionOutcome } from "@tollgate/core";
 import type { Ledger, StripeSubscriptionRow, StripeSubscriptions, SubscriptionRead } from "@tollgate/store";
 
 /** What bringing the ledger to a Stripe subscription's row did. */
@@ -15,12 +15,12 @@ export interface SubscriptionSyncOutcome {
  * 1. not subscribed yet: once the plan it started on is known, subscribe the account to it
  *    (key `stripe_subscribe_<sub>`), or move a subscription it has from elsewhere (a free
  *    default plan) to it; before that, the row waits, and nothing else happens;
- * 2. `canceled`: cancel now (final);
- * 3. `cancel_at_period_end` taken back; the plan: a change to the row's plan (`changePlan`: an
+ * 2. `cancel_at_period_end` taken back; the plan: a change to the row's plan (`changePlan`: an
  *    upgrade now, a downgrade as the plan says; back to the current plan takes back a pending
  *    downgrade); then `cancel_at_period_end` set (a plan cancelled `now` waits for Stripe's
  *    deletion instead);
- * 4. `active` / `past_due`: `setSubscriptionStatus` (paid again: the period is granted once).
+ * 3. `active` / `past_due`: `setSubscriptionStatus` (paid again: the period is granted once);
+ * 4. `canceled`: ended now, last (final: a canceled ledger subscription is left as it is).
  *
  * Each step's ledger key names the row's version and the ledger subscription's version it was
  * decided on: a retry of the same decision is a replay, and a decision made on another state is
@@ -67,22 +67,22 @@ export async function syncStripeSubscription(
   };
 
   if (current.status === "canceled") return finish(done, "the subscription is canceled (final)");
-  if (row.status === "canceled") {
-    await step("cancel", (idempotencyKey) =>
-      ledger.setSubscriptionStatus({ account, status: "canceled", idempotencyKey }),
-    );
-    return finish(done, null);
-  }
   // Taken back first, and set last: a plan change replaces a pending cancellation, and a
   // cancellation drops a pending change, so this order leaves both as the row says.
   if (row.snapshotEvent !== null && !row.cancelAtPeriodEnd && current.cancelAtPeriodEnd) {
     const plan = current.plan;
     await step("resume", (idempotencyKey) => ledger.changePlan({ account, plan, idempotencyKey }));
   }
-  const ending = row.cancelAtPeriodEnd && current?.cancelAtPeriodEnd === true;
-  if (row.planId !== null && current && !ending) {
+  if (row.planId !== null && current) {
     const plan = catalog.plans.find((candidate) => candidate.id === row.planId);
-    const moving = row.planId !== current.planId && current.pendingChange?.planId !== row.planId;
+    // A downgrade due at the period's end of a subscription that ends then is moot: skipping it
+    // keeps the cancellation (which a plan change would replace) in any order of events.
+    const moot =
+      plan !== undefined &&
+      row.cancelAtPeriodEnd &&
+      current.plan.downgrade === "period_end" &&
+      isDowngrade(current.plan, plan);
+    const moving = row.planId !== current.planId && current.pendingChange?.planId !== row.planId && !moot;
     const takingBack = row.planId === current.planId && current.pendingChange !== null;
     if ((moving || takingBack) && !plan) {
       done.push(`plan ${row.planId} is not in the configuration: plan left as it is`);
@@ -100,6 +100,13 @@ export async function syncStripeSubscription(
   if (current && (row.status === "active" || row.status === "past_due") && row.status !== current.status) {
     const status = row.status;
     await step(status, (idempotencyKey) => ledger.setSubscriptionStatus({ account, status, idempotencyKey }));
+  }
+  // Last, so what the subscription became before it ended (an upgrade) is applied whichever
+  // event arrives first: the deletion's own snapshot carries the final plan.
+  if (current && row.status === "canceled") {
+    await step("cancel", (idempotencyKey) =>
+      ledger.setSubscriptionStatus({ account, status: "canceled", idempotencyKey }),
+    );
   }
   return finish(done, null);
 }
