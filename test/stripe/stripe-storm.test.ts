@@ -8,7 +8,7 @@
 // TOLLGATE_STORM_SCALE=n multiplies the customers (and events) by n; TOLLGATE_STORM_SEED=s
 // replays a run (every run prints its seed).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { Meter } from "@tollgate/metering";
 import { createApp } from "@tollgate/server";
