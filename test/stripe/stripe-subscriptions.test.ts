@@ -30,7 +30,7 @@ const catalog: PlanCatalog = {
 
 for (const database of await testDatabases()) {
   describe(`Stripe subscriptions through the webhook on ${database.name}`, () => {
-    const nowMs = Date.parse("2026-03-10T12:00:00Z");
+    let nowMs = Date.parse("2026-03-10T12:00:00Z");
     let ledger: Awaited<ReturnType<typeof openTestLedger>>;
     let meter: Meter;
     let keys: ApiKeys;
@@ -175,6 +175,38 @@ for (const database of await testDatabases()) {
       assert.equal(await balanceOf(accountId), 3000n, "pro's allocation and the upgrade's difference");
       await deliver("checkout.session.completed", checkoutObject(facts, "cs_test_early1"), 95);
       assert.equal(await balanceOf(accountId), 3000n, "the checkout finds it started");
+    });
+
+    test("a period that starts while past due is granted when the invoice is paid, once", async () => {
+      const { accountId } = await ledger.ensureAccount({ type: "user", externalId: "erin" });
+      const facts: SubscriptionFacts = {
+        subscriptionId: "sub_late1",
+        accountId,
+        customerId: "cus_late1",
+        planId: "pro",
+        status: "active",
+        cancelAtPeriodEnd: false,
+      };
+      await deliver("customer.subscription.created", subscriptionObject(facts), 10);
+      await deliver("invoice.payment_failed", invoiceObject(facts, "in_l1"), 5);
+      const before = nowMs;
+      nowMs = Date.parse("2026-04-03T12:00:00Z");
+      try {
+        await ledger.renewDue({ limit: 100 });
+        assert.equal(await balanceOf(accountId), 0n, "March's credits expired; April is not granted while past due");
+        await deliver("invoice.paid", invoiceObject(facts, "in_l1"), 0);
+        const paid = await subscriptionOf(accountId);
+        assert.equal(paid?.status, "active");
+        assert.equal(paid?.periodStart.toISOString(), "2026-04-01T00:00:00.000Z");
+        assert.equal(await balanceOf(accountId), 1000n, "April granted when paid");
+        // Stripe sends a second invoice.paid for the same invoice (a new event id): nothing more.
+        await deliver("invoice.paid", invoiceObject(facts, "in_l1"), 0);
+        await ledger.renewDue({ limit: 100 });
+        assert.equal(await balanceOf(accountId), 1000n, "April is granted once");
+        assert.equal((await ledger.reconcile()).ok, true);
+      } finally {
+        nowMs = before;
+      }
     });
 
     test("an event of a subscription that names no Tollgate account is ignored", async () => {
