@@ -224,3 +224,68 @@ for (const database of await testDatabases()) {
     });
   });
 }
+
+for (const database of await testDatabases()) {
+  describe(`a Stripe subscription taking over a default plan on ${database.name}`, () => {
+    const nowMs = Date.parse("2026-03-10T12:00:00Z");
+    const free = { ...soldPlan("free", 100n, 0n), price: null };
+    const withFree: PlanCatalog = { ...catalog, plans: [...catalog.plans, free], defaultPlans: { user: "free" } };
+    let ledger: Awaited<ReturnType<typeof openTestLedger>>;
+    let meter: Meter;
+    let keys: ApiKeys;
+    before(async () => {
+      ledger = await openTestLedger(database, {
+        config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
+        clock: () => new Date(nowMs),
+      });
+      await ledger.syncPlanCatalog(withFree);
+      meter = await Meter.open({ ledger });
+      keys = await ApiKeys.open(ledger.sql);
+    });
+    after(async () => {
+      await keys.close();
+      await meter.close();
+      await ledger.dispose();
+    });
+
+    test("the account's free subscription moves to the paid plan, and the upgrade grants the difference", async () => {
+      const app = createApp({
+        ledger,
+        meter,
+        keys,
+        catalog: withFree,
+        stripe: { client: new Stripe("sk_test_unused"), webhookSecrets: [SECRET] },
+      });
+      const { accountId } = await ledger.ensureAccount({ type: "user", externalId: "frank" });
+      assert.equal((await ledger.getSubscription({ accountId }))?.planId, "free");
+      const facts: SubscriptionFacts = {
+        subscriptionId: "sub_takeover1",
+        accountId,
+        customerId: "cus_takeover1",
+        planId: "pro",
+        status: "active",
+        cancelAtPeriodEnd: false,
+      };
+      const payload = eventPayload({
+        id: "evt_takeover1",
+        type: "customer.subscription.created",
+        createdSeconds: nowMs / 1000 - 5,
+        object: subscriptionObject(facts),
+      });
+      const response = await app.request("/stripe/webhook", {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": signPayload(payload, SECRET, nowMs / 1000) },
+        body: payload,
+      });
+      const body = (await response.json()) as { outcome: string };
+      assert.equal(response.status, 200);
+      assert.equal(body.outcome, "processed");
+      const subscription = await ledger.getSubscription({ accountId });
+      assert.equal(subscription?.planId, "pro");
+      const row = await new StripeSubscriptions(ledger.sql).get("sub_takeover1");
+      assert.equal(row?.ledgerSubscriptionId, subscription?.subscriptionId, "the free subscription is the one linked");
+      const balance = (await ledger.getBalances({ accountId }, { unit: "credits", fresh: true }))?.[0];
+      assert.equal(balance?.balanceMinor, 1000n, "100 from free, 900 more for pro's period");
+    });
+  });
+}
