@@ -21,7 +21,7 @@ export interface RecordedRequest {
 class StripeFailure extends Error {
   constructor(
     readonly status: number,
-    readonly body: { type: string; code?: string; message: string; param?: string },
+    readonly body: { type: string; code?: string; message: string; param?: string; [more: string]: unknown },
   ) {
     super(body.message);
   }
@@ -43,6 +43,8 @@ export async function startStripeStandIn(options: { nowSeconds?: () => number } 
     prices: new Map<string, StripeObject>(),
     customers: new Map<string, StripeObject>(),
     sessions: new Map<string, StripeObject>(),
+    paymentMethods: new Map<string, StripeObject>(),
+    paymentIntents: new Map<string, StripeObject>(),
   };
   const replays = new Map<string, { fingerprint: string; status: number; body: string }>();
   // Stripe's `created`: the test's clock, ticking at least a second per object so lists have an order.
@@ -250,6 +252,55 @@ export async function startStripeStandIn(options: { nowSeconds?: () => number } 
       },
     ],
     [
+      "GET",
+      /^\/v1\/customers\/([^/]+)\/payment_methods$/,
+      (p, id) => {
+        find(tables.customers, "customer", id);
+        return list(
+          [...tables.paymentMethods.values()].filter((x) => x.customer === id),
+          p,
+          `/v1/customers/${id}/payment_methods`,
+        );
+      },
+    ],
+    [
+      "POST",
+      /^\/v1\/payment_intents$/,
+      (p) => {
+        const customer = text(p.customer);
+        if (customer !== undefined) find(tables.customers, "customer", customer);
+        const method = text(p.payment_method);
+        const saved = method === undefined ? undefined : find(tables.paymentMethods, "payment_method", method);
+        if (saved && saved.customer !== customer) {
+          throw new StripeFailure(400, {
+            type: "invalid_request_error",
+            message: `The payment method \`${method}\` does not belong to the customer.`,
+            param: "payment_method",
+          });
+        }
+        const confirm = bool(p.confirm) === true;
+        const intent = make(tables.paymentIntents, "pi", "payment_intent", {
+          amount: Number(required(p, "amount")),
+          currency: required(p, "currency").toLowerCase(),
+          customer: customer ?? null,
+          payment_method: method ?? null,
+          description: text(p.description) ?? null,
+          metadata: metadataOf(p.metadata, {}),
+          off_session: bool(p.off_session) ?? null,
+          status: confirm ? "succeeded" : method ? "requires_confirmation" : "requires_payment_method",
+          last_payment_error: null,
+        });
+        if (confirm && saved?.declines === true) {
+          intent.status = "requires_payment_method";
+          const error = { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." };
+          intent.last_payment_error = error;
+          throw new StripeFailure(402, { type: "card_error", ...error, payment_intent: intent });
+        }
+        return intent;
+      },
+    ],
+    ["GET", /^\/v1\/payment_intents\/([^/]+)$/, (_p, id) => find(tables.paymentIntents, "payment_intent", id)],
+    [
       "POST",
       /^\/v1\/billing_portal\/sessions$/,
       (p) => {
@@ -344,6 +395,19 @@ export async function startStripeStandIn(options: { nowSeconds?: () => number } 
     url: `http://127.0.0.1:${port}`,
     requests,
     tables,
+    /**
+     * Saves a card for the customer, as the customer would at a checkout or in the portal; one that
+     * `declines` fails every payment, as Stripe's test card 4000 0000 0000 0002 does.
+     */
+    savePaymentMethod(customerId: string, options: { declines?: boolean } = {}): string {
+      find(tables.customers, "customer", customerId);
+      return make(tables.paymentMethods, "pm", "payment_method", {
+        type: "card",
+        customer: customerId,
+        card: { brand: "visa", last4: options.declines ? "0002" : "4242" },
+        declines: options.declines ?? false,
+      }).id;
+    },
     /** The requests to one path (and method), in order. */
     requestsTo(method: string, path: string): RecordedRequest[] {
       return requests.filter((request) => request.method === method && request.path === path);

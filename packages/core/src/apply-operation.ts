@@ -8,6 +8,7 @@ import { subscriptionView } from "./plans/subscription.ts";
 import { fail, type Result } from "./result-codes.ts";
 import { applyCharge, applyDeduct } from "./rules/charge.ts";
 import { checkAmount } from "./rules/checks.ts";
+import { applyClawBack } from "./rules/claw-back.ts";
 import { sweepAccount } from "./rules/expire.ts";
 import { applyGrant } from "./rules/grant.ts";
 import { applyAuthorize, applyRelease, applySettle } from "./rules/hold.ts";
@@ -63,6 +64,9 @@ export function applyOperation(ctx: BatchContext, resolved: ResolvedOperation): 
     case "reverse":
       result = applyReverse(ctx, state, op, ctx.priorTransactions.get(op.transactionId));
       break;
+    case "claw_back":
+      result = applyClawBack(ctx, state, op, ctx.priorTransactions.get(op.transactionId));
+      break;
     case "subscribe":
       result = applySubscribe(ctx, state, op);
       break;
@@ -101,6 +105,10 @@ function unresolved(op: Operation): OperationResult {
       return (op.amountMinor !== undefined && checkAmount(op.amountMinor)) || fail("transaction_not_found");
     case "reverse":
       return op.reason?.trim() ? fail("transaction_not_found") : fail("reason_required");
+    case "claw_back":
+      return (
+        checkAmount(op.amountMinor) ?? (op.reason?.trim() ? fail("transaction_not_found") : fail("reason_required"))
+      );
     default:
       return fail("account_not_found");
   }

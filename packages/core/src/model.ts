@@ -78,7 +78,16 @@ export interface Hold {
   transactionId: string | null;
 }
 
-export const TRANSACTION_KINDS = ["grant", "charge", "settle", "refund", "reversal", "deduction", "expiry"] as const;
+export const TRANSACTION_KINDS = [
+  "grant",
+  "charge",
+  "settle",
+  "refund",
+  "reversal",
+  "deduction",
+  "expiry",
+  "clawback",
+] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 
 export interface TransactionRecord {

@@ -88,6 +88,21 @@ export interface ReverseOperation extends Keyed {
 }
 
 /**
+ * Takes back up to `amountMinor` of what a grant's lot still has free (a paid purchase refunded):
+ * never more than the lot has unspent and unheld, never an overdraft. What could not be taken is
+ * reported, not refused. Several claw-backs of one grant add up; a reversal of the grant after
+ * them takes back only what is left.
+ */
+export interface ClawBackOperation extends Keyed {
+  kind: "claw_back";
+  /** The grant transaction whose lot is debited. */
+  transactionId: string;
+  /** What to take back at most. */
+  amountMinor: bigint;
+  reason: string;
+}
+
+/**
  * Subscribes the account to a plan version: the current period (from `anchorAt`) starts now and
  * its allocation is granted at once. An account has one subscription; a canceled one may be
  * replaced by a new one.
@@ -146,6 +161,7 @@ export type Operation =
   | DeductOperation
   | RefundOperation
   | ReverseOperation
+  | ClawBackOperation
   | SubscribeOperation
   | ChangePlanOperation
   | CancelSubscriptionOperation
@@ -190,6 +206,16 @@ export interface SettleOutcome extends BalanceAfter {
 
 export type ReleaseOutcome = HoldOutcome;
 
+/** What a claw-back took: `clawedBackMinor` of `requestedMinor`; `shortfallMinor` was spent, held or expired. */
+export interface ClawBackOutcome extends BalanceAfter {
+  /** The claw-back transaction; null when nothing could be taken (no transaction is written). */
+  transactionId: string | null;
+  lotId: string;
+  requestedMinor: bigint;
+  clawedBackMinor: bigint;
+  shortfallMinor: bigint;
+}
+
 /**
  * What a subscription operation did: the subscription after it, and the grant transactions the
  * operation itself made (the first period's allocation, an upgrade's difference), in order; a
@@ -210,6 +236,7 @@ export interface OutcomeByKind {
   deduct: TransactionOutcome;
   refund: TransactionOutcome;
   reverse: TransactionOutcome;
+  claw_back: ClawBackOutcome;
   subscribe: SubscriptionOutcome;
   change_plan: SubscriptionOutcome;
   cancel_subscription: SubscriptionOutcome;

@@ -23,6 +23,7 @@ import { openLedger } from "./open-ledger.ts";
 import { startRenewalJob } from "./renewal-job.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
 import { stopAccepting } from "./stop-accepting.ts";
+import { startAutoTopUpJob } from "./stripe/auto-top-up-job.ts";
 import { createStripeClient } from "./stripe/stripe-client.ts";
 import { startWebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 import { startWebhookPurger } from "./webhooks/webhook-purger.ts";
@@ -102,6 +103,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const embeddedDir = embeddedDataDir(config);
   const localCredential = embeddedDir === null ? undefined : newLocalCredential();
   let server: Server;
+  let stripeClient: ReturnType<typeof createStripeClient> = null;
   let first: { key: ApiKeyInfo; token: string } | null = null;
   try {
     meter = await Meter.open({ ledger: opened.ledger, pricing: config.pricing });
@@ -124,6 +126,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       clock: () => opened.ledger.now(),
       keys,
     });
+    stripeClient = createStripeClient(config.stripe);
     const app = createApp({
       ledger: opened.ledger,
       logger,
@@ -136,7 +139,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       processMetrics: true,
       instanceId: heartbeat.id,
       catalog: config.plans,
-      stripe: { client: createStripeClient(config.stripe), webhookSecrets: config.stripe.webhookSecrets },
+      stripe: { client: stripeClient, webhookSecrets: config.stripe.webhookSecrets },
       ...(localCredential === undefined ? {} : { localCredential }),
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -158,6 +161,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       : () => {};
   const sweeper = startExpirySweeper(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
   const renewals = startRenewalJob(opened.ledger, { intervalMs: options.sweepIntervalMs, logger });
+  // Automatic top-ups pay through Stripe: without a secret key there is nothing to ask.
+  const autoTopUps =
+    stripeClient === null
+      ? null
+      : startAutoTopUpJob(
+          { ledger: opened.ledger, stripe: stripeClient, catalog: config.plans, logger },
+          { intervalMs: options.sweepIntervalMs },
+        );
   const dispatcher = startWebhookDispatcher(Webhooks.of(opened.ledger, { retryPolicy: config.webhooks.retryPolicy }), {
     logger,
     intervalMs: options.webhookIntervalMs,
@@ -198,6 +209,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         await stopAccepting(server, options.drainTimeoutMs ?? 10_000);
         await sweeper.stop();
         await renewals.stop();
+        await autoTopUps?.stop();
         await dispatcher.stop();
         await purger.stop();
         await webhookPurger.stop();

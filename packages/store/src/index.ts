@@ -1,5 +1,6 @@
 export * from "./account-directory.ts";
 export * from "./api-keys.ts";
+export * from "./auto-top-up/index.ts";
 export * from "./balance-cache.ts";
 export * from "./balance-events.ts";
 export * from "./codec.ts";

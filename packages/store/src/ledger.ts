@@ -245,6 +245,16 @@ export class Ledger {
   reverse(input: OperationInput<"reverse">) {
     return this.execute({ kind: "reverse", ...input });
   }
+  /**
+   * Takes back up to `amountMinor` of a grant's lot, never more than it has free: see
+   * `ClawBackOperation`. A Stripe refund of a pack uses it.
+   *
+   * @example
+   * await ledger.clawBack({ transactionId: grantId, amountMinor: 40n, reason: "refund", idempotencyKey: "stripe_refund_…" });
+   */
+  clawBack(input: OperationInput<"claw_back">) {
+    return this.execute({ kind: "claw_back", ...input });
+  }
 
   /**
    * Subscribes the account to `plan` (its stored version is found, or made, by its definition's
@@ -656,7 +666,8 @@ export class Ledger {
       case "release":
         return { resolved: { op, accountId: await this.#holdAccount(op.holdId), memberAccountId: null } };
       case "refund":
-      case "reverse": {
+      case "reverse":
+      case "claw_back": {
         const [row] = await this.sql.query<{ account_id: string }>(
           "select account_id from transactions where transaction_id = $1",
           [op.transactionId],

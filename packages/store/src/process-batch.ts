@@ -91,7 +91,7 @@ export async function processBatch(
     const { op, accountId } = item.resolved;
     if (accountId !== null) accountIds.add(accountId);
     if (op.kind === "settle" || op.kind === "release") holdIds.push(op.holdId);
-    if (op.kind === "refund" || op.kind === "reverse") priorIds.push(op.transactionId);
+    if (op.kind === "refund" || op.kind === "reverse" || op.kind === "claw_back") priorIds.push(op.transactionId);
   }
   const ids = [...accountIds].sort();
   const ctx: BatchContext = {

@@ -5,6 +5,7 @@ export * from "./pack-lot.ts";
 export * from "./periods.ts";
 export * from "./plan.ts";
 export * from "./plan-grants.ts";
+export * from "./refund-claw-back.ts";
 export * from "./renew.ts";
 export * from "./set-subscription-status.ts";
 export * from "./subscribe.ts";

@@ -94,9 +94,13 @@ function reverseGrant(
   prior: PriorTransaction,
 ): Result<TransactionOutcome> {
   const mirror = netByLot(state, prior, -1n);
+  // What claw-backs have not taken back already (all of the grant when there were none).
+  const amountMinor = -[...mirror.values()].reduce((sum, amount) => sum + amount, 0n);
+  if (amountMinor <= 0n) {
+    return fail("refund_exceeds_charge", { message: "claw-backs took all of it already", availableMinor: 0n });
+  }
   const blocked = checkTakeBack(state, prior.record.unit, mirror);
   if (blocked) return blocked;
-  const amountMinor = prior.record.amountMinor;
   const transaction = undoTransaction(ctx, "reversal", prior, amountMinor, op.idempotencyKey, op.reason);
   for (const [lotId, amount] of mirror) {
     if (amount !== 0n) postCustomerEntry(ctx, state, transaction, amount, lotId === null ? null : lotOf(state, lotId));

@@ -124,7 +124,8 @@ function resolve(ctx: BatchContext, op: Operation) {
     case "release":
       return { op, accountId: holdAccount(ctx, op.holdId), memberAccountId: null };
     case "refund":
-    case "reverse": {
+    case "reverse":
+    case "claw_back": {
       ctx.priorTransactions.clear();
       const prior = priorFromWrites(ctx, op.transactionId);
       if (prior) ctx.priorTransactions.set(op.transactionId, prior);

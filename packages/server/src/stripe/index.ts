@@ -1,3 +1,4 @@
+export * from "./auto-top-up-job.ts";
 export * from "./stripe-catalog-diff.ts";
 export * from "./stripe-client.ts";
 export * from "./stripe-event-handlers.ts";

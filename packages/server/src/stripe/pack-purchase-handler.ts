@@ -1,4 +1,5 @@
 import { packLotAmountMinor } from "@tollgate/core";
+import { StripePackPurchases } from "@tollgate/store";
 import type Stripe from "stripe";
 import { PACK_METADATA_KEY } from "./stripe-checkout.ts";
 import { ACCOUNT_METADATA_KEY } from "./stripe-customer.ts";
@@ -8,7 +9,8 @@ import type { StripeEventContext, StripeEventEffect } from "./stripe-event-handl
  * A paid pack checkout grants the pack's lot (source `pack`: its amount plus the bonus rounded
  * down, its expiry counted from the checkout's creation) under the ledger key
  * `stripe_checkout_<session id>`: a redelivery, a crash between the grant and the log row, or
- * both `completed` and `async_payment_succeeded` arriving can never grant twice. Subscription
+ * both `completed` and `async_payment_succeeded` arriving can never grant twice. The purchase is
+ * kept by its payment intent, for a refund to claw back from (refund-claw-back-handler.ts). Subscription
  * checkouts and sessions not yet paid are `ignored` here.
  *
  * @example
@@ -45,6 +47,22 @@ export async function grantPurchasedPack(event: Stripe.Event, context: StripeEve
   });
   if (!result.ok) {
     return { outcome: "failed", detail: `pack ${packId}: the ledger refused the grant (${result.code})`, accountId };
+  }
+  // What a refund of this payment needs to find the lot (a charge names its payment intent only);
+  // kept on every run, so a crash between the grant and this row is mended by the redelivery.
+  const paymentIntentId =
+    typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
+  if (paymentIntentId) {
+    await new StripePackPurchases(context.ledger.sql).record({
+      paymentIntentId,
+      checkoutSessionId: session.id,
+      accountId,
+      packId,
+      unit: result.value.unit,
+      grantTransactionId: result.value.transactionId,
+      grantedMinor: amountMinor,
+      now: context.ledger.now(),
+    });
   }
   return {
     outcome: "processed",

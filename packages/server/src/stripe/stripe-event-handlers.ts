@@ -1,8 +1,10 @@
 import type { PlanCatalog } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type Stripe from "stripe";
+import { grantAutoTopUp, recordFailedAutoTopUp } from "./auto-top-up-handlers.ts";
 import type { KeyedMutex } from "./keyed-mutex.ts";
 import { grantPurchasedPack } from "./pack-purchase-handler.ts";
+import { clawBackRefundedPack } from "./refund-claw-back-handler.ts";
 import { applySubscriptionEvent, completeCheckout } from "./subscription-event-handler.ts";
 
 /** What a handler has to work with. */
@@ -35,8 +37,9 @@ export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, Str
 
 /**
  * The handlers this deployment runs: a pack's checkout paid grants the pack (at once, or when a
- * delayed payment succeeds); a subscription's checkout, its own events and its invoices keep
- * the account's subscription as Stripe says (subscription-event-handler.ts).
+ * delayed payment succeeds); a refund of it claws back the unspent part; an automatic top-up's
+ * payment grants its pack, or ends it failed; a subscription's checkout, its own events and its
+ * invoices keep the account's subscription as Stripe says (subscription-event-handler.ts).
  *
  * @example
  * const handler = DEFAULT_STRIPE_EVENT_HANDLERS[event.type];
@@ -44,6 +47,9 @@ export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, Str
 export const DEFAULT_STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
   "checkout.session.completed": completeCheckout,
   "checkout.session.async_payment_succeeded": grantPurchasedPack,
+  "charge.refunded": clawBackRefundedPack,
+  "payment_intent.succeeded": grantAutoTopUp,
+  "payment_intent.payment_failed": recordFailedAutoTopUp,
   "customer.subscription.created": applySubscriptionEvent,
   "customer.subscription.updated": applySubscriptionEvent,
   "customer.subscription.deleted": applySubscriptionEvent,

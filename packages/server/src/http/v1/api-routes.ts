@@ -9,6 +9,7 @@ import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { authenticate, callerOf, type KeyStore } from "./auth.ts";
+import { autoTopUpRoutes } from "./auto-top-up-routes.ts";
 import { balanceStreamRoutes } from "./balance-stream-routes.ts";
 import { chargeRoutes } from "./charge-routes.ts";
 import { checkRoutes } from "./check-routes.ts";
@@ -105,6 +106,7 @@ export function apiRoutes(deps: {
   stripeRoutes(v1, deps);
   planRoutes(v1, deps);
   subscriptionRoutes(v1, deps);
+  autoTopUpRoutes(v1, deps);
   if (deps.balanceEvents && deps.liveStreams) {
     balanceStreamRoutes(v1, { ledger: deps.ledger, balanceEvents: deps.balanceEvents, liveStreams: deps.liveStreams });
   }

@@ -67,12 +67,13 @@ for (const database of await testDatabases()) {
       await ledger.dispose();
     });
 
-    const call = (caller: Caller, method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
+    const call = (caller: Caller, method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown) =>
       app.request(path, {
         method,
         headers: {
           ...(tokens[caller] ? { authorization: `Bearer ${tokens[caller]}` } : {}),
           ...(method === "POST" ? { "content-type": "application/json", "idempotency-key": `k-${++sequence}` } : {}),
+          ...(method === "PUT" ? { "content-type": "application/json" } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
@@ -269,6 +270,23 @@ for (const database of await testDatabases()) {
             successUrl: "http://127.0.0.1/ok",
             cancelUrl: "http://127.0.0.1/cancel",
           }),
+      },
+      {
+        // No packs in this app: a caller allowed past authorization has its pack refused (400).
+        name: "PUT /v1/accounts/{account}/auto-top-up",
+        expected: { secret: 400, owner: 403, other: 403, none: 401 },
+        run: (caller) =>
+          call(caller, "PUT", "/v1/accounts/user:alice/auto-top-up", { pack: "starter", threshold: "10" }),
+      },
+      {
+        name: "GET /v1/accounts/{account}/auto-top-up",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/auto-top-up"),
+      },
+      {
+        name: "DELETE /v1/accounts/{account}/auto-top-up",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "DELETE", "/v1/accounts/user:alice/auto-top-up"),
       },
       {
         name: "POST /v1/portal-sessions",

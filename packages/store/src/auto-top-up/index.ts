@@ -1,0 +1,1 @@
+export * from "./auto-top-ups.ts";
