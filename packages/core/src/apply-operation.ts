@@ -2,6 +2,7 @@ import type { BatchContext } from "./account-state.ts";
 import type { Operation, OutcomeByKind } from "./operations.ts";
 import { applyCancelSubscription, applyRenew } from "./plans/cancel-subscription.ts";
 import { applyChangePlan } from "./plans/change-plan.ts";
+import { applySetSubscriptionStatus } from "./plans/set-subscription-status.ts";
 import { applySubscribe } from "./plans/subscribe.ts";
 import { subscriptionView } from "./plans/subscription.ts";
 import { fail, type Result } from "./result-codes.ts";
@@ -74,6 +75,9 @@ export function applyOperation(ctx: BatchContext, resolved: ResolvedOperation): 
       break;
     case "cancel_subscription":
       result = applyCancelSubscription(ctx, state, op);
+      break;
+    case "set_subscription_status":
+      result = applySetSubscriptionStatus(ctx, state, op);
       break;
     case "renew":
       result = applyRenew(ctx, state, op);

@@ -1,6 +1,6 @@
 import type { AccountRef, GrantSource, HoldStatus } from "./model.ts";
 import type { PlanDefinition } from "./plans/plan.ts";
-import type { SubscriptionView } from "./plans/subscription.ts";
+import type { SubscriptionStatus, SubscriptionView } from "./plans/subscription.ts";
 
 /** Every write names an idempotency key: a replay returns the first result. */
 interface Keyed {
@@ -149,6 +149,17 @@ export interface CancelSubscriptionOperation extends Keyed {
   account: AccountRef;
 }
 
+/**
+ * Sets the subscription's status from billing: `past_due` when a payment failed (the period's
+ * credits stay, no new period is granted), `active` again when paid (the period not granted
+ * while past due is granted then, once), `canceled` when billing ended it (terminal).
+ */
+export interface SetSubscriptionStatusOperation extends Keyed {
+  kind: "set_subscription_status";
+  account: AccountRef;
+  status: SubscriptionStatus;
+}
+
 /** Brings the account's subscription up to now and nothing else: what the renewal job submits. */
 export interface RenewOperation extends Keyed {
   kind: "renew";
@@ -168,6 +179,7 @@ export type Operation =
   | SubscribeOperation
   | ChangePlanOperation
   | CancelSubscriptionOperation
+  | SetSubscriptionStatusOperation
   | RenewOperation;
 
 export type OperationKind = Operation["kind"];
@@ -242,5 +254,6 @@ export interface OutcomeByKind {
   subscribe: SubscriptionOutcome;
   change_plan: SubscriptionOutcome;
   cancel_subscription: SubscriptionOutcome;
+  set_subscription_status: SubscriptionOutcome;
   renew: SubscriptionOutcome;
 }

@@ -205,6 +205,22 @@ const rows: Row[] = [
     },
   },
   {
+    code: "invalid_status_transition",
+    name: "billing reporting a canceled subscription paid again",
+    arrange: (w) => {
+      subscribeUser(w);
+      expectOk(
+        run(w.batch, {
+          kind: "set_subscription_status",
+          account: ref(w.user),
+          status: "canceled",
+          idempotencyKey: key(),
+        }),
+      );
+      return { kind: "set_subscription_status", account: ref(w.user), status: "active", idempotencyKey: key() };
+    },
+  },
+  {
     code: "account_not_found",
     name: "a grant to an account that does not exist",
     arrange: () => ({

@@ -20,6 +20,7 @@ export const FAILURE_CODES = [
   "subscription_not_found",
   "already_subscribed",
   "plan_unchanged",
+  "invalid_status_transition",
   "hold_not_found",
   "hold_already_settled",
   "hold_already_released",

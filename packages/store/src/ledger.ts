@@ -306,6 +306,18 @@ export class Ledger {
     return this.execute({ kind: "cancel_subscription", ...input });
   }
 
+  /**
+   * Sets the subscription's status from billing: `past_due` keeps its credits and stops renewal,
+   * `active` again grants the current period if it was not granted (once: the period's key),
+   * `canceled` ends it (terminal: `invalid_status_transition` afterwards). See docs/concepts/plans.md.
+   *
+   * @example
+   * await ledger.setSubscriptionStatus({ account: user, status: "past_due", idempotencyKey: "stripe_evt_1" });
+   */
+  setSubscriptionStatus(input: OperationInput<"set_subscription_status">) {
+    return this.execute({ kind: "set_subscription_status", ...input });
+  }
+
   /** Renews the account's subscription up to now (any operation on the account does so too). */
   renew(input: OperationInput<"renew">) {
     return this.execute({ kind: "renew", ...input });
@@ -673,6 +685,7 @@ export class Ledger {
       case "subscribe":
       case "change_plan":
       case "cancel_subscription":
+      case "set_subscription_status":
       case "renew": {
         const accountId = await this.accounts.findId(op.account);
         const member = "member" in op ? op.member : undefined;

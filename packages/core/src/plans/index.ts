@@ -9,6 +9,7 @@ export * from "./plan-access-check.ts";
 export * from "./plan-grants.ts";
 export * from "./refund-claw-back.ts";
 export * from "./renew.ts";
+export * from "./set-subscription-status.ts";
 export * from "./subscribe.ts";
 export * from "./subscription.ts";
 export * from "./subscription-checks.ts";

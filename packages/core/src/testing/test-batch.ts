@@ -106,6 +106,7 @@ function resolve(ctx: BatchContext, op: Operation) {
     case "subscribe":
     case "change_plan":
     case "cancel_subscription":
+    case "set_subscription_status":
     case "renew": {
       const accountId = "accountId" in op.account ? op.account.accountId : null;
       const member = "member" in op ? op.member : undefined;

@@ -2,13 +2,17 @@ import type { PlanCatalog } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type Stripe from "stripe";
 import { grantAutoTopUp, recordFailedAutoTopUp } from "./auto-top-up-handlers.ts";
+import type { KeyedMutex } from "./keyed-mutex.ts";
 import { grantPurchasedPack } from "./pack-purchase-handler.ts";
 import { clawBackRefundedPack } from "./refund-claw-back-handler.ts";
+import { applySubscriptionEvent, completeCheckout } from "./subscription-event-handler.ts";
 
 /** What a handler has to work with. */
 export interface StripeEventContext {
   ledger: Ledger;
   catalog: PlanCatalog;
+  /** One at a time per key (a Stripe subscription's events), for the life of the webhook route. */
+  locks: KeyedMutex;
 }
 
 /**
@@ -34,15 +38,21 @@ export type StripeEventHandlers = Readonly<Partial<Record<Stripe.Event.Type, Str
 /**
  * The handlers this deployment runs: a pack's checkout paid grants the pack (at once, or when a
  * delayed payment succeeds); a refund of it claws back the unspent part; an automatic top-up's
- * payment grants its pack, or ends it failed. Subscriptions add theirs here.
+ * payment grants its pack, or ends it failed; a subscription's checkout, its own events and its
+ * invoices keep the account's subscription as Stripe says (subscription-event-handler.ts).
  *
  * @example
  * const handler = DEFAULT_STRIPE_EVENT_HANDLERS[event.type];
  */
 export const DEFAULT_STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
-  "checkout.session.completed": grantPurchasedPack,
+  "checkout.session.completed": completeCheckout,
   "checkout.session.async_payment_succeeded": grantPurchasedPack,
   "charge.refunded": clawBackRefundedPack,
   "payment_intent.succeeded": grantAutoTopUp,
   "payment_intent.payment_failed": recordFailedAutoTopUp,
+  "customer.subscription.created": applySubscriptionEvent,
+  "customer.subscription.updated": applySubscriptionEvent,
+  "customer.subscription.deleted": applySubscriptionEvent,
+  "invoice.paid": applySubscriptionEvent,
+  "invoice.payment_failed": applySubscriptionEvent,
 });

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { Logger } from "../logger.ts";
+import { KeyedMutex } from "./keyed-mutex.ts";
 import type { StripeEventHandlers } from "./stripe-event-handlers.ts";
 import { verifyStripeEvent } from "./stripe-webhook-verify.ts";
 
@@ -25,6 +26,7 @@ export function stripeWebhookRoute(deps: {
   logger: Logger;
 }): Hono<AppEnv> {
   const log = new StripeEvents(deps.ledger.sql);
+  const locks = new KeyedMutex();
   const app = new Hono<AppEnv>();
   app.post("/stripe/webhook", async (c) => {
     if (deps.secrets.length === 0) {
@@ -71,7 +73,7 @@ export function stripeWebhookRoute(deps: {
       return c.json({ received: true, duplicate: false, outcome: "ignored" }, 200);
     }
     try {
-      const effect = await handler(event, { ledger: deps.ledger, catalog: deps.catalog });
+      const effect = await handler(event, { ledger: deps.ledger, catalog: deps.catalog, locks });
       await log.finish({ eventId: event.id, ...effect, now: deps.ledger.now() });
       if (effect.outcome === "failed") {
         deps.logger.warn("stripe event failed", { eventId: event.id, type: event.type, detail: effect.detail });

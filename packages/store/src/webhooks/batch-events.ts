@@ -7,6 +7,8 @@ export interface BatchSnapshot {
   /** `accountId \0 unit` → available before the batch. A unit with no row had 0. */
   availableMinor: Map<string, bigint>;
   activeHoldIds: Set<string>;
+  /** Each loaded account's subscription status before the batch, for `subscription.past_due`. */
+  subscriptionStatus: Map<string, string>;
 }
 
 /**
@@ -30,11 +32,13 @@ export interface ThresholdSources {
 export function snapshotBatch(ctx: BatchContext): BatchSnapshot {
   const availableMinor = new Map<string, bigint>();
   const activeHoldIds = new Set<string>();
+  const subscriptionStatus = new Map<string, string>();
   for (const [accountId, state] of ctx.accounts) {
+    if (state.subscription) subscriptionStatus.set(accountId, state.subscription.status);
     for (const row of state.balances.values()) availableMinor.set(`${accountId}\u0000${row.unit}`, availableOf(row));
     for (const hold of state.holds.values()) if (hold.status === "active") activeHoldIds.add(hold.holdId);
   }
-  return { availableMinor, activeHoldIds };
+  return { availableMinor, activeHoldIds, subscriptionStatus };
 }
 
 /**
@@ -83,6 +87,37 @@ export function batchEvents(ctx: BatchContext, before: BatchSnapshot, thresholds
     event(state, "hold.expired", hold.unit, { holdId: hold.holdId, ...released(hold, amount) });
   }
   grantEvents(ctx, events, amount);
+  events.push(...pastDueEvents(ctx, before));
+  return events;
+}
+
+/**
+ * A `subscription.past_due` per subscription the batch moved into `past_due` (a payment
+ * failed): compared with the status before the batch, so a redelivered failure that finds it
+ * past due already sends nothing.
+ */
+function pastDueEvents(ctx: BatchContext, before: BatchSnapshot): WebhookEvent[] {
+  const events: WebhookEvent[] = [];
+  for (const { accountId, subscription } of ctx.writes.subscriptions.values()) {
+    const state = ctx.accounts.get(accountId);
+    if (!state || subscription.status !== "past_due" || before.subscriptionStatus.get(accountId) === "past_due") {
+      continue;
+    }
+    events.push({
+      eventId: newIdAt("webhookEvent", ctx.now),
+      accountId,
+      type: "subscription.past_due",
+      data: {
+        account: accountOf(state),
+        subscriptionId: subscription.subscriptionId,
+        planId: subscription.planId,
+        planVersion: subscription.planVersion,
+        periodStart: subscription.periodStart.toISOString(),
+        periodEnd: subscription.periodEnd.toISOString(),
+      },
+      createdAt: ctx.now,
+    });
+  }
   return events;
 }
 

@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "hold.expired",
   "subscription.renewed",
   "pack.purchased",
+  "subscription.past_due",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -27,6 +27,7 @@ export const PUBLIC_CODE: Readonly<Record<RefusalCode, ErrorCode>> = {
   subscription_not_found: "not_found",
   already_subscribed: "invalid_request",
   plan_unchanged: "invalid_request",
+  invalid_status_transition: "invalid_request",
   hold_not_found: "not_found",
   hold_already_settled: "invalid_request",
   hold_already_released: "invalid_request",
