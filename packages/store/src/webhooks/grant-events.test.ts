@@ -65,9 +65,9 @@ for (const database of await testDatabases()) {
         assert.ok((await ledger.renew({ account, idempotencyKey: "renew-2" })).ok, "a replay");
         const later = await eventsOf(ledger, "renewed", "subscription.renewed");
         assert.deepEqual(
-          later.map((event) => event.data.periodStart),
-          ["2027-02-01T00:00:00.000Z", "2027-04-01T00:00:00.000Z"],
-          "March's reset lot ended before it could be granted: no grant, no event",
+          later.map((event) => String(event.data.periodStart)).sort(),
+          ["2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z", "2027-04-01T00:00:00.000Z"],
+          "March, missed while nobody ran, is granted (and expired) as continuous running would: one event each",
         );
       } finally {
         await ledger.dispose();
