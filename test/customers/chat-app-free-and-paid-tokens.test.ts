@@ -1,7 +1,8 @@
-// A chat app on OpenRouter: every new user gets 10,000 free tokens, users buy paid tokens on
-// top and spend those first, each message is charged what OpenRouter reports it cost, doubled,
-// at 1 USD = 10,000 tokens (at least 2 tokens), and users who had balances in the app's own
-// tables before are brought in once — the configuration in
+// A chat app on OpenRouter with a daily free tier: every user is on the free plan, 10,000
+// tokens a day that reset at midnight New York time, users buy paid tokens on top and spend
+// those first, each message is charged what OpenRouter reports it cost, doubled, at 1 USD =
+// 10,000 tokens (at least 2 tokens), and users who had balances in the app's own tables before
+// are brought in once — the configuration in
 // docs/operating/examples/chat-app-free-and-paid-tokens.json, through the HTTP API only, on
 // both databases.
 import assert from "node:assert/strict";
@@ -26,24 +27,33 @@ interface Imported {
   data: Array<{ status: string }>;
 }
 
+// 10:00 in New York on 10 March 2026, two days after the clocks went forward.
+const START = new Date("2026-03-10T14:00:00Z");
+
 for (const database of await testDatabases()) {
-  describe(`a chat app with free and paid tokens on ${database.name}`, () => {
+  describe(`a chat app with a daily free tier and paid tokens on ${database.name}`, () => {
     let app: CustomerServer;
+    let now = START;
     const lotsOf = async (account: string) =>
       (await app.ok<Balances>("GET", `/v1/accounts/${account}/balances`)).data[0]?.lots.map((lot) => [
         lot.source,
         lot.remaining,
       ]);
     before(async () => {
-      app = await startCustomerServer(database, "chat-app-free-and-paid-tokens");
+      app = await startCustomerServer(database, "chat-app-free-and-paid-tokens", {}, { clock: () => now });
     });
     after(() => app.close());
 
-    test("a new user's balance is 10,000 free tokens at once, never an uninitialized zero", async () => {
+    test("a new user is on the free plan with its 10,000 tokens at once, never an uninitialized zero", async () => {
       const missing = await app.call("GET", "/v1/accounts/user:u_new/balances");
       assert.equal(errorOf(missing, 404).code, "not_found", "an account that does not exist is not found, not zero");
       await app.ok("POST", "/v1/accounts", { type: "user", externalId: "u_new" });
-      assert.deepEqual(await lotsOf("user:u_new"), [["signup", "10000"]]);
+      assert.deepEqual(await lotsOf("user:u_new"), [["plan", "10000"]]);
+      const subscription = await app.ok<{ plan: string; periodEnd: string }>(
+        "GET",
+        "/v1/accounts/user:u_new/subscription",
+      );
+      assert.deepEqual([subscription.plan, subscription.periodEnd], ["free", "2026-03-11T04:00:00.000Z"]);
     });
 
     test("a message costs what OpenRouter reports, doubled, and paid tokens go first", async () => {
@@ -59,7 +69,7 @@ for (const database of await testDatabases()) {
       assert.deepEqual([message.amount, message.balance], ["2", "59998"]);
       assert.deepEqual(await lotsOf("user:u_1"), [
         ["purchase", "49998"],
-        ["signup", "10000"],
+        ["plan", "10000"],
       ]);
     });
 
@@ -95,8 +105,48 @@ for (const database of await testDatabases()) {
       assert.deepEqual(again.summary, { applied: 0, alreadyApplied: 2, refused: 0 });
       assert.deepEqual(await lotsOf("user:old_1"), [
         ["purchase", "7300"],
-        ["signup", "10000"],
+        ["plan", "10000"],
       ]);
+    });
+
+    test("the free tier refreshes at midnight New York time: what is left expires, paid tokens stay", async () => {
+      await app.ok("POST", "/v1/accounts", { type: "user", externalId: "u_daily" });
+      await app.ok("POST", "/v1/usage-events", {
+        account: "user:u_daily",
+        provider: "openrouter",
+        model: "anthropic/claude-sonnet-4",
+        usage: { inputTokens: 5000, outputTokens: 500 },
+        providerReportedCostUsd: "0.35",
+      });
+      assert.deepEqual(await lotsOf("user:u_daily"), [["plan", "3000"]], "7,000 tokens spent today");
+      const stats = await app.ok<{ refreshDate: string }>("GET", "/v1/accounts/user:u_daily/stats");
+      assert.equal(stats.refreshDate, "2026-03-11T04:00:00.000Z", "midnight in New York, on daylight time");
+
+      now = new Date("2026-03-11T03:59:59Z");
+      const lateAtNight = await app.ok<Recorded>("POST", "/v1/usage-events", {
+        account: "user:u_daily",
+        provider: "openrouter",
+        model: "anthropic/claude-sonnet-4",
+        usage: { inputTokens: 10, outputTokens: 10 },
+        providerReportedCostUsd: "0.0001",
+      });
+      assert.equal(lateAtNight.balance, "2998", "a second before midnight, still today's tokens");
+
+      now = new Date("2026-03-11T04:00:00Z");
+      const firstOfTheDay = await app.ok<Recorded>("POST", "/v1/usage-events", {
+        account: "user:u_daily",
+        provider: "openrouter",
+        model: "anthropic/claude-sonnet-4",
+        usage: { inputTokens: 10, outputTokens: 10 },
+        providerReportedCostUsd: "0.0001",
+      });
+      assert.equal(firstOfTheDay.balance, "9998", "yesterday's 2,998 expired; today's 10,000 less 2");
+      const after = await app.ok<{ data: Array<{ kind: string; amount: string }> }>(
+        "GET",
+        "/v1/accounts/user:u_daily/transactions",
+      );
+      const kinds = after.data.slice(0, 3).map((line) => line.kind);
+      assert.ok(kinds.includes("expiry") && kinds.includes("grant"), `the day's turn in the history: ${kinds}`);
     });
 
     test("the usage report explains a conversation's cost; the ledger reconciles", async () => {

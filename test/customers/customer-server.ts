@@ -56,7 +56,8 @@ export interface CustomerServer {
 }
 
 /**
- * Starts a server with the example configuration `config` on `database`.
+ * Starts a server with the example configuration `config` on `database`; `options.clock` is
+ * the server's clock, for a test that moves time on (periods, expiries).
  *
  * @example
  * const customer = await startCustomerServer(database, "chat-app-free-and-paid-tokens");
@@ -66,6 +67,7 @@ export async function startCustomerServer(
   database: TestDatabase,
   config: string,
   env: Record<string, string> = {},
+  options: { clock?: () => Date } = {},
 ): Promise<CustomerServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "tollgate-customer-"));
   const schema = uniqueSchema("customer");
@@ -74,7 +76,12 @@ export async function startCustomerServer(
     : { TOLLGATE_DATA_DIR: join(dataDir, "pglite") };
   const server = await startServer(
     loadServerConfig({ PORT: "0", TOLLGATE_CONFIG: exampleConfig(config), ...storage, ...env }, dataDir),
-    { logger: SILENT_LOGGER, handleSignals: false, drainTimeoutMs: 5_000 },
+    {
+      logger: SILENT_LOGGER,
+      handleSignals: false,
+      drainTimeoutMs: 5_000,
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
   );
   const admin = (await new ApiKeys(server.ledger.sql).create({ kind: "secret", admin: true, name: "customer test" }))
     .token;
