@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ApiKeys, openDatabase } from "@tollgate/store";
 import { type TestDatabase, uniqueSchema } from "@tollgate/store/testing";
 import { loadServerConfig } from "../../packages/server/src/config.ts";
-import { SILENT_LOGGER } from "../../packages/server/src/logger.ts";
+import { createJsonLogger, SILENT_LOGGER } from "../../packages/server/src/logger.ts";
 import { type RunningServer, startServer } from "../../packages/server/src/start-server.ts";
 
 /** An example configuration file, by name (docs/operating/examples/NAME.json). */
@@ -77,7 +77,8 @@ export async function startCustomerServer(
   const server = await startServer(
     loadServerConfig({ PORT: "0", TOLLGATE_CONFIG: exampleConfig(config), ...storage, ...env }, dataDir),
     {
-      logger: SILENT_LOGGER,
+      // CUSTOMER_LOG=1 prints the server's log, to see why an answer was a 500.
+      logger: process.env.CUSTOMER_LOG ? createJsonLogger() : SILENT_LOGGER,
       handleSignals: false,
       drainTimeoutMs: 5_000,
       ...(options.clock ? { clock: options.clock } : {}),

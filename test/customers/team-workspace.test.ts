@@ -1,8 +1,10 @@
 // A team workspace where an organization holds one balance per feature family (goals, leads,
-// strategy, forecasts, general), each feature costs a fixed number of its own unit, members
-// draw from the organization's balances within caps, and an admin screen reads the totals —
-// the configuration in docs/operating/examples/team-workspace-per-feature-units.json, driven
-// through the HTTP API only, on both databases.
+// strategy, forecasts, general), each feature costs a fixed number of its own unit, plans give
+// each family a monthly allocation (a starter organization has every feature blocked, a pro one
+// has its buckets), members draw from the organization's balances within caps, and an admin
+// screen reads the totals and the next refresh — the configuration in
+// docs/operating/examples/team-workspace-per-feature-units.json, driven through the HTTP API
+// only, on both databases.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { testDatabases } from "@tollgate/store/testing";
@@ -18,17 +20,26 @@ interface Member {
   limits: Array<{ unit: string; cap: string | null; spent: string; remaining: string | null }>;
 }
 
-const ALLOCATION = { goal_generation: "20", lead_generation: "50", strategy_analysis: "100", forecast: "30" };
+interface Balances {
+  data: Array<{ unit: string; balance: string }>;
+}
+
+// The pro plan's monthly allocation per feature family.
+const PRO = { forecast: "30", goal_generation: "20", lead_generation: "50", strategy_analysis: "100" };
 
 for (const database of await testDatabases()) {
-  describe(`a team workspace with per-feature balances on ${database.name}`, () => {
+  describe(`a team workspace with per-feature plans on ${database.name}`, () => {
     let app: CustomerServer;
     before(async () => {
-      app = await startCustomerServer(database, "team-workspace-per-feature-units");
+      app = await startCustomerServer(
+        database,
+        "team-workspace-per-feature-units",
+        {},
+        { clock: () => new Date("2026-05-14T09:00:00Z") },
+      );
+      await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "startup" });
       await app.ok("POST", "/v1/accounts", { type: "organization", externalId: "acme" });
-      for (const [unit, amount] of Object.entries(ALLOCATION)) {
-        await app.ok("POST", "/v1/accounts/organization:acme/grants", { amount, unit, source: "plan" });
-      }
+      await app.ok("POST", "/v1/accounts/organization:acme/subscription/change", { plan: "pro" });
       await app.ok("POST", "/v1/accounts/organization:acme/members", {
         member: "bob",
         caps: { goal_generation: "5" },
@@ -36,6 +47,35 @@ for (const database of await testDatabases()) {
       await app.ok("POST", "/v1/accounts/organization:acme/members", { member: "carol" });
     });
     after(() => app.close());
+
+    test("a starter organization is blocked, not short of credits: the refusal names the plans that allow it", async () => {
+      const subscription = await app.ok<{ plan: string }>("GET", "/v1/accounts/organization:startup/subscription");
+      assert.equal(subscription.plan, "starter", "every organization starts on the starter plan");
+      const refused = errorOf(
+        await app.call("POST", "/v1/charges", { account: "organization:startup", feature: "generate_goal" }),
+        403,
+      );
+      assert.equal(refused.code, "feature_not_in_plan");
+      assert.deepEqual([refused.details.plan, refused.details.plans], ["starter", ["pro", "enterprise"]]);
+      const check = await app.ok<{ allowed: boolean; reason: string; plans: string[] }>("POST", "/v1/check", {
+        account: "organization:startup",
+        feature: "generate_leads",
+      });
+      assert.deepEqual(
+        [check.allowed, check.reason, check.plans],
+        [false, "feature_not_in_plan", ["pro", "enterprise"]],
+      );
+    });
+
+    test("a pro organization has its per-feature buckets for the month", async () => {
+      const balances = await app.ok<Balances>("GET", "/v1/accounts/organization:acme/balances");
+      const byUnit = Object.fromEntries(balances.data.map((row) => [row.unit, row.balance]));
+      assert.deepEqual(
+        Object.fromEntries(Object.keys(PRO).map((unit) => [unit, byUnit[unit]])),
+        PRO,
+        "the upgrade from starter granted pro's allocation at once",
+      );
+    });
 
     test("each feature draws its own unit, for a member of the organization", async () => {
       const goal = await app.ok<Charged>("POST", "/v1/charges", {
@@ -126,7 +166,9 @@ for (const database of await testDatabases()) {
         totalUsed: string;
         totalAllocated: string;
         byType: Array<{ unit: string; balance: string; used: string; allocated: string }>;
+        refreshDate: string | null;
       }>("GET", "/v1/accounts/organization:acme/stats");
+      assert.equal(stats.refreshDate, "2026-06-01T00:00:00.000Z", "the buckets refresh on the 1st");
       const goals = stats.byType.find((row) => row.unit === "goal_generation");
       assert.deepEqual([goals?.balance, goals?.used, goals?.allocated], ["14", "6", "20"]);
       const sum = (field: "balance" | "used" | "allocated") =>

@@ -186,10 +186,16 @@ describe("the example apps' configuration files in docs/operating/examples", () 
     }
   });
 
-  test("a chat app: tokens, 1 USD = 10,000, markup 2, the provider's reported cost, paid first, 10,000 at signup", () => {
-    const { ledger, pricing } = read("chat-app-free-and-paid-tokens.json");
-    assert.deepEqual(ledger.signupGrants.user, [{ unit: "tokens", amountMinor: 10_000n, expiresInMs: null }]);
-    assert.equal(ledger.sourcePriorities.purchase < ledger.sourcePriorities.signup, true);
+  test("a chat app: tokens, 1 USD = 10,000, markup 2, the provider's reported cost, paid first, 10,000 a day free", () => {
+    const { ledger, pricing, plans } = read("chat-app-free-and-paid-tokens.json");
+    assert.deepEqual(ledger.signupGrants.user, []);
+    assert.deepEqual(plans.defaultPlans, { user: "free" });
+    const free = plans.plans.find((plan) => plan.id === "free");
+    assert.deepEqual(free?.period, { every: "day", anchor: "calendar", timeZone: "America/New_York" });
+    assert.deepEqual(free?.allocations, [
+      { unit: "tokens", amountMinor: 10_000n, renewal: "reset", rolloverCapMinor: null },
+    ]);
+    assert.equal(ledger.sourcePriorities.purchase < ledger.sourcePriorities.plan, true);
     assert.deepEqual(
       [pricing.unit, pricing.creditsPerUsd, pricing.markup.default, pricing.costSource],
       ["tokens", "10000", "2", "provider_reported"],
@@ -206,13 +212,38 @@ describe("the example apps' configuration files in docs/operating/examples", () 
     assert.equal(pricing.chargeFailedCalls, false);
   });
 
-  test("a fitness app: 1 token = $0.001, from the catalog, rounded up", () => {
-    const { pricing } = read("fitness-app-tokens-at-a-tenth-of-a-cent.json");
+  test("a fitness app: 1 token = $0.001, from the catalog, rounded up; seven plans from 9€ to 99€, four packs", () => {
+    const { pricing, plans } = read("fitness-app-tokens-at-a-tenth-of-a-cent.json");
     assert.deepEqual([pricing.creditsPerUsd, pricing.rounding, pricing.costSource], ["1000", "up", "catalog"]);
+    const sold = plans.plans.filter((plan) => plan.price !== null);
+    assert.deepEqual(
+      sold.map((plan) => [plan.id, plan.price?.amountMinor, plan.allocations[0]?.amountMinor]),
+      [
+        ["essential", 900n, 1000n],
+        ["pro", 1900n, 3000n],
+        ["elite", 2900n, 5000n],
+        ["champion", 3900n, 8000n],
+        ["master", 4900n, 12_000n],
+        ["legend", 5900n, 18_000n],
+        ["titan", 9900n, 35_000n],
+      ],
+    );
+    assert.deepEqual(
+      plans.packs.map((pack) => [pack.id, pack.amountMinor, pack.bonusPercent, pack.price?.amountMinor]),
+      [
+        ["starter", 2000n, "0", 1900n],
+        ["basic", 3200n, "10", 2900n],
+        ["plus", 5700n, "15", 4900n],
+        ["premium", 12_500n, "25", 9900n],
+      ],
+    );
+    assert.deepEqual(plans.defaultPlans, { user: "free" }, "the free tier of 100 tokens a month");
   });
 
-  test("a team workspace: one unit per feature family, and the features' costs", () => {
-    const { ledger, pricing } = read("team-workspace-per-feature-units.json");
+  test("a team workspace: one unit per feature family, the features' costs, and plans per family", () => {
+    const { ledger, pricing, plans } = read("team-workspace-per-feature-units.json");
+    assert.deepEqual(plans.defaultPlans, { organization: "starter" });
+    assert.deepEqual(plans.plans.find((plan) => plan.id === "starter")?.features, { allow: [], deny: [] });
     assert.deepEqual(
       ledger.units.map((unit) => unit.unit),
       ["general", "goal_generation", "lead_generation", "strategy_analysis", "forecast"],
