@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { PlanDefinition } from "@tollgate/core";
+import { every, testPlan } from "@tollgate/core/testing";
 import { type BenchDatabase, openPostgresBench } from "./bench-database.ts";
 import { type CpuUsage, cpuFields, watchCpu } from "./cpu-usage.ts";
 import { type FigureSink, progress } from "./report.ts";
@@ -21,20 +21,7 @@ export interface RenewalSettings {
 }
 
 /** A daily plan of 100 credits that reset: each renewal expires one lot and grants one. */
-const DAILY: PlanDefinition = {
-  id: "bench-daily",
-  name: "Bench daily",
-  period: { every: "day", anchor: "calendar", timeZone: "UTC" },
-  allocations: [{ unit: "credits", amountMinor: 100n, renewal: "reset", rolloverCapMinor: null }],
-  models: { allow: null, deny: [] },
-  features: { allow: null, deny: [] },
-  overage: { policy: "block" },
-  markup: null,
-  price: null,
-  stripePriceId: null,
-  downgrade: "period_end",
-  cancel: "period_end",
-};
+const DAILY = testPlan({ id: "bench-daily", name: "Bench daily", period: every("day") });
 
 const DAY_MS = 86_400_000;
 /** Midday, so the first period has half a day left and the next boundary is one clock move away. */
