@@ -23,6 +23,8 @@ import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
+import { proxyRoutes } from "./proxy/chat-completions-route.ts";
+import type { UpstreamConfig } from "./proxy/upstream-config.ts";
 import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
 import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";
 
@@ -81,6 +83,11 @@ export interface AppDependencies {
    * lists no jobs (only the database's backlog).
    */
   jobs?: JobStats;
+  /**
+   * The OpenAI-compatible metering proxy's upstream (`/openai/v1/chat/completions`, served only
+   * with it, the key store and a meter). `tollgate serve` reads it from the environment.
+   */
+  proxy?: UpstreamConfig;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -173,6 +180,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         ...(deps.jobs ? { jobs: deps.jobs } : {}),
       }),
     );
+  }
+  if (deps.keys && deps.meter && deps.proxy) {
+    app.route("/", proxyRoutes({ meter: deps.meter, keys: deps.keys, upstream: deps.proxy, logger, nowMs }));
   }
   return app;
 }

@@ -21,6 +21,7 @@ import { JobStats } from "./jobs/job-stats.ts";
 import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
+import { upstreamConfigFromEnv } from "./proxy/upstream-config.ts";
 import { startRenewalJob } from "./renewal-job.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
 import { stopAccepting } from "./stop-accepting.ts";
@@ -130,6 +131,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       keys,
     });
     stripeClient = createStripeClient(config.stripe);
+    const upstream = upstreamConfigFromEnv(process.env);
+    const proxyOption = upstream ? { proxy: upstream } : {};
     const app = createApp({
       jobs,
       ledger: opened.ledger,
@@ -143,6 +146,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       processMetrics: true,
       instanceId: heartbeat.id,
       catalog: config.plans,
+      ...proxyOption,
       stripe: { client: stripeClient, webhookSecrets: config.stripe.webhookSecrets },
       ...(localCredential === undefined ? {} : { localCredential }),
     });

@@ -1,0 +1,43 @@
+import { ApiError } from "../http/api-error.ts";
+
+/** OpenAI's error body: what the official clients read into `APIError`. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string; param: string | null };
+}
+
+const TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "insufficient_quota",
+  403: "permission_error",
+  404: "not_found_error",
+  422: "invalid_request_error",
+  502: "upstream_error",
+};
+
+/**
+ * An error as OpenAI answers one, so an `openai` client raises its usual `APIError` with the
+ * status. A Tollgate refusal keeps its code (`insufficient_credits`, `model_not_in_plan`) and
+ * its amounts: `required` and `available` go into the message and `param`.
+ */
+export function openAIError(status: number, code: string, message: string, param: string | null = null): Response {
+  const body: OpenAIErrorBody = {
+    error: { message, type: TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error"), code, param },
+  };
+  return Response.json(body, { status });
+}
+
+/** A thrown error in OpenAI's format: an `ApiError` as its status and code say, anything else a 500. */
+export function openAIErrorOf(error: unknown): Response {
+  if (!(error instanceof ApiError)) return openAIError(500, "internal", "Internal error.");
+  const details = error.details as Record<string, unknown>;
+  const reason = typeof details.reason === "string" ? details.reason : error.code;
+  if (details.required !== undefined || details.available !== undefined) {
+    const amounts = `required ${String(details.required)} ${String(details.unit)}, available ${String(details.available)} ${String(details.unit)}`;
+    return openAIError(error.status, reason, `${error.message} (${amounts})`, amounts);
+  }
+  const fields = details.fields as Array<{ field: string; message: string }> | undefined;
+  const field = fields?.[0];
+  if (field) return openAIError(error.status, reason, `${error.message} ${field.field}: ${field.message}`, field.field);
+  return openAIError(error.status, reason, error.message);
+}

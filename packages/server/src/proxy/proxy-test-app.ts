@@ -1,0 +1,80 @@
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { defineLedgerConfig } from "@tollgate/core";
+import { definePricingConfig, Meter } from "@tollgate/metering";
+import { ApiKeys } from "@tollgate/store";
+import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
+import { createApp } from "../create-app.ts";
+import { FakeOpenRouter } from "./fake-openrouter.ts";
+
+/** The proxy's tests' pricing: OpenRouter's cost, 2x markup, 10,000 credits a dollar. */
+export const PROXY_TEST_PRICING = definePricingConfig({
+  creditsPerUsd: "10000",
+  markup: { default: "2" },
+  costSource: "provider_reported",
+});
+
+/**
+ * Tollgate served on a real port with the proxy pointed at a fake OpenRouter, on a fresh test
+ * ledger: what an `openai` client is pointed at (`baseURL`) in the proxy's tests.
+ */
+export async function openProxyTestApp(database: TestDatabase) {
+  const ledger = await openTestLedger(database, {
+    config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
+  });
+  const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
+  const keys = await ApiKeys.open(ledger.sql);
+  const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
+  const upstream = await FakeOpenRouter.start();
+  const app = createApp({
+    ledger,
+    meter,
+    keys,
+    proxy: { baseUrl: upstream.baseUrl, apiKey: "sk-or-test", defaultProvider: "openai", drainBytesMax: 1 << 20 },
+  });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+  if (!server.listening) await once(server, "listening");
+  /** Answers the proxy has finished (written or abandoned by their client). */
+  let closedResponses = 0;
+  server.on("request", (_req, res) => res.on("close", () => (closedResponses += 1)));
+  const { port } = server.address() as AddressInfo;
+  return {
+    ledger,
+    meter,
+    keys,
+    secret,
+    upstream,
+    baseURL: `http://127.0.0.1:${port}/openai/v1`,
+    closedResponses: () => closedResponses,
+    /** A funded user with a customer token. */
+    async customer(externalId: string, credits: bigint) {
+      const account = { type: "user" as const, externalId };
+      const granted = await ledger.grant({
+        account,
+        amountMinor: credits,
+        source: "promo",
+        idempotencyKey: `g-${externalId}`,
+      });
+      if (!granted.ok) throw new Error(`grant refused: ${granted.code}`);
+      const { token } = await keys.create({ kind: "customer", name: externalId, accountId: granted.value.accountId });
+      return { accountId: granted.value.accountId, token };
+    },
+    /** The account's credits: balance and held, read fresh. */
+    async credits(accountId: string): Promise<{ balanceMinor: bigint; heldMinor: bigint }> {
+      const [view] = (await ledger.getBalances({ accountId }, { unit: "credits", fresh: true })) ?? [];
+      return { balanceMinor: view?.balanceMinor ?? 0n, heldMinor: view?.heldMinor ?? 0n };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upstream.close();
+      await keys.close();
+      await meter.close();
+      await ledger.dispose();
+    },
+  };
+}
+
+export type ProxyTestApp = Awaited<ReturnType<typeof openProxyTestApp>>;
