@@ -193,6 +193,50 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("who may call: a customer token for its account, a secret key for the account it names", async () => {
+      const ivy = await proxy.customer("ivy", 1_000n);
+      const revoked = await proxy.keys.create({ kind: "customer", name: "old", accountId: ivy.accountId });
+      await proxy.keys.revoke(revoked.key.keyId);
+      const post = (authorization: string | null, account?: string) =>
+        fetch(`${proxy.baseURL}/chat/completions`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(authorization ? { authorization: `Bearer ${authorization}` } : {}),
+            ...(account ? { "x-tollgate-account": account } : {}),
+          },
+          body: JSON.stringify(REQUEST),
+        });
+      const rows: Array<[string, Response, number, string | null]> = [
+        ["customer token", await post(ivy.token), 200, null],
+        ["customer token naming an account", await post(ivy.token, "user:alice"), 400, "invalid_request"],
+        ["secret key and account", await post(proxy.secret, "user:ivy"), 200, null],
+        ["secret key without account", await post(proxy.secret), 400, "invalid_request"],
+        ["secret key, malformed account", await post(proxy.secret, "nobody"), 400, "invalid_request"],
+        ["revoked token", await post(revoked.token), 401, "unauthenticated"],
+        ["no key", await post(null), 401, "unauthenticated"],
+      ];
+      for (const [who, response, status, code] of rows) {
+        const body = (await response.json()) as { error?: { code: string; type: string; message: string } };
+        assert.equal(response.status, status, `${who}: ${JSON.stringify(body)}`);
+        if (code) assert.equal(body.error?.code, code, who);
+      }
+      assert.equal((await proxy.credits(ivy.accountId)).balanceMinor, 1_000n - 2n * CHARGE, "two calls charged");
+    });
+
+    test("a body without model or messages is 400 with the field, and nothing is held", async () => {
+      const jack = await proxy.customer("jack", 1_000n);
+      const response = await fetch(`${proxy.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${jack.token}` },
+        body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [] }),
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { code: string; param: string } };
+      assert.deepEqual([body.error.code, body.error.param], ["invalid_request", "messages"]);
+      assert.deepEqual(await proxy.credits(jack.accountId), { balanceMinor: 1_000n, heldMinor: 0n });
+    });
+
     test("reconcile is clean after it all", async () => {
       const report = await proxy.ledger.reconcile();
       assert.equal(report.ok, true, JSON.stringify(report.summary));
