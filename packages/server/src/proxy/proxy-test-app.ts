@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { defineLedgerConfig } from "@tollgate/core";
+import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { definePricingConfig, Meter } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
@@ -20,10 +20,11 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  * Tollgate served on a real port with the proxy pointed at a fake OpenRouter, on a fresh test
  * ledger: what an `openai` client is pointed at (`baseURL`) in the proxy's tests.
  */
-export async function openProxyTestApp(database: TestDatabase) {
+export async function openProxyTestApp(database: TestDatabase, options: { catalog?: PlanCatalog } = {}) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
   });
+  if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
   const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
