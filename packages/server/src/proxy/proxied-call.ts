@@ -42,16 +42,23 @@ export class ProxiedCall {
 
   async #settle(consumed: ProviderUsage, latencyMs: number): Promise<UsageOutcome | null> {
     const { account, provider, model, idempotencyKey, hold } = this.call;
-    const result = await this.meter.recordUsage({
+    const usage = {
       account,
       provider,
       model,
       usage: consumed.usage,
       ...(consumed.costUsd === undefined ? {} : { providerReportedCostUsd: consumed.costUsd }),
-      holdId: hold.holdId,
       latencyMs: Math.max(0, Math.round(latencyMs)),
+    };
+    let result = await this.meter.recordUsage({
+      ...usage,
+      holdId: hold.holdId,
       idempotencyKey: `${idempotencyKey}:settle`,
     });
+    // A stream that outlived its hold still consumed what it did: charged afresh, not lost.
+    if (!result.ok && result.code === "hold_expired") {
+      result = await this.meter.recordUsage({ ...usage, idempotencyKey: `${idempotencyKey}:charge` });
+    }
     if (result.ok) return result.value;
     this.logger.error("a proxied call's settlement was refused", { holdId: hold.holdId, code: result.code });
     return null;

@@ -20,9 +20,13 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  * Tollgate served on a real port with the proxy pointed at a fake OpenRouter, on a fresh test
  * ledger: what an `openai` client is pointed at (`baseURL`) in the proxy's tests.
  */
-export async function openProxyTestApp(database: TestDatabase, options: { catalog?: PlanCatalog } = {}) {
+export async function openProxyTestApp(
+  database: TestDatabase,
+  options: { catalog?: PlanCatalog; clock?: () => Date } = {},
+) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
   const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
