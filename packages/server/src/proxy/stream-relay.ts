@@ -50,13 +50,19 @@ export function relayStream(options: StreamRelayOptions): ReadableStream<Uint8Ar
           // Backpressure: a slow client slows the reading instead of growing a buffer.
           if ((controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (resume = resolve));
         };
+        // The client may go between the check and the call: ending a cancelled stream throws,
+        // and nothing is left to tell.
+        const end = (finish: () => void) => {
+          if (clientGone) return;
+          try {
+            finish();
+          } catch {}
+        };
         pump(options, send, () => clientGone).then(
-          () => {
-            if (!clientGone) controller.close();
-          },
+          () => end(() => controller.close()),
           (error) => {
             options.onError(error);
-            if (!clientGone) controller.error(error);
+            end(() => controller.error(error));
           },
         );
       },
