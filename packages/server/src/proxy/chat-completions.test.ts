@@ -237,6 +237,22 @@ for (const database of await testDatabases()) {
       assert.deepEqual(await proxy.credits(jack.accountId), { balanceMinor: 1_000n, heldMinor: 0n });
     });
 
+    test("a body over the limit is 413 before anything is read, held or sent upstream", async () => {
+      const kim = await proxy.customer("kim", 1_000n);
+      const calls = proxy.upstream.requests.length;
+      const response = await fetch(`${proxy.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${kim.token}` },
+        body: JSON.stringify({
+          model: "openai/gpt-4o-mini",
+          messages: [{ role: "user", content: "a".repeat(5 * 1_048_576) }],
+        }),
+      });
+      assert.equal(response.status, 413);
+      assert.equal(proxy.upstream.requests.length, calls, "nothing sent upstream");
+      assert.deepEqual(await proxy.credits(kim.accountId), { balanceMinor: 1_000n, heldMinor: 0n });
+    });
+
     test("reconcile is clean after it all", async () => {
       const report = await proxy.ledger.reconcile();
       assert.equal(report.ok, true, JSON.stringify(report.summary));
