@@ -7,7 +7,9 @@ import { run } from "node:test";
 import { spec } from "node:test/reporters";
 import slowestFiles from "./slowest-files-reporter.mjs";
 
-const stream = run({ files: process.argv.slice(2), concurrency: 2 });
+// A file that hangs fails after 15 minutes instead of holding the run (and CI) forever; the
+// longest, the soak, takes about 2.5 minutes.
+const stream = run({ files: process.argv.slice(2), concurrency: 2, timeout: 15 * 60_000 });
 stream.on("test:fail", () => {
   process.exitCode = 1;
 });

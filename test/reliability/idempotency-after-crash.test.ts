@@ -81,15 +81,20 @@ describe("Idempotency-Key after a server crash, on postgres", { skip: postgres =
       });
       await lockTaken;
       const inFlight = send(first.url).catch(() => null); // cut off by the kill
-      // The key is reserved and unfinished once a second request with it is told so.
+      // Wait for the request in flight to hold the key before anything else sends it: a second
+      // request that got there first would take the key itself, and wait on the lock for good.
       const startedMs = Date.now();
       for (;;) {
-        const probe = await send(first.url);
-        const body = (await probe.json()) as { error?: { code?: string } };
-        if (probe.status === 409 && body.error?.code === "idempotency_in_progress") break;
-        assert.ok(Date.now() - startedMs < DEADLINE_MS, `the first request never showed in progress: ${probe.status}`);
+        const [reserved] = await sql.query(
+          "select 1 from http_idempotency_keys where idempotency_key = 'crash-1' and state = 'in_progress'",
+        );
+        if (reserved) break;
+        assert.ok(Date.now() - startedMs < DEADLINE_MS, "the first request never reserved its key");
         await sleep(20);
       }
+      const probe = await send(first.url);
+      const probed = (await probe.json()) as { error?: { code?: string } };
+      assert.deepEqual([probe.status, probed.error?.code], [409, "idempotency_in_progress"], "the key is in progress");
       await kill(first.child);
       const killedMs = Date.now();
       unlock();
