@@ -6,7 +6,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountParam, Amount, catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
 /** Crossings a read lists, newest first. */
@@ -64,10 +64,7 @@ const putAutoTopUp = createRoute({
       content: {
         "application/json": {
           schema: z.strictObject({
-            pack: z
-              .string()
-              .regex(/^[a-z0-9_-]{1,64}$/, "a pack id")
-              .openapi({ example: "starter" }),
+            pack: catalogIdText("a pack id").openapi({ example: "starter" }),
             threshold: Amount,
           }),
         },

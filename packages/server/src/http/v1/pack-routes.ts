@@ -7,13 +7,10 @@ import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
-import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountParam, Amount, catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
-const PackId = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,64}$/, "a pack id: lowercase letters, digits, _ and -")
-  .openapi({ example: "starter" });
+const PackId = catalogIdText("a pack id").openapi({ example: "starter" });
 
 const grantPack = createRoute({
   method: "post",

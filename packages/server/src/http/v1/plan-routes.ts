@@ -6,23 +6,18 @@ import { ApiError } from "../api-error.ts";
 import { callerOf, requireAdmin } from "./auth.ts";
 import { pageOf, planOfPath } from "./configured-plan.ts";
 import { PackJson, PlanJson, PlanVersionJson, packJson, planJson, planVersionJson } from "./plan-json.ts";
-import { errorResponses, jsonContent } from "./schemas.ts";
+import { catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
 
 /** A limit on everything: a page of plans or packs. */
 export const CATALOG_PAGE_MAX = 100;
 
 const PlanParam = z.object({
-  plan: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,64}$/, "a plan id: lowercase letters, digits, _ and -")
-    .openapi({ param: { name: "plan", in: "path" }, example: "pro" }),
+  plan: catalogIdText("a plan id").openapi({ param: { name: "plan", in: "path" }, example: "pro" }),
 });
 
 const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(CATALOG_PAGE_MAX).optional().openapi({ description: "Default 50" }),
-  after: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,64}$/, "the previous page's nextCursor")
+  after: catalogIdText("the previous page's nextCursor")
     .optional()
     .openapi({ description: "The previous page's nextCursor" }),
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CANONICAL_AMOUNT, EXTERNAL_ID_LENGTH_MAX, externalIdProblem } from "@tollgate/core";
+import { CANONICAL_AMOUNT, EXTERNAL_ID_LENGTH_MAX, externalIdProblem, PLAN_ID_PATTERN } from "@tollgate/core";
 
 /** A JSON response of `schema`, for a route's `responses`. */
 export const jsonContent = <T>(schema: T, description: string) => ({
@@ -115,3 +115,13 @@ export const Reason = z
   .max(500)
   .regex(/\S/, "must say why (not only spaces)")
   .openapi({ example: "duplicate signup credit" });
+
+/**
+ * A plan's or a pack's id in a request (lowercase letters, digits, `_` and `-`, as the
+ * configuration's keys), `what` naming it in the refusal.
+ *
+ * @example
+ * const PackId = catalogIdText("a pack id").openapi({ example: "starter" });
+ */
+export const catalogIdText = (what: string) =>
+  z.string().regex(PLAN_ID_PATTERN, `${what}: lowercase letters, digits, _ and -`);

@@ -17,14 +17,11 @@ import { accountNotFound } from "./account-not-found.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { assertInScope, callerOf, requireAdmin, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
-import { errorResponses, jsonContent } from "./schemas.ts";
+import { catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
 import { StripeChangeJson, StripeEventJson, stripeChangeJson, stripeEventJson } from "./stripe-json.ts";
 
 const AccountField = z.string().min(1).max(300).openapi({ example: "user:alice" });
-const ItemId = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,64}$/, "a plan or pack id: lowercase letters, digits, _ and -")
-  .openapi({ example: "pro" });
+const ItemId = catalogIdText("a plan or pack id").openapi({ example: "pro" });
 const ReturnUrl = z
   .string()
   .max(2048)

@@ -10,13 +10,13 @@ import { planOfBody } from "./configured-plan.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import { SubscriptionJson, subscriptionJson } from "./plan-json.ts";
-import { AccountParam, Amount, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountParam, Amount, catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
-const PlanField = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,64}$/, "a plan id: lowercase letters, digits, _ and -")
-  .openapi({ description: "A configured plan's id (GET /v1/plans)", example: "pro" });
+const PlanField = catalogIdText("a plan id").openapi({
+  description: "A configured plan's id (GET /v1/plans)",
+  example: "pro",
+});
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
