@@ -2,9 +2,9 @@ import * as z from "zod";
 
 /**
  * What a plan's `models` and `features` lists hold: a name or a glob whose `*` matches any run of
- * characters (`openai/*`, `generate_*`, `*`). Names are matched in lower case, so an upper-case
- * pattern would never match. Private to the configuration until core's own check
- * (plans/access.ts) is merged.
+ * characters (`openai/*`, `generate_*`, `*`). Stricter than core's `assertGlob`, which takes any
+ * text but other dialects' syntax: a configuration names models and features as metering writes
+ * them (lower case, these characters), so anything else in the file is a typo to point at.
  */
 const GLOB = /^[a-z0-9_.:/@*-]{1,200}$/;
 

@@ -1,15 +1,10 @@
+import { assertTimeZone } from "@tollgate/core";
 import * as z from "zod";
 
-/**
- * Whether Intl knows `timeZone` (an IANA name such as "Europe/Paris", or "UTC"). Private to the
- * configuration until core's own check (plans/periods.ts) is merged.
- *
- * @example
- * isTimeZone("Europe/Paris") // true; isTimeZone("Mars/Olympus") // false
- */
-export function isTimeZone(timeZone: string): boolean {
+/** Whether core's period rules take `timeZone`: the same check a plan definition meets. */
+function isTimeZone(timeZone: string): boolean {
   try {
-    new Intl.DateTimeFormat(undefined, { timeZone });
+    assertTimeZone(timeZone);
     return true;
   } catch {
     return false;

@@ -125,6 +125,7 @@ export async function recordAttempt(
       outcome.responseStatus,
       error,
       options.now.toISOString(),
+      // A delivery's duration in whole milliseconds (an integer column), not an amount of money.
       Math.max(0, Math.round(outcome.durationMs)),
       clip(outcome.responseBody),
     ],
