@@ -4,7 +4,8 @@
 // customer ends the crossing failed and nothing asks again, and a refund of the top-up claws back.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { defineLedgerConfig, type PackDefinition, type PlanCatalog } from "@tollgate/core";
+import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
+import { testPack } from "@tollgate/core/testing";
 import { Meter } from "@tollgate/metering";
 import { createApp, runAutoTopUpPass, SILENT_LOGGER } from "@tollgate/server";
 import { ApiKeys, AutoTopUps, StripeCustomers } from "@tollgate/store";
@@ -16,16 +17,7 @@ const SECRET = "whsec_top_up_secret_for_tests";
 // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field, each read asserted
 type Json = any;
 
-const starter: PackDefinition = {
-  id: "starter",
-  name: "Starter pack",
-  unit: "credits",
-  amountMinor: 1000n,
-  bonusPercent: "12.5",
-  expiresInMs: null,
-  price: { amountMinor: 500n, currency: "usd" },
-  stripePriceId: null,
-};
+const starter = testPack();
 const catalog: PlanCatalog = { plans: [], packs: [starter], defaultPlans: {} };
 
 for (const database of await testDatabases()) {

@@ -3,7 +3,8 @@
 // the portal, and the signed webhook: rotation, refusals, and a redelivery that grants once.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { defineLedgerConfig, type PackDefinition, type PlanCatalog, type PlanDefinition } from "@tollgate/core";
+import { defineLedgerConfig, type PlanCatalog, type PlanDefinition } from "@tollgate/core";
+import { testPack } from "@tollgate/core/testing";
 import { Meter } from "@tollgate/metering";
 import { createApp } from "@tollgate/server";
 import { ApiKeys } from "@tollgate/store";
@@ -32,16 +33,7 @@ const plan = (price: PlanDefinition["price"]): PlanDefinition => ({
   downgrade: "period_end",
   cancel: "period_end",
 });
-const starter: PackDefinition = {
-  id: "starter",
-  name: "Starter pack",
-  unit: "credits",
-  amountMinor: 1000n,
-  bonusPercent: "12.5",
-  expiresInMs: PACK_LIFETIME_MS,
-  price: { amountMinor: 500n, currency: "usd" },
-  stripePriceId: null,
-};
+const starter = testPack({ expiresInMs: PACK_LIFETIME_MS });
 const free: PlanDefinition = { ...plan(null), id: "free", name: "Free" };
 
 for (const database of await testDatabases()) {

@@ -1,4 +1,4 @@
-import type { PeriodRule, PlanAllocation, PlanDefinition } from "../plans/plan.ts";
+import type { PackDefinition, PeriodRule, PlanAllocation, PlanDefinition } from "../plans/plan.ts";
 
 /**
  * A plan definition for tests: a monthly calendar plan in UTC granting 100 credits that reset,
@@ -38,4 +38,25 @@ export function every(
   timeZone = "UTC",
 ): PeriodRule {
   return { every: kind, anchor, timeZone };
+}
+
+/**
+ * A pack definition for tests: 1,000 credits with a 12.5% bonus (a lot of 1,125), sold for $5.00,
+ * never expiring; any field overridden.
+ *
+ * @example
+ * const monthly = testPack({ expiresInMs: 30 * 86_400_000 });
+ */
+export function testPack(overrides: Partial<PackDefinition> = {}): PackDefinition {
+  return {
+    id: "starter",
+    name: "Starter pack",
+    unit: "credits",
+    amountMinor: 1000n,
+    bonusPercent: "12.5",
+    expiresInMs: null,
+    price: { amountMinor: 500n, currency: "usd" },
+    stripePriceId: null,
+    ...overrides,
+  };
 }
