@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { testDatabases } from "@tollgate/store/testing";
 import { type StripeStandIn, startStripeStandIn } from "../stripe/stripe-stand-in.ts";
-import { eventPayload, signPayload } from "../stripe/subscription-event-fixtures.ts";
+import { eventPayload, invoiceObject, signPayload, subscriptionObject } from "../stripe/subscription-event-fixtures.ts";
 import { type CustomerServer, errorOf, startCustomerServer } from "./customer-server.ts";
 
 const WEBHOOK_SECRET = "whsec_fitness_app_test";
@@ -197,46 +197,22 @@ for (const database of await testDatabases()) {
       assert.equal(session.mode, "subscription");
       const { id: accountId } = await app.ok<{ id: string }>("GET", "/v1/accounts/user:runner");
       const facts = {
-        id: "sub_FitnessRunner1",
-        customer: session.customer,
-        metadata: { tollgate_account_id: accountId, tollgate_plan: "pro" },
+        subscriptionId: "sub_FitnessRunner1",
+        accountId,
+        customerId: String(session.customer),
+        planId: "pro",
+        status: "active" as const,
+        cancelAtPeriodEnd: false,
       };
-      const subscription = {
-        id: facts.id,
-        object: "subscription",
-        customer: facts.customer,
-        status: "active",
-        cancel_at_period_end: false,
-        metadata: facts.metadata,
-        items: {
-          object: "list",
-          data: [
-            {
-              id: "si_FitnessRunner1",
-              object: "subscription_item",
-              price: { id: "price_pro", object: "price", lookup_key: "tollgate_plan_pro", metadata: {} },
-            },
-          ],
-        },
-      };
-      const invoice = (id: string) => ({
-        id,
-        object: "invoice",
-        customer: facts.customer,
-        parent: {
-          type: "subscription_details",
-          subscription_details: { subscription: facts.id, metadata: facts.metadata },
-        },
-      });
       // What Stripe sends when the customer pays: the checkout, the subscription, its first invoice.
       await deliver("checkout.session.completed", {
         ...session,
         status: "complete",
         payment_status: "paid",
-        subscription: facts.id,
+        subscription: facts.subscriptionId,
       });
-      await deliver("customer.subscription.created", subscription);
-      await deliver("invoice.paid", invoice("in_FitnessRunner1"));
+      await deliver("customer.subscription.created", subscriptionObject(facts));
+      await deliver("invoice.paid", invoiceObject(facts, "in_FitnessRunner1"));
       const onPro = await app.ok<{ plan: string; status: string }>("GET", "/v1/accounts/user:runner/subscription");
       assert.deepEqual([onPro.plan, onPro.status], ["pro", "active"]);
       const lots = (await tokensOf("user:runner")) ?? [];
@@ -254,7 +230,7 @@ for (const database of await testDatabases()) {
         feature: "meal-analyzer",
       });
       nowMs = Date.parse("2026-02-01T00:00:00Z");
-      await deliver("invoice.paid", invoice("in_FitnessRunner2"));
+      await deliver("invoice.paid", invoiceObject(facts, "in_FitnessRunner2"));
       const february = await app.ok<{ balance: string }>("POST", "/v1/usage-events", {
         account: "user:runner",
         provider: "openai",
