@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { Meter } from "@tollgate/metering";
 import type { Context } from "hono";
@@ -9,6 +10,7 @@ import { refusedAs } from "../http/v1/domain-input.ts";
 import { ledgerFailure } from "../http/v1/ledger-failure.ts";
 import type { Logger } from "../logger.ts";
 import { chargeHeaders } from "./charge-headers.ts";
+import { holdWhileSending } from "./hold-while-sending.ts";
 import { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { proxyErrorOf } from "./proxy-error.ts";
@@ -51,9 +53,11 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
 
 /**
  * One proxied call, any protocol: authenticate, check the body, hold the most the call can
- * cost, forward it to the target, pass the answer (or its stream) through, and settle the hold
- * from the provider's usage (or the counted tokens). Refusals are thrown as `ApiError`; the
- * upstream's failures are answered here, in the protocol's format, with the hold released.
+ * cost while the request is already on its way to the target (`holdWhileSending`: nothing is
+ * passed on before the hold is placed, and a refused hold aborts the request), pass the answer
+ * (or its stream) through, and settle the hold from the provider's usage (or the counted
+ * tokens). Refusals are thrown as `ApiError`; the upstream's failures are answered here, in the
+ * protocol's format, with the hold released.
  */
 export async function proxyCall(req: Request, protocol: ProxyProtocol, options: ProxyRouteOptions): Promise<Response> {
   const { deps, target } = options;
@@ -66,31 +70,34 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
   });
   const { provider, model } = prepared;
   const idempotencyKey = `proxy:${randomUUID()}`;
-  const held = await refusedAs("messages", () =>
-    meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold }),
-  );
-  if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
-  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
-
   const outgoing = prepared.upstream({});
   const startedMs = deps.nowMs();
-  let answer: Awaited<ReturnType<typeof request>>;
-  try {
-    answer = await request(`${target.baseUrl}${outgoing.path}`, {
-      method: "POST",
-      headers: {
-        ...outgoing.headers,
-        ...target.headers,
-        "content-type": "application/json",
-        accept: prepared.streaming ? "text/event-stream" : "application/json",
-      },
-      body: JSON.stringify(outgoing.body),
-    });
-  } catch (error) {
+  const { held, upstream } = await holdWhileSending({
+    hold: () =>
+      refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold })),
+    accepted: (result) => result.ok,
+    send: (signal) =>
+      request(`${target.baseUrl}${outgoing.path}`, {
+        method: "POST",
+        signal,
+        headers: {
+          ...outgoing.headers,
+          ...target.headers,
+          "content-type": "application/json",
+          accept: prepared.streaming ? "text/event-stream" : "application/json",
+        },
+        body: JSON.stringify(outgoing.body),
+      }),
+  });
+  if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
+  assert.ok(upstream, "a placed hold hands over the upstream's attempt");
+  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
+  if (!upstream.ok) {
     await call.release("upstream unreachable");
-    deps.logger.warn("the upstream is unreachable", { error: String(error) });
+    deps.logger.warn("the upstream is unreachable", { error: String(upstream.error) });
     return protocol.error(upstreamError("The upstream could not be reached."));
   }
+  const answer = upstream.answer;
   if (answer.statusCode >= 400) {
     // Read, not left hanging: the connection goes back to the pool.
     const detail = (await answer.body.text().catch(() => "")).slice(0, 500);
