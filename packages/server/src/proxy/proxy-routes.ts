@@ -1,10 +1,12 @@
 import type { Meter } from "@tollgate/metering";
+import { HttpIdempotencyStore } from "@tollgate/store";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
+import { ProxyIdempotency } from "./proxy-idempotency.ts";
 import { openAITarget } from "./proxy-target.ts";
 import type { UpstreamConfig } from "./upstream-config.ts";
 
@@ -15,6 +17,8 @@ export interface ProxyDependencies {
   upstream: UpstreamConfig;
   logger: Logger;
   nowMs: () => number;
+  /** This server's instance, so a retry may take over the `Idempotency-Key`s of one that died. */
+  instanceId?: string;
 }
 
 /**
@@ -25,7 +29,13 @@ export interface ProxyDependencies {
  */
 export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const openAI = { deps, target: openAITarget(deps.upstream) };
+  const { ledger } = deps.meter;
+  const idempotency = new ProxyIdempotency({
+    store: new HttpIdempotencyStore(ledger.sql),
+    clock: () => ledger.now(),
+    ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+  });
+  const openAI = { deps: { ...deps, idempotency }, target: openAITarget(deps.upstream) };
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   return app;
 }
