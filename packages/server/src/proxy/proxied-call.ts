@@ -20,6 +20,9 @@ export class ProxiedCall {
       model: string;
       idempotencyKey: string;
       hold: HoldOutcome & { estimate: CallEstimate };
+      /** From `X-Tollgate-Conversation` and `X-Tollgate-Feature`: kept on the usage event. */
+      conversationId?: string;
+      feature?: string;
     },
   ) {}
 
@@ -41,11 +44,13 @@ export class ProxiedCall {
   }
 
   async #settle(consumed: ProviderUsage, latencyMs: number): Promise<UsageOutcome | null> {
-    const { account, provider, model, idempotencyKey, hold } = this.call;
+    const { account, provider, model, idempotencyKey, hold, conversationId, feature } = this.call;
     const usage = {
       account,
       provider,
       model,
+      ...(conversationId === undefined ? {} : { conversationId }),
+      ...(feature === undefined ? {} : { feature }),
       usage: consumed.usage,
       ...(consumed.costUsd === undefined ? {} : { providerReportedCostUsd: consumed.costUsd }),
       latencyMs: Math.max(0, Math.round(latencyMs)),

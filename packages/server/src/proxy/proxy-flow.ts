@@ -11,6 +11,7 @@ import type { KeyStore } from "../http/v1/auth.ts";
 import { refusedAs } from "../http/v1/domain-input.ts";
 import { ledgerFailure } from "../http/v1/ledger-failure.ts";
 import type { Logger } from "../logger.ts";
+import { type CallContext, callContextOf } from "./call-context.ts";
 import { chargeHeaders } from "./charge-headers.ts";
 import { holdWhileSending } from "./hold-while-sending.ts";
 import { ProxiedCall } from "./proxied-call.ts";
@@ -77,6 +78,7 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
   const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
   const body = await req.text();
   const prepared = protocol.prepare(parseJson(body), { headers: req.headers, defaultProvider: target.defaultProvider });
+  const context = callContextOf(req.headers);
   const claim = deps.idempotency
     ? await deps.idempotency.claim({
         headers: req.headers,
@@ -88,7 +90,7 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
   if (claim.kind === "replay") return claim.response;
   if (claim.kind === "refused") return withHeaders(protocol.error(claim.error), claim.headers);
   try {
-    return await forward({ ...options, protocol, account, prepared, key: claim.key });
+    return await forward({ ...options, protocol, account, prepared, context, key: claim.key });
   } catch (error) {
     await claim.key.drop().catch((dropped: unknown) => {
       deps.logger.error("a proxied call's Idempotency-Key was not given back", { error: String(dropped) });
@@ -101,12 +103,13 @@ interface ForwardedCall extends ProxyRouteOptions {
   protocol: ProxyProtocol;
   account: AccountRef;
   prepared: PreparedCall;
+  context: CallContext;
   key: ClaimedKey;
 }
 
 /** The call past its checks: held, sent, relayed and settled; its answer kept under its key. */
 async function forward(forwarded: ForwardedCall): Promise<Response> {
-  const { deps, target, protocol, account, prepared, key } = forwarded;
+  const { deps, target, protocol, account, prepared, context, key } = forwarded;
   const { meter } = deps;
   const { ledger } = meter;
   const { provider, model } = prepared;
@@ -115,7 +118,16 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
     const idempotencyKey = `proxy:${randomUUID()}`;
     return holdWhileSending({
       hold: () =>
-        refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...hold })),
+        refusedAs("messages", () =>
+          meter.authorizeCall({
+            account,
+            idempotencyKey,
+            provider,
+            model,
+            ...hold,
+            ...(context.feature === undefined ? {} : { feature: context.feature }),
+          }),
+        ),
       accepted: (result) => result.ok,
       send: (signal) =>
         request(`${target.baseUrl}${outgoing.path}`, {
@@ -152,7 +164,14 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
   }
   if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
   assert.ok(upstream, "a placed hold hands over the upstream's attempt");
-  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
+  const call = new ProxiedCall(meter, deps.logger, {
+    account,
+    provider,
+    model,
+    idempotencyKey,
+    hold: held.value,
+    ...context,
+  });
   const failed = async (why: string, error: ProxyError) => {
     await call.release(why);
     await key.drop();
