@@ -26,6 +26,11 @@ export class ProxiedCall {
     },
   ) {}
 
+  /** The call's hold (`X-Tollgate-Hold-Id`). */
+  get holdId(): string {
+    return this.call.hold.holdId;
+  }
+
   /** The hold's estimate of the prompt, for a call settled from counted tokens. */
   get estimatedInputTokens(): number {
     return this.call.hold.estimate.usage.inputTokens ?? 0;
