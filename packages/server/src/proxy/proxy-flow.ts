@@ -1,9 +1,10 @@
 import type { AccountRef } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
-import type { StoredHttpResponse } from "@tollgate/store";
+import { isDatabaseUnavailable, type StoredHttpResponse } from "@tollgate/store";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../http/api-error.ts";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../http/error-handler.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { type CallContext, callContextOf } from "./call-context.ts";
@@ -59,6 +60,12 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
     try {
       return await proxyCall(c.req.raw, protocol, options);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        options.deps.logger.warn("a proxied call failed: the database is unavailable", { error: String(error) });
+        const response = protocol.error(proxyErrorOf(error));
+        response.headers.set("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+        return response;
+      }
       if (!(error instanceof ApiError)) options.deps.logger.error("proxied call failed", { error: String(error) });
       return protocol.error(proxyErrorOf(error));
     }
