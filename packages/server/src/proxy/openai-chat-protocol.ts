@@ -51,11 +51,14 @@ export const openAIChatProtocol: ProxyProtocol = {
   },
 };
 
-/** The request's own limit field lowered: `max_completion_tokens` if it sent that, else `max_tokens`. */
+/**
+ * The request's own limit fields lowered: each of `max_completion_tokens` and `max_tokens` it
+ * sent (both, if it sent both, so neither lets more through), else `max_tokens`.
+ */
 function clampedLimit(body: Record<string, unknown>, maxOutputTokens: number): Record<string, number> {
-  return body.max_completion_tokens !== undefined && body.max_completion_tokens !== null
-    ? { max_completion_tokens: maxOutputTokens }
-    : { max_tokens: maxOutputTokens };
+  const sent = (field: string) => body[field] !== undefined && body[field] !== null;
+  const fields = ["max_completion_tokens", "max_tokens"].filter(sent);
+  return Object.fromEntries((fields.length > 0 ? fields : ["max_tokens"]).map((field) => [field, maxOutputTokens]));
 }
 
 function chatStreamReader(clientWantsUsage: boolean): StreamReader {
