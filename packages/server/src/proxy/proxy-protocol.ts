@@ -30,7 +30,7 @@ export interface PrepareContext {
 }
 
 /** What the hold is estimated from: `meter.authorizeCall`'s request fields. */
-export type HoldRequest = Pick<ModelCallInput, "messages" | "tools" | "maxTokens" | "choiceCount">;
+export type HoldRequest = Pick<ModelCallInput, "messages" | "tools" | "maxTokens" | "choiceCount" | "generatesOutput">;
 
 /** One checked request, as the flow needs it. */
 export interface PreparedCall {

@@ -4,6 +4,8 @@ import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
+import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
+import { openAIResponsesProtocol } from "./openai-responses-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
 import { openAITarget } from "./proxy-target.ts";
 import type { UpstreamConfig } from "./upstream-config.ts";
@@ -27,5 +29,7 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const openAI = { deps, target: openAITarget(deps.upstream) };
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
+  app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
+  app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
   return app;
 }
