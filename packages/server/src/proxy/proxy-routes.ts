@@ -5,6 +5,7 @@ import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
+import { openAIModelsRoutes } from "./openai-models-route.ts";
 import { openAIResponsesProtocol } from "./openai-responses-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
 import { openAITarget } from "./proxy-target.ts";
@@ -31,5 +32,6 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
   app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
+  app.route("/", openAIModelsRoutes(openAI));
   return app;
 }
