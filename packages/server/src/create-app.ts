@@ -184,7 +184,17 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.keys && deps.meter && deps.proxy) {
     // A chat request carries its whole conversation (images too), so it gets the larger limit.
     app.use("/openai/*", requestBodyLimit({ bytesMax: operations.batchBodyBytesMax, routes: [] }));
-    app.route("/", proxyRoutes({ meter: deps.meter, keys: deps.keys, upstream: deps.proxy, logger, nowMs }));
+    app.route(
+      "/",
+      proxyRoutes({
+        meter: deps.meter,
+        keys: deps.keys,
+        upstream: deps.proxy,
+        logger,
+        nowMs,
+        ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+      }),
+    );
   }
   return app;
 }

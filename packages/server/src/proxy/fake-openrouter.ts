@@ -28,8 +28,10 @@ export type FakeMode = "answer" | "error" | "cut";
  * chat completions protocol, streaming SSE with a final usage chunk (when asked for it) that
  * carries `usage.cost`. `error` answers 500; `cut` streams two pieces and drops the connection.
  * With `gate` set, a stream waits after its first piece until the gate opens, so a test can
- * act (abort its client) mid-stream without timing. It also answers the Responses API
- * (`/responses`, streamed as typed events), `/embeddings` and `GET /models`, in the same modes.
+ * act (abort its client) mid-stream without timing. With `answerGate` set, every answer waits
+ * before its first byte until that gate opens: an upstream that has not answered yet. It also
+ * answers the Responses API (`/responses`, streamed as typed events), `/embeddings` and
+ * `GET /models`, in the same modes.
  */
 export class FakeOpenRouter {
   mode: FakeMode = "answer";
@@ -38,6 +40,12 @@ export class FakeOpenRouter {
   readonly requests: Array<{ path: string; body: Record<string, unknown>; authorization: string | undefined }> = [];
   /** Streams written to their end (the usage chunk and `[DONE]`). */
   completedStreams = 0;
+  /** Before the first byte of every answer, wait for this gate (null: answer at once). */
+  answerGate: Promise<void> | null = null;
+  /** Answers written to their end, streamed or not. */
+  answered = 0;
+  /** Requests whose client (the proxy) went away before their answer was written out. */
+  abandoned = 0;
 
   private constructor(
     private readonly server: Server,
@@ -65,6 +73,13 @@ export class FakeOpenRouter {
     const body = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>;
     const path = req.url ?? "";
     this.requests.push({ path, body, authorization: req.headers.authorization });
+    let cut = false;
+    res.on("finish", () => (this.answered += 1));
+    res.on("close", () => {
+      if (!res.writableFinished && !cut) this.abandoned += 1;
+    });
+    if (this.answerGate) await this.answerGate;
+    if (res.destroyed) return;
     const known = ["/api/v1/chat/completions", "/api/v1/responses", "/api/v1/embeddings", "/api/v1/models"];
     if (!known.includes(path)) return void res.writeHead(404).end();
     if (this.mode === "error") {
@@ -78,6 +93,7 @@ export class FakeOpenRouter {
     }
     if (path === "/api/v1/embeddings") return answerEmbeddings(res, body);
     if (path === "/api/v1/responses") {
+      cut = this.mode === "cut"; // A cut the fake makes is not an answer abandoned by the proxy.
       if (await answerResponse(res, body, { cut: this.mode === "cut", gate: this.gate })) this.completedStreams += 1;
       return;
     }
@@ -100,7 +116,10 @@ export class FakeOpenRouter {
     for (const [index, piece] of FAKE_PIECES.entries()) {
       await send(chunk(index === 0 ? { role: "assistant", content: piece } : { content: piece }, null));
       if (index === 0 && this.gate) await this.gate;
-      if (index === 1 && this.mode === "cut") return void res.destroy();
+      if (index === 1 && this.mode === "cut") {
+        cut = true;
+        return void res.destroy();
+      }
     }
     await send(chunk({}, "stop"));
     const options = body.stream_options as { include_usage?: boolean } | undefined;

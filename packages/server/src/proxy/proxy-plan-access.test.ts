@@ -1,5 +1,6 @@
 // The account's plan decides which models the proxy may call, as for /v1/holds: a model outside
-// it is 403 model_not_in_plan in OpenAI's format, nothing held and the upstream not called.
+// it is 403 model_not_in_plan in OpenAI's format, nothing held or charged (the upstream request,
+// sent beside the hold, is aborted: proxy-concurrent-hold.test.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { PlanCatalog } from "@tollgate/core";
@@ -41,8 +42,7 @@ for (const database of await testDatabases()) {
       assert.equal((await proxy.credits(accountId)).balanceMinor, before.balanceMinor - 24n);
     });
 
-    test("a model outside the plan is APIError 403 model_not_in_plan, and the upstream is not called", async () => {
-      const calls = proxy.upstream.requests.length;
+    test("a model outside the plan is APIError 403 model_not_in_plan, and nothing is charged", async () => {
       const before = await proxy.credits(accountId);
       const error = await client.chat.completions
         .create({ model: "openai/gpt-4o", messages: [{ role: "user", content: "hi" }], max_tokens: 100 })
@@ -53,7 +53,6 @@ for (const database of await testDatabases()) {
       assert.ok(error instanceof APIError, String(error));
       assert.equal(error.status, 403);
       assert.equal(error.code, "model_not_in_plan");
-      assert.equal(proxy.upstream.requests.length, calls);
       assert.deepEqual(await proxy.credits(accountId), before);
     });
   });

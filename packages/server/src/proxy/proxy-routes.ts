@@ -1,4 +1,5 @@
 import type { Meter } from "@tollgate/metering";
+import { HttpIdempotencyStore } from "@tollgate/store";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
@@ -8,6 +9,7 @@ import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
 import { openAIModelsRoutes } from "./openai-models-route.ts";
 import { openAIResponsesProtocol } from "./openai-responses-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
+import { ProxyIdempotency } from "./proxy-idempotency.ts";
 import { openAITarget } from "./proxy-target.ts";
 import type { UpstreamConfig } from "./upstream-config.ts";
 
@@ -18,6 +20,8 @@ export interface ProxyDependencies {
   upstream: UpstreamConfig;
   logger: Logger;
   nowMs: () => number;
+  /** This server's instance, so a retry may take over the `Idempotency-Key`s of one that died. */
+  instanceId?: string;
 }
 
 /**
@@ -28,7 +32,13 @@ export interface ProxyDependencies {
  */
 export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const openAI = { deps, target: openAITarget(deps.upstream) };
+  const { ledger } = deps.meter;
+  const idempotency = new ProxyIdempotency({
+    store: new HttpIdempotencyStore(ledger.sql),
+    clock: () => ledger.now(),
+    ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+  });
+  const openAI = { deps: { ...deps, idempotency }, target: openAITarget(deps.upstream) };
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
   app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
