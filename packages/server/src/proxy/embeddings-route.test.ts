@@ -74,6 +74,17 @@ for (const database of await testDatabases()) {
       assert.deepEqual(await proxy.credits(carol.accountId), { balanceMinor: 0n, heldMinor: 0n });
     });
 
+    test("a retry with the same Idempotency-Key gets the first embedding again, charged once", async () => {
+      const kim = await proxy.customer("kim", 1_000n);
+      const client = clientFor(kim.token);
+      const keyed = { headers: { "Idempotency-Key": "embed-1" } };
+      const first = await client.embeddings.create({ model: MODEL, input: "toll road" }, keyed).withResponse();
+      const retry = await client.embeddings.create({ model: MODEL, input: "toll road" }, keyed).withResponse();
+      assert.deepEqual(retry.data.data, first.data.data);
+      assert.equal(retry.response.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(await proxy.credits(kim.accountId), { balanceMinor: 1_000n - CHARGE, heldMinor: 0n });
+    });
+
     // The upstream request is sent beside the hold and aborted when it is refused (proxy-concurrent-hold.test.ts).
     test("a broke account gets APIError 402 insufficient_credits, and nothing is held or charged", async () => {
       const { accountId } = await proxy.ledger.ensureAccount({ type: "user", externalId: "dave" });

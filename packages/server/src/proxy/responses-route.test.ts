@@ -8,6 +8,8 @@ import { testDatabases } from "@tollgate/store/testing";
 import OpenAI, { APIError } from "openai";
 import { FAKE_RESPONSE_PIECES } from "./fake-responses.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
+import { countTokens } from "./streamed-tokens.ts";
+import { until } from "./until.ts";
 
 const REQUEST = {
   model: "openai/gpt-4o-mini",
@@ -19,15 +21,6 @@ const REQUEST = {
 // usage.cost 0.0015 USD x markup 2 x 10,000 credits a dollar.
 const CHARGE = 30n;
 const TEXT = FAKE_RESPONSE_PIECES.join("");
-
-/** Waits for a condition, polling; the bound is generous, for a loaded machine, and not a timing claim. */
-async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  for (let attempt = 0; attempt < 2_000; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 async function refusal(promise: Promise<unknown>): Promise<APIError> {
   const error = await promise.then(
@@ -181,9 +174,46 @@ for (const database of await testDatabases()) {
         const { balanceMinor, heldMinor } = await proxy.credits(gina.accountId);
         assert.equal(heldMinor, 0n);
         assert.ok(balanceMinor < 1_000n, "what was produced is charged");
+        // Settled at the prompt's estimate and the two pieces streamed, counted.
+        const [row] =
+          (await proxy.meter.usageReport({ account: { accountId: gina.accountId }, groupBy: "model" })) ?? [];
+        assert.equal(row?.outputTokens, BigInt(await countTokens(text)));
+        assert.ok((row?.inputTokens ?? 0n) > 0n);
       } finally {
         proxy.upstream.mode = "answer";
       }
+    });
+
+    test("a stream retried with its Idempotency-Key replays its events: charged once, sent upstream once", async () => {
+      const kate = await proxy.customer("kate", 1_000n);
+      const client = clientFor(kate.token);
+      const keyed = { headers: { "Idempotency-Key": "essay-1" } };
+      const read = async () => {
+        let text = "";
+        const stream = await client.responses.create({ ...REQUEST, stream: true }, keyed);
+        for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+        return text;
+      };
+      const sent = () => proxy.upstream.requests.filter((request) => request.path === "/api/v1/responses").length;
+      const calls = sent();
+      assert.equal(await read(), TEXT);
+      // The answer is kept once the stream has ended and settled: until then a retry is 409.
+      await until("the stream's answer kept", async () => {
+        const response = await fetch(`${proxy.baseURL}/responses`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${kate.token}`,
+            "content-type": "application/json",
+            "idempotency-key": "essay-1",
+          },
+          body: JSON.stringify({ ...REQUEST, stream: true }),
+        });
+        await response.text();
+        return response.status === 200 && response.headers.get("idempotent-replayed") === "true";
+      });
+      assert.equal(await read(), TEXT, "the official client reads the replay");
+      assert.equal(sent(), calls + 1);
+      assert.deepEqual(await proxy.credits(kate.accountId), { balanceMinor: 1_000n - CHARGE, heldMinor: 0n });
     });
 
     test("an upstream 500 releases the hold and answers 502 in OpenAI's format", async () => {
