@@ -43,33 +43,29 @@ function noStream(): StreamReader {
 
 /** The request body, checked only as far as the hold needs it; the upstream judges the rest. */
 function embeddingsBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError("invalid_request", "The body must be a JSON object.", {
-      fields: [{ field: "body", message: "expected a JSON object" }],
-    });
-  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body", "expected a JSON object");
   const record = body as Record<string, unknown>;
-  const refuse = (field: string, message: string) => {
-    throw new ApiError("invalid_request", `${field}: ${message}`, { fields: [{ field, message }] });
-  };
   if (typeof record.model !== "string" || record.model.length === 0 || record.model.length > 200) {
-    refuse("model", "expected a model id");
+    throw invalid("model", "expected a model id");
   }
   const { input } = record;
   if (typeof input === "string") {
-    if (input.length === 0) refuse("input", "expected a non-empty string");
+    if (input.length === 0) throw invalid("input", "expected a non-empty string");
     return record;
   }
   if (!Array.isArray(input) || input.length === 0) {
-    refuse("input", "expected a string or a non-empty array of strings");
+    throw invalid("input", "expected a string or a non-empty array of strings");
   }
-  const inputs = input as unknown[];
-  if (inputs.length > EMBEDDING_INPUTS_MAX) refuse("input", `at most ${EMBEDDING_INPUTS_MAX} inputs`);
-  inputs.forEach((item, index) => {
+  if (input.length > EMBEDDING_INPUTS_MAX) throw invalid("input", `at most ${EMBEDDING_INPUTS_MAX} inputs`);
+  for (const [index, item] of input.entries()) {
     if (typeof item === "number" || Array.isArray(item)) {
-      refuse(`input[${index}]`, "token ids are not accepted through the proxy: send the text");
+      throw invalid(`input[${index}]`, "token ids are not accepted through the proxy: send the text");
     }
-    if (typeof item !== "string" || item.length === 0) refuse(`input[${index}]`, "expected a non-empty string");
-  });
+    if (typeof item !== "string" || item.length === 0) throw invalid(`input[${index}]`, "expected a non-empty string");
+  }
   return record;
+}
+
+function invalid(field: string, message: string): ApiError {
+  return new ApiError("invalid_request", `${field}: ${message}`, { fields: [{ field, message }] });
 }
