@@ -1,3 +1,4 @@
+import { MAX_TOKENS_LIMIT } from "@tollgate/metering";
 import { ApiError } from "../http/api-error.ts";
 import { providerModel } from "./openai-chat-protocol.ts";
 import { openAIErrorFormat } from "./openai-error.ts";
@@ -104,6 +105,19 @@ function responsesBody(body: unknown): Record<string, unknown> {
   }
   if (record.stream !== undefined && record.stream !== null && typeof record.stream !== "boolean") {
     fields.push({ field: "stream", message: "expected a boolean" });
+  }
+  // Checked here so a bad one is named as the client sent it (the meter knows chat's names).
+  const limit = record.max_output_tokens;
+  if (limit !== undefined && limit !== null) {
+    if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit <= 0 || limit > MAX_TOKENS_LIMIT) {
+      fields.push({ field: "max_output_tokens", message: `expected a positive integer up to ${MAX_TOKENS_LIMIT}` });
+    }
+  }
+  const { tools } = record;
+  if (tools !== undefined && tools !== null) {
+    const objects = (item: unknown) => typeof item === "object" && item !== null && !Array.isArray(item);
+    if (!Array.isArray(tools) || !tools.every(objects))
+      fields.push({ field: "tools", message: "expected an array of tools" });
   }
   if (record.background === true) {
     fields.push({ field: "background", message: "not supported through the proxy: its answer could not be metered" });

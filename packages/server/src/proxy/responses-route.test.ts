@@ -240,6 +240,8 @@ for (const database of await testDatabases()) {
         [{ model: "openai/gpt-4o-mini", input: [{ role: "user", content: 7 }] }, "input[0].content"],
         [{ input: "hi" }, "model"],
         [{ model: "openai/gpt-4o-mini", input: "hi", background: true }, "background"],
+        [{ model: "openai/gpt-4o-mini", input: "hi", max_output_tokens: 0 }, "max_output_tokens"],
+        [{ model: "openai/gpt-4o-mini", input: "hi", tools: {} }, "tools"],
       ];
       for (const [body, param] of rows) {
         const response = await fetch(`${proxy.baseURL}/responses`, {
