@@ -208,8 +208,15 @@ for (const database of await testDatabases()) {
           },
           body: JSON.stringify({ ...REQUEST, stream: true }),
         });
-        await response.text();
-        return response.status === 200 && response.headers.get("idempotent-replayed") === "true";
+        const text = await response.text();
+        if (response.status === 409) return false;
+        assert.equal(response.headers.get("idempotent-replayed"), "true", text);
+        // The charge comment follows the last event, response.completed: the Responses API sends no [DONE].
+        assert.match(
+          text,
+          /event: response\.completed\n[^\n]+\n\n: tollgate charged=30 available=970 unit=credits\n\n$/,
+        );
+        return true;
       });
       assert.equal(await read(), TEXT, "the official client reads the replay");
       assert.equal(sent(), calls + 1);
