@@ -12,7 +12,8 @@ import { sseData } from "./sse-events.ts";
  * `instructions`, `input`, `tools` and `max_output_tokens`; the call is settled from the
  * response's `usage` (in the `response.completed` event when streamed, which the Responses API
  * always sends, so nothing is added to the request or stripped from the answer). A stream cut
- * before that event is settled from the text its `….delta` events carried.
+ * before that event is settled from the text its `….delta` events carried. A balance that
+ * cannot pay for the output asked for lowers `max_output_tokens` (the flow's clamp).
  *
  * `background: true` is refused: the answer comes later, from a poll this proxy does not meter,
  * so the call could not be settled from what it produced.
@@ -36,6 +37,8 @@ export const openAIResponsesProtocol: ProxyProtocol = {
         path: "/responses",
         body: maxOutputTokens === undefined ? body : { ...body, max_output_tokens: maxOutputTokens },
       }),
+      // max_output_tokens bounds reasoning and output together, so lowering it bounds the cost.
+      clampsOutput: true,
       answerUsage: (answer) => providerUsageOf((answer as { usage?: unknown } | undefined)?.usage),
       answerText: (answer) => outputText((answer as { output?: unknown } | undefined)?.output),
       streamReader: responsesStreamReader,

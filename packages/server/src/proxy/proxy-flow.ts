@@ -17,7 +17,7 @@ import { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { proxyErrorOf } from "./proxy-error.ts";
 import { type ClaimedKey, KEPT_ANSWER_BYTES_MAX, NO_KEY, type ProxyIdempotency } from "./proxy-idempotency.ts";
-import type { PreparedCall, ProxyProtocol } from "./proxy-protocol.ts";
+import type { HoldRequest, PreparedCall, ProxyProtocol, UpstreamRequest } from "./proxy-protocol.ts";
 import type { ProxyTarget } from "./proxy-target.ts";
 import { relayStream } from "./stream-relay.ts";
 import { countTokens } from "./streamed-tokens.ts";
@@ -28,6 +28,11 @@ export interface ProxyFlowDependencies {
   keys: Pick<KeyStore, "verify">;
   logger: Logger;
   nowMs: () => number;
+  /**
+   * Lower a call's output limit (`max_tokens`) to what the balance pays for, instead of
+   * refusing it 402, for protocols that can (`clampsOutput`). Default true.
+   */
+  clampMaxTokens?: boolean;
   /** `Idempotency-Key` for proxied calls; without it, the header is ignored. */
   idempotency?: ProxyIdempotency;
 }
@@ -104,26 +109,44 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
   const { meter } = deps;
   const { ledger } = meter;
   const { provider, model } = prepared;
-  const idempotencyKey = `proxy:${randomUUID()}`;
-  const outgoing = prepared.upstream({});
   const startedMs = deps.nowMs();
-  const { held, upstream } = await holdWhileSending({
-    hold: () =>
-      refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold })),
-    accepted: (result) => result.ok,
-    send: (signal) =>
-      request(`${target.baseUrl}${outgoing.path}`, {
-        method: "POST",
-        signal,
-        headers: {
-          ...outgoing.headers,
-          ...target.headers,
-          "content-type": "application/json",
-          accept: prepared.streaming ? "text/event-stream" : "application/json",
-        },
-        body: JSON.stringify(outgoing.body),
-      }),
-  });
+  const attempt = (hold: HoldRequest, outgoing: UpstreamRequest) => {
+    const idempotencyKey = `proxy:${randomUUID()}`;
+    return holdWhileSending({
+      hold: () =>
+        refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...hold })),
+      accepted: (result) => result.ok,
+      send: (signal) =>
+        request(`${target.baseUrl}${outgoing.path}`, {
+          method: "POST",
+          signal,
+          headers: {
+            ...outgoing.headers,
+            ...target.headers,
+            "content-type": "application/json",
+            accept: prepared.streaming ? "text/event-stream" : "application/json",
+          },
+          body: JSON.stringify(outgoing.body),
+        }),
+    }).then((sent) => ({ ...sent, idempotencyKey }));
+  };
+  let { held, upstream, idempotencyKey } = await attempt(prepared.hold, prepared.upstream({}));
+  // Too little for the output asked for: lowered to what is available, and tried once more.
+  let clampedTo: number | null = null;
+  if (!held.ok && held.code === "insufficient_credits" && deps.clampMaxTokens !== false && prepared.clampsOutput) {
+    const { availableMinor } = held.details;
+    const affordable =
+      availableMinor === undefined
+        ? null
+        : await meter.affordableMaxTokens({ provider, model, ...prepared.hold, availableMinor });
+    if (affordable !== null) {
+      clampedTo = affordable;
+      ({ held, upstream, idempotencyKey } = await attempt(
+        { ...prepared.hold, maxTokens: affordable },
+        prepared.upstream({ maxOutputTokens: affordable }),
+      ));
+    }
+  }
   if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
   assert.ok(upstream, "a placed hold hands over the upstream's attempt");
   const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
@@ -143,7 +166,10 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
     deps.logger.warn("the upstream refused a call", { status: answer.statusCode, detail });
     return failed(`upstream answered ${answer.statusCode}`, `The upstream answered ${answer.statusCode}.`);
   }
-  const holdHeaders = { "x-tollgate-hold-id": held.value.holdId };
+  const holdHeaders = {
+    "x-tollgate-hold-id": held.value.holdId,
+    ...(clampedTo === null ? {} : { "x-tollgate-max-tokens-clamped": String(clampedTo) }),
+  };
   if (prepared.streaming) {
     const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", ...holdHeaders };
     const stream = relayStream({

@@ -38,7 +38,8 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
     clock: () => ledger.now(),
     ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
   });
-  const openAI = { deps: { ...deps, idempotency }, target: openAITarget(deps.upstream) };
+  const flow = { ...deps, idempotency, clampMaxTokens: deps.upstream.clampMaxTokens ?? true };
+  const openAI = { deps: flow, target: openAITarget(deps.upstream) };
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
   app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));

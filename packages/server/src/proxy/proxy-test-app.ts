@@ -22,7 +22,7 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  */
 export async function openProxyTestApp(
   database: TestDatabase,
-  options: { catalog?: PlanCatalog; clock?: () => Date } = {},
+  options: { catalog?: PlanCatalog; clock?: () => Date; clampMaxTokens?: boolean } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
@@ -47,7 +47,13 @@ export async function openProxyTestApp(
     ledger,
     meter,
     keys,
-    proxy: { baseUrl: upstream.baseUrl, apiKey: "sk-or-test", defaultProvider: "openai", drainBytesMax: 1 << 20 },
+    proxy: {
+      baseUrl: upstream.baseUrl,
+      apiKey: "sk-or-test",
+      defaultProvider: "openai",
+      drainBytesMax: 1 << 20,
+      ...(options.clampMaxTokens === undefined ? {} : { clampMaxTokens: options.clampMaxTokens }),
+    },
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   if (!server.listening) await once(server, "listening");

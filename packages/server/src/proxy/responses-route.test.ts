@@ -8,6 +8,7 @@ import { testDatabases } from "@tollgate/store/testing";
 import OpenAI, { APIError } from "openai";
 import { FAKE_RESPONSE_PIECES } from "./fake-responses.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
+import { responsesPromptMessages } from "./responses-input.ts";
 import { countTokens } from "./streamed-tokens.ts";
 import { until } from "./until.ts";
 
@@ -97,27 +98,43 @@ for (const database of await testDatabases()) {
 
     // The upstream request is sent beside the hold and aborted when it is refused (proxy-concurrent-hold.test.ts).
     test("a broke account gets APIError 402 insufficient_credits, and nothing is held or charged", async () => {
-      const dave = await proxy.customer("dave", 1n);
-      const error = await refusal(clientFor(dave.token).responses.create({ ...REQUEST, max_output_tokens: 10_000 }));
+      const dave = await proxy.brokeCustomer("dave");
+      const error = await refusal(clientFor(dave.token).responses.create(REQUEST));
       assert.equal(error.status, 402);
       assert.equal(error.code, "insufficient_credits");
-      assert.match(error.message, /required \d+ credits, available 1 credits/);
-      assert.deepEqual(await proxy.credits(dave.accountId), { balanceMinor: 1n, heldMinor: 0n });
+      assert.match(error.message, /required \d+ credits, available 0 credits/);
+      assert.deepEqual(await proxy.credits(dave.accountId), { balanceMinor: 0n, heldMinor: 0n });
     });
 
-    test("the hold is the output bound: max_output_tokens when sent, else the model's default", async () => {
-      // 55 credits: not the 5,000 tokens REQUEST bounds (60), but the default 4,096 (50) and the tools.
+    test("the hold is the output bound: max_output_tokens, lowered to what the balance pays for", async () => {
+      // 55 credits hold the default bound of 4,096 tokens (50) and the tools.
       const erin = await proxy.customer("erin", 55n);
-      const error = await refusal(clientFor(erin.token).responses.create(REQUEST));
-      assert.equal(error.status, 402);
       const { max_output_tokens: _bound, ...unbounded } = REQUEST;
       const tools = [
         { type: "function" as const, name: "pay_toll", parameters: { type: "object" }, strict: false, description: "" },
       ];
-      const answer = await clientFor(erin.token).responses.create({ ...unbounded, tools });
-      assert.equal(answer.output_text, TEXT);
-      assert.deepEqual(proxy.upstream.requests.at(-1)?.body.tools, tools);
-      assert.deepEqual(await proxy.credits(erin.accountId), { balanceMinor: 55n - CHARGE, heldMinor: 0n });
+      const unclamped = await clientFor(erin.token)
+        .responses.create({ ...unbounded, tools })
+        .withResponse();
+      assert.equal(unclamped.response.headers.get("x-tollgate-max-tokens-clamped"), null, "the default bound fits");
+      const forwarded = proxy.upstream.requests.at(-1)?.body;
+      assert.deepEqual([forwarded?.tools, forwarded?.max_output_tokens], [tools, undefined]);
+
+      // 25 credits left do not hold 5,000 tokens (60): the limit sent is what they pay for.
+      const { data, response } = await clientFor(erin.token).responses.create(REQUEST).withResponse();
+      assert.equal(data.output_text, TEXT);
+      const affordable = await proxy.meter.affordableMaxTokens({
+        provider: "openai",
+        model: "gpt-4o-mini",
+        messages: responsesPromptMessages(REQUEST),
+        maxTokens: REQUEST.max_output_tokens,
+        availableMinor: 55n - CHARGE,
+      });
+      assert.ok(affordable !== null && affordable < 5_000, `25 credits pay for ${affordable} tokens`);
+      assert.equal(response.headers.get("x-tollgate-max-tokens-clamped"), String(affordable));
+      assert.equal(proxy.upstream.requests.at(-1)?.body.max_output_tokens, affordable);
+      // OpenRouter's cost (30) is more than the 25 left: the settlement takes what is available.
+      assert.deepEqual(await proxy.credits(erin.accountId), { balanceMinor: 0n, heldMinor: 0n });
     });
 
     test("an unknown key is 401 in OpenAI's format", async () => {

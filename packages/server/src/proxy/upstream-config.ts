@@ -12,6 +12,11 @@ export interface UpstreamConfig {
    * tokens are counted instead.
    */
   drainBytesMax: number;
+  /**
+   * Lower a call's `max_tokens` to what the balance pays for instead of refusing it 402
+   * (`TOLLGATE_PROXY_CLAMP_MAX_TOKENS`). Default true.
+   */
+  clampMaxTokens?: boolean;
 }
 
 /** OpenRouter: the default upstream, whose `usage.cost` feeds `provider_reported` pricing. */
@@ -22,7 +27,8 @@ const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
 /**
  * The upstream from the environment: `TOLLGATE_UPSTREAM_OPENAI_KEY` (required: without it the
  * proxy is not mounted, so null), `TOLLGATE_UPSTREAM_OPENAI_BASE_URL` (default OpenRouter) and
- * `TOLLGATE_UPSTREAM_DEFAULT_PROVIDER` (default `openai`).
+ * `TOLLGATE_UPSTREAM_DEFAULT_PROVIDER` (default `openai`); `TOLLGATE_PROXY_CLAMP_MAX_TOKENS`
+ * (`true` by default, or `false`).
  *
  * @example
  * upstreamConfigFromEnv({ TOLLGATE_UPSTREAM_OPENAI_KEY: "sk-or-…" })?.baseUrl // "https://openrouter.ai/api/v1"
@@ -41,5 +47,14 @@ export function upstreamConfigFromEnv(env: Record<string, string | undefined>): 
     apiKey,
     defaultProvider: env.TOLLGATE_UPSTREAM_DEFAULT_PROVIDER || "openai",
     drainBytesMax: DRAIN_BYTES_MAX,
+    clampMaxTokens: booleanOf(env.TOLLGATE_PROXY_CLAMP_MAX_TOKENS, "TOLLGATE_PROXY_CLAMP_MAX_TOKENS", true),
   };
+}
+
+/** `true`/`false` (or `1`/`0`); absent or empty is the default; anything else is refused, not guessed. */
+function booleanOf(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new RangeError(`${name} must be true or false; got ${JSON.stringify(value)}`);
 }
