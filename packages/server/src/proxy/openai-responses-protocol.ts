@@ -7,13 +7,17 @@ import type { PreparedCall, ProxyProtocol, RelayedEvent, StreamReader } from "./
 import { responsesPromptMessages } from "./responses-input.ts";
 import { sseData } from "./sse-events.ts";
 
+/** The least `max_output_tokens` OpenAI's Responses API accepts. */
+export const RESPONSES_OUTPUT_TOKENS_MIN = 16;
+
 /**
  * OpenAI's Responses API (`POST /responses`) as a proxy protocol: the hold is estimated from
  * `instructions`, `input`, `tools` and `max_output_tokens`; the call is settled from the
  * response's `usage` (in the `response.completed` event when streamed, which the Responses API
  * always sends, so nothing is added to the request or stripped from the answer). A stream cut
  * before that event is settled from the text its `….delta` events carried. A balance that
- * cannot pay for the output asked for lowers `max_output_tokens` (the flow's clamp).
+ * cannot pay for the output asked for lowers `max_output_tokens` (the flow's clamp), never
+ * under the 16 the API accepts.
  *
  * `background: true` is refused: the answer comes later, from a poll this proxy does not meter,
  * so the call could not be settled from what it produced.
@@ -39,6 +43,7 @@ export const openAIResponsesProtocol: ProxyProtocol = {
       }),
       // max_output_tokens bounds reasoning and output together, so lowering it bounds the cost.
       clampsOutput: true,
+      outputTokensMin: RESPONSES_OUTPUT_TOKENS_MIN,
       answerUsage: (answer) => providerUsageOf((answer as { usage?: unknown } | undefined)?.usage),
       answerText: (answer) => outputText((answer as { output?: unknown } | undefined)?.output),
       streamReader: responsesStreamReader,

@@ -139,7 +139,7 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
       availableMinor === undefined
         ? null
         : await meter.affordableMaxTokens({ provider, model, ...prepared.hold, availableMinor });
-    if (affordable !== null) {
+    if (affordable !== null && affordable >= (prepared.outputTokensMin ?? 1)) {
       clampedTo = affordable;
       ({ held, upstream, idempotencyKey } = await attempt(
         { ...prepared.hold, maxTokens: affordable },

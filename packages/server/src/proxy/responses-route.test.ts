@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { testDatabases } from "@tollgate/store/testing";
 import OpenAI, { APIError } from "openai";
 import { FAKE_RESPONSE_PIECES } from "./fake-responses.ts";
+import { RESPONSES_OUTPUT_TOKENS_MIN } from "./openai-responses-protocol.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
 import { responsesPromptMessages } from "./responses-input.ts";
 import { countTokens } from "./streamed-tokens.ts";
@@ -135,6 +136,33 @@ for (const database of await testDatabases()) {
       assert.equal(proxy.upstream.requests.at(-1)?.body.max_output_tokens, affordable);
       // OpenRouter's cost (30) is more than the 25 left: the settlement takes what is available.
       assert.deepEqual(await proxy.credits(erin.accountId), { balanceMinor: 0n, heldMinor: 0n });
+    });
+
+    test("a balance that pays for fewer output tokens than the API's 16 is refused 402, not sent a smaller limit", async () => {
+      // A prompt that leaves one credit room for 1 to 15 output tokens, found with the meter's own arithmetic.
+      const affordableWith = async (words: number) => {
+        const request = { model: REQUEST.model, input: "toll ".repeat(words), max_output_tokens: 1_000 };
+        const tokens = await proxy.meter.affordableMaxTokens({
+          provider: "openai",
+          model: "gpt-4o-mini",
+          messages: responsesPromptMessages(request),
+          maxTokens: request.max_output_tokens,
+          availableMinor: 1n,
+        });
+        return { request, tokens };
+      };
+      let found: Awaited<ReturnType<typeof affordableWith>> | null = null;
+      for (let words = 250; words <= 350 && !found; words++) {
+        const candidate = await affordableWith(words);
+        if (candidate.tokens !== null && candidate.tokens < RESPONSES_OUTPUT_TOKENS_MIN) found = candidate;
+      }
+      assert.ok(found, "a prompt that leaves room for fewer than 16 output tokens");
+      const leo = await proxy.customer("leo", 1n);
+      const error = await refusal(clientFor(leo.token).responses.create(found.request));
+      assert.deepEqual([error.status, error.code], [402, "insufficient_credits"]);
+      assert.deepEqual(await proxy.credits(leo.accountId), { balanceMinor: 1n, heldMinor: 0n });
+      const small = proxy.upstream.requests.filter((sent) => Number(sent.body.max_output_tokens) < 16);
+      assert.deepEqual(small, [], "no limit under 16 was sent");
     });
 
     test("an unknown key is 401 in OpenAI's format", async () => {
