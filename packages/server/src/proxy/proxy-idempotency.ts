@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
+import type { AccountRef } from "@tollgate/core";
 import {
   HTTP_IDEMPOTENCY_HOLDER_STALE_MS,
   HTTP_IDEMPOTENCY_SCOPE_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
   type HttpIdempotencyStore,
+  type Ledger,
   RESERVED_KEY_PREFIX,
   type StoredHttpResponse,
 } from "@tollgate/store";
@@ -165,4 +167,15 @@ function replayOf(stored: StoredHttpResponse): Response {
   const headers = new Headers(stored.headers);
   headers.set(IDEMPOTENT_REPLAYED_HEADER, "true");
   return new Response(stored.body.byteLength === 0 ? null : stored.body, { status: stored.status, headers });
+}
+
+/**
+ * Whose `Idempotency-Key` it is: the account's id (one account, however the call named it).
+ *
+ * @example
+ * await accountScope(ledger, { type: "user", externalId: "alice" }) // "acct_…"
+ */
+export async function accountScope(ledger: Ledger, account: AccountRef): Promise<string> {
+  if ("accountId" in account) return account.accountId;
+  return (await ledger.accounts.findId(account)) ?? `${account.type}:${account.externalId}`;
 }

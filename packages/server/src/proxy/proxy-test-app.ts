@@ -22,7 +22,16 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  */
 export async function openProxyTestApp(
   database: TestDatabase,
-  options: { catalog?: PlanCatalog; clock?: () => Date; clampMaxTokens?: boolean } = {},
+  options: {
+    catalog?: PlanCatalog;
+    clock?: () => Date;
+    clampMaxTokens?: boolean;
+    /** The upstream's timeouts (the defaults are minutes). */
+    headersTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    /** Another upstream than the fake (one that is not there, say). */
+    upstreamBaseUrl?: string;
+  } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
@@ -48,8 +57,10 @@ export async function openProxyTestApp(
     meter,
     keys,
     proxy: {
-      baseUrl: upstream.baseUrl,
+      baseUrl: options.upstreamBaseUrl ?? upstream.baseUrl,
       apiKey: "sk-or-test",
+      ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
       defaultProvider: "openai",
       drainBytesMax: 1 << 20,
       ...(options.clampMaxTokens === undefined ? {} : { clampMaxTokens: options.clampMaxTokens }),
