@@ -97,6 +97,8 @@ describe("OpenAI-family models are counted with their tokenizer", () => {
       ["openai", "gpt-4-turbo-2024-04-09", cl100k],
       ["openai", "gpt-3.5-turbo", cl100k],
       ["azure", "gpt-35-turbo", cl100k],
+      ["openai", "text-embedding-3-small", cl100k],
+      ["openrouter", "openai/text-embedding-ada-002", cl100k],
     ];
     for (const [provider, model, tokens] of cases) {
       const count = await countPromptTokens({ provider, model, messages: user(text) });

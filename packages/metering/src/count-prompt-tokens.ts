@@ -148,7 +148,8 @@ function openAiEncoding(provider: string, model: string): "o200k_base" | "cl100k
   const isOpenAi =
     provider === "openai" || provider === "azure" || /^openai\//i.test(model) || /^(gpt-|o1|o3|o4|chatgpt-)/.test(name);
   if (!isOpenAi || name.startsWith("gpt-oss")) return undefined;
-  return /^gpt-(4(?![o.])|3\.5|35)/.test(name) ? "cl100k_base" : "o200k_base";
+  // OpenAI's embedding models (text-embedding-3-*, ada-002) encode with cl100k_base.
+  return /^(gpt-(4(?![o.])|3\.5|35)|text-embedding-)/.test(name) ? "cl100k_base" : "o200k_base";
 }
 
 /**

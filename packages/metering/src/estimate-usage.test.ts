@@ -80,6 +80,19 @@ describe("the output bound", () => {
   });
 });
 
+describe("a call that generates nothing (an embedding)", () => {
+  test("is bounded by its input alone, whatever the limits say", async () => {
+    assert.deepEqual(await gpt4o({ generatesOutput: false, contextWindow: 8_192 }), {
+      usage: { inputTokens: 8, outputTokens: 0 },
+      inputMethod: "tokenizer",
+      outputTokensSource: "none",
+      promptExceedsContextWindow: false,
+    });
+    const long = await gpt4o({ generatesOutput: false, contextWindow: 4 });
+    assert.deepEqual([long.usage.inputTokens, long.promptExceedsContextWindow], [8, true]);
+  });
+});
+
 describe("request limits are RangeErrors for the caller to answer invalid_request", () => {
   test("max_tokens must be a positive integer up to 10,000,000", async () => {
     assert.equal((await gpt4o({ maxTokens: MAX_TOKENS_LIMIT })).usage.outputTokens, MAX_TOKENS_LIMIT);

@@ -26,8 +26,11 @@ export const MAX_TOKENS_LIMIT = 10_000_000;
 /** Largest `n` accepted: OpenAI's own limit on choices per request. */
 export const CHOICE_COUNT_LIMIT = 128;
 
-/** Where the output bound came from; `context_window` means the window cut the other below. */
-export type OutputTokensSource = "max_tokens" | "context_window" | "default";
+/**
+ * Where the output bound came from; `context_window` means the window cut the other below;
+ * `none`: the call generates no tokens (an embedding).
+ */
+export type OutputTokensSource = "max_tokens" | "context_window" | "default" | "none";
 
 export interface EstimateUsageBoundOptions {
   readonly provider: string;
@@ -44,6 +47,8 @@ export interface EstimateUsageBoundOptions {
   readonly contextWindow?: number;
   /** Output limit to assume when the request sets none: the model's maximum output. */
   readonly defaultMaxOutputTokens: number;
+  /** `false` for a call that generates no tokens (an embedding): its bound is its input alone. Default true. */
+  readonly generatesOutput?: boolean;
 }
 
 export interface UsageBound {
@@ -92,6 +97,14 @@ export async function estimateUsageBound(options: EstimateUsageBoundOptions): Pr
   const maxTokens = readLimit(options.maxTokens, "max_tokens (or max_completion_tokens)", MAX_TOKENS_LIMIT);
   const choiceCount = readLimit(options.choiceCount, "n", CHOICE_COUNT_LIMIT) ?? 1;
   const prompt = await countPromptTokens(options);
+  if (options.generatesOutput === false) {
+    return {
+      usage: { inputTokens: prompt.tokens, outputTokens: 0 },
+      inputMethod: prompt.method,
+      outputTokensSource: "none",
+      promptExceedsContextWindow: contextWindow !== undefined && prompt.tokensMin > contextWindow,
+    };
+  }
 
   let outputTokensPerChoice = maxTokens ?? defaultMaxOutputTokens;
   let outputTokensSource: OutputTokensSource = maxTokens === undefined ? "default" : "max_tokens";

@@ -82,6 +82,8 @@ export interface ModelCallInput {
   maxTokens?: unknown;
   /** The request's `n`. */
   choiceCount?: unknown;
+  /** `false` for a call that generates no tokens (an embedding): held for its input alone. */
+  generatesOutput?: boolean;
   /** The feature the call serves: refused with `feature_not_in_plan` when the account's plan does not include it. */
   feature?: string;
   plan?: string;

@@ -1,10 +1,24 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerEmbeddings } from "./fake-embeddings.ts";
+import { answerResponse } from "./fake-responses.ts";
 
 /** The answer every call gets: its text, streamed in these pieces, and its usage with OpenRouter's `cost`. */
 export const FAKE_PIECES = ["Hello", " there", ", friend", ". Anything", " else?"];
 export const FAKE_USAGE = { prompt_tokens: 14, completion_tokens: 9, total_tokens: 23, cost: 0.0012 };
+
+/**
+ * The models `GET /models` lists, in OpenRouter's form (`provider/model`, with its own fields
+ * beside OpenAI's): chat, embedding, an Anthropic model, and one no price book knows.
+ */
+export const FAKE_MODELS = [
+  "openai/gpt-4o-mini",
+  "openai/gpt-4o",
+  "openai/text-embedding-3-small",
+  "anthropic/claude-sonnet-4",
+  "acme/unpriced-model",
+];
 
 /**
  * How the next calls are answered: `refuse` answers `refusalStatus` with an OpenAI-format error
@@ -24,13 +38,15 @@ export const FAKE_REFUSAL = {
  * carries `usage.cost`. `error` answers 500; `cut` streams two pieces and drops the connection.
  * With `gate` set, a stream waits after its first piece until the gate opens, so a test can
  * act (abort its client) mid-stream without timing. With `answerGate` set, every answer waits
- * before its first byte until that gate opens: an upstream that has not answered yet.
+ * before its first byte until that gate opens: an upstream that has not answered yet. It also
+ * answers the Responses API (`/responses`, streamed as typed events), `/embeddings` and
+ * `GET /models`, in the same modes.
  */
 export class FakeOpenRouter {
   mode: FakeMode = "answer";
   gate: Promise<void> | null = null;
-  /** Every request's parsed body and authorization header. */
-  readonly requests: Array<{ body: Record<string, unknown>; authorization: string | undefined }> = [];
+  /** Every request's path, parsed body (`{}` for none) and authorization header. */
+  readonly requests: Array<{ path: string; body: Record<string, unknown>; authorization: string | undefined }> = [];
   /** Streams written to their end (the usage chunk and `[DONE]`). */
   completedStreams = 0;
   /** Before the first byte of every answer, wait for this gate (null: answer at once). */
@@ -66,8 +82,9 @@ export class FakeOpenRouter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let text = "";
     for await (const chunk of req) text += chunk;
-    const body = JSON.parse(text) as Record<string, unknown>;
-    this.requests.push({ body, authorization: req.headers.authorization });
+    const body = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>;
+    const path = req.url ?? "";
+    this.requests.push({ path, body, authorization: req.headers.authorization });
     let cut = false;
     res.on("finish", () => (this.answered += 1));
     res.on("close", () => {
@@ -75,7 +92,8 @@ export class FakeOpenRouter {
     });
     if (this.answerGate) await this.answerGate;
     if (res.destroyed) return;
-    if (req.url !== "/api/v1/chat/completions") return void res.writeHead(404).end();
+    const known = ["/api/v1/chat/completions", "/api/v1/responses", "/api/v1/embeddings", "/api/v1/models"];
+    if (!known.includes(path)) return void res.writeHead(404).end();
     if (this.mode === "stall") return;
     if (this.mode === "stall-body")
       return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
@@ -87,6 +105,17 @@ export class FakeOpenRouter {
     if (this.mode === "error") {
       res.writeHead(500, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ error: { message: "upstream exploded", code: 500 } }));
+    }
+    if (path === "/api/v1/models") {
+      const data = FAKE_MODELS.map((id) => ({ id, name: id, created: 1_700_000_000, context_length: 128_000 }));
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify({ data }));
+    }
+    if (path === "/api/v1/embeddings") return answerEmbeddings(res, body);
+    if (path === "/api/v1/responses") {
+      cut = this.mode === "cut"; // A cut the fake makes is not an answer abandoned by the proxy.
+      if (await answerResponse(res, body, { cut: this.mode === "cut", gate: this.gate })) this.completedStreams += 1;
+      return;
     }
     const base = { id: "gen-1", created: 1_764_000_000, model: String(body.model) };
     if (body.stream !== true) {

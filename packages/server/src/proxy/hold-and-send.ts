@@ -49,7 +49,8 @@ export async function holdAndSend(options: HoldAndSendOptions): Promise<HeldCall
       availableMinor === undefined
         ? null
         : await meter.affordableMaxTokens({ provider, model, ...prepared.hold, availableMinor });
-    if (affordable !== null) {
+    // Below the least limit the upstream accepts, the call is refused as if unclamped.
+    if (affordable !== null && affordable >= (prepared.outputTokensMin ?? 1)) {
       clampedTo = affordable;
       sent = await attempt(
         options,

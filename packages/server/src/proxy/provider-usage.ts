@@ -11,17 +11,25 @@ const DECIMAL = /^\d{1,12}(\.\d{1,18})?$/;
 
 /**
  * Reads OpenAI's `usage` object (and OpenRouter's additions): null when it is absent or not
- * one, so the caller falls back to counting. `cost` is kept as the decimal text the provider
- * sent, exactly: JSON numbers are re-printed by JavaScript in their shortest exact form.
+ * one, so the caller falls back to counting. Both of OpenAI's shapes are read: chat
+ * completions' and embeddings' (`prompt_tokens`, `completion_tokens`, `…_tokens_details`) and
+ * the Responses API's (`input_tokens`, `output_tokens`, `input_tokens_details.cached_tokens`,
+ * `output_tokens_details.reasoning_tokens`); each counts its parts in its totals, as `Usage`
+ * does. `cost` is kept as the decimal text the provider sent, exactly: JSON numbers are
+ * re-printed by JavaScript in their shortest exact form.
+ *
+ * @example
+ * providerUsageOf({ input_tokens: 12, output_tokens: 30, output_tokens_details: { reasoning_tokens: 20 } })
+ * // { usage: { inputTokens: 12, outputTokens: 30, reasoningTokens: 20 } }
  */
 export function providerUsageOf(value: unknown): ProviderUsage | null {
   if (typeof value !== "object" || value === null) return null;
   const usage = value as Record<string, unknown>;
-  const input = wholeOrUndefined(usage.prompt_tokens);
-  const output = wholeOrUndefined(usage.completion_tokens);
+  const input = wholeOrUndefined(usage.prompt_tokens ?? usage.input_tokens);
+  const output = wholeOrUndefined(usage.completion_tokens ?? usage.output_tokens);
   if (input === undefined && output === undefined) return null;
-  const promptDetails = (usage.prompt_tokens_details ?? {}) as Record<string, unknown>;
-  const completionDetails = (usage.completion_tokens_details ?? {}) as Record<string, unknown>;
+  const promptDetails = detailsOf(usage.prompt_tokens_details ?? usage.input_tokens_details);
+  const completionDetails = detailsOf(usage.completion_tokens_details ?? usage.output_tokens_details);
   const cached = wholeOrUndefined(promptDetails.cached_tokens);
   const reasoning = wholeOrUndefined(completionDetails.reasoning_tokens);
   const result: ProviderUsage = {
@@ -35,6 +43,11 @@ export function providerUsageOf(value: unknown): ProviderUsage | null {
   const cost = costText(usage.cost);
   if (cost !== undefined) result.costUsd = cost;
   return result;
+}
+
+/** A `…_tokens_details` object; providers send null for "none" too. */
+function detailsOf(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 }
 
 function wholeOrUndefined(value: unknown): number | undefined {

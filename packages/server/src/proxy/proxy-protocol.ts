@@ -30,7 +30,7 @@ export interface PrepareContext {
 }
 
 /** What the hold is estimated from: `meter.authorizeCall`'s request fields. */
-export type HoldRequest = Pick<ModelCallInput, "messages" | "tools" | "maxTokens" | "choiceCount">;
+export type HoldRequest = Pick<ModelCallInput, "messages" | "tools" | "maxTokens" | "choiceCount" | "generatesOutput">;
 
 /** One checked request, as the flow needs it. */
 export interface PreparedCall {
@@ -54,6 +54,12 @@ export interface PreparedCall {
    * (embeddings: no output to lower): a call the balance cannot pay for in full is refused.
    */
   clampsOutput?: boolean;
+  /**
+   * The least output limit the upstream accepts (OpenAI's Responses API refuses
+   * `max_output_tokens` under 16): a balance that pays for less is refused 402, as without the
+   * clamp, rather than sent a limit the upstream would refuse. Default 1.
+   */
+  outputTokensMin?: number;
   /** A non-streamed answer's usage (parsed JSON, `undefined` if it was not JSON); null: count instead. */
   answerUsage(answer: unknown): ProviderUsage | null;
   /** A non-streamed answer's generated text, counted when it carries no usage. */

@@ -5,6 +5,9 @@ import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
+import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
+import { openAIModelsRoutes } from "./openai-models-route.ts";
+import { openAIResponsesProtocol } from "./openai-responses-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
 import { ProxyIdempotency } from "./proxy-idempotency.ts";
 import { openAITarget } from "./proxy-target.ts";
@@ -38,5 +41,8 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const flow = { ...deps, idempotency, clampMaxTokens: deps.upstream.clampMaxTokens ?? true };
   const openAI = { deps: flow, target: openAITarget(deps.upstream) };
   app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
+  app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
+  app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
+  app.route("/", openAIModelsRoutes(openAI));
   return app;
 }

@@ -61,7 +61,7 @@ export const EstimatedUsage = z
   .object({
     inputTokens: z.number(),
     outputTokens: z.number(),
-    outputTokensSource: z.enum(["max_tokens", "context_window", "default"]),
+    outputTokensSource: z.enum(["max_tokens", "context_window", "default", "none"]),
   })
   .openapi("EstimatedUsage");
 
