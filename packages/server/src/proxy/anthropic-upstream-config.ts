@@ -1,0 +1,35 @@
+/** Where the proxy sends Anthropic Messages calls: from configuration only, never from the client. */
+export interface AnthropicUpstreamConfig {
+  /** Anthropic's base URL, e.g. `https://api.anthropic.com` (its `/v1/messages` is called). */
+  baseUrl: string;
+  /** The deployment's Anthropic API key, sent as `x-api-key`; never one from the client. */
+  apiKey: string;
+  /** After a client disconnects mid-stream, how many more bytes are read to reach the usage. */
+  drainBytesMax: number;
+}
+
+export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
+
+/**
+ * The Anthropic upstream from the environment: `TOLLGATE_UPSTREAM_ANTHROPIC_KEY` (without it
+ * `/anthropic/v1/messages` is not mounted, so null) and `TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL`
+ * (default `https://api.anthropic.com`).
+ *
+ * @example
+ * anthropicUpstreamConfigFromEnv({ TOLLGATE_UPSTREAM_ANTHROPIC_KEY: "sk-ant-…" })?.baseUrl // "https://api.anthropic.com"
+ */
+export function anthropicUpstreamConfigFromEnv(
+  env: Record<string, string | undefined>,
+): AnthropicUpstreamConfig | null {
+  const apiKey = env.TOLLGATE_UPSTREAM_ANTHROPIC_KEY;
+  if (!apiKey) return null;
+  const baseUrl = env.TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_BASE_URL;
+  // A typo here would otherwise surface as a 502 on every call.
+  const url = new URL(baseUrl);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new RangeError(`TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL must be http(s); got ${url.protocol}`);
+  }
+  return { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey, drainBytesMax: DRAIN_BYTES_MAX };
+}
