@@ -23,7 +23,7 @@ import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
-import { proxyRoutes } from "./proxy/chat-completions-route.ts";
+import { proxyRoutes } from "./proxy/proxy-routes.ts";
 import type { UpstreamConfig } from "./proxy/upstream-config.ts";
 import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
 import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";

@@ -1,4 +1,5 @@
-import { ApiError } from "../http/api-error.ts";
+import type { ProxyErrorFormat } from "./proxy-error.ts";
+import { proxyErrorOf } from "./proxy-error.ts";
 
 /** OpenAI's error body: what the official clients read into `APIError`. */
 export interface OpenAIErrorBody {
@@ -11,8 +12,10 @@ const TYPES: Record<number, string> = {
   402: "insufficient_quota",
   403: "permission_error",
   404: "not_found_error",
+  409: "invalid_request_error",
   422: "invalid_request_error",
   502: "upstream_error",
+  504: "upstream_error",
 };
 
 /**
@@ -27,17 +30,11 @@ export function openAIError(status: number, code: string, message: string, param
   return Response.json(body, { status });
 }
 
+/** The proxy's refusals in OpenAI's format (every `/openai/v1` route). */
+export const openAIErrorFormat: ProxyErrorFormat = ({ status, code, message, param }) =>
+  openAIError(status, code, message, param);
+
 /** A thrown error in OpenAI's format: an `ApiError` as its status and code say, anything else a 500. */
 export function openAIErrorOf(error: unknown): Response {
-  if (!(error instanceof ApiError)) return openAIError(500, "internal", "Internal error.");
-  const details = error.details as Record<string, unknown>;
-  const reason = typeof details.reason === "string" ? details.reason : error.code;
-  if (details.required !== undefined || details.available !== undefined) {
-    const amounts = `required ${String(details.required)} ${String(details.unit)}, available ${String(details.available)} ${String(details.unit)}`;
-    return openAIError(error.status, reason, `${error.message} (${amounts})`, amounts);
-  }
-  const fields = details.fields as Array<{ field: string; message: string }> | undefined;
-  const field = fields?.[0];
-  if (field) return openAIError(error.status, reason, `${error.message} ${field.field}: ${field.message}`, field.field);
-  return openAIError(error.status, reason, error.message);
+  return openAIErrorFormat(proxyErrorOf(error));
 }

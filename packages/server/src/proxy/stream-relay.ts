@@ -1,19 +1,20 @@
 import type { Ledger } from "@tollgate/store";
 import { chargeSummary } from "./charge-headers.ts";
-import { type ProviderUsage, providerUsageOf } from "./provider-usage.ts";
+import type { ProviderUsage } from "./provider-usage.ts";
 import type { ProxiedCall } from "./proxied-call.ts";
-import { SseEvents, sseData } from "./sse-events.ts";
-import { StreamedText } from "./streamed-tokens.ts";
+import type { StreamReader } from "./proxy-protocol.ts";
+import { SseEvents } from "./sse-events.ts";
+import { countTokens } from "./streamed-tokens.ts";
 
 const ENCODER = new TextEncoder();
 
-/** What a relay needs: the upstream's body, the call's hold, and whether the client asked for usage. */
+/** What a relay needs: the upstream's body, the call's hold, and the protocol's reader of its events. */
 export interface StreamRelayOptions {
   upstream: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown };
   call: ProxiedCall;
   ledger: Pick<Ledger, "units">;
-  /** The client sent `stream_options.include_usage: true`: it sees the usage chunk; else it is stripped. */
-  clientWantsUsage: boolean;
+  /** The protocol's reader: what each event is (relayed, held to the end, dropped) and the usage. */
+  reader: StreamReader;
   /** After the client is gone, how many more bytes are read to reach the usage. */
   drainBytesMax: number;
   startedMs: number;
@@ -26,8 +27,9 @@ export interface StreamRelayOptions {
  * settled when the upstream ends, whether or not the client is still there. A client that
  * disconnects stops receiving, not the reading: the upstream is read on (up to
  * `drainBytesMax`) to its usage, so what was produced is charged; a stream that ends without
- * usage is settled from its counted tokens. The `[DONE]` event is sent after the settlement,
- * preceded by an SSE comment `: tollgate charged=… available=… unit=…` (clients ignore comments).
+ * usage is settled from its counted tokens. The end marker (`[DONE]`, the reader's `final`
+ * events) is sent after the settlement, preceded by an SSE comment
+ * `: tollgate charged=… available=… unit=…` (clients ignore comments).
  */
 export function relayStream(options: StreamRelayOptions): ReadableStream<Uint8Array> {
   let clientGone = false;
@@ -81,34 +83,15 @@ async function pump(
   send: (text: string) => Promise<void>,
   clientGone: () => boolean,
 ): Promise<void> {
-  const { upstream, call, clientWantsUsage } = options;
+  const { upstream, call, reader } = options;
   const events = new SseEvents();
-  const streamed = new StreamedText();
-  let usage: ProviderUsage | null = null;
-  let done = false;
+  // The end marker is held back until the call is settled, so its charge can precede it.
+  const finals: string[] = [];
   let drained = 0;
-
   const handle = async (event: string) => {
-    const data = sseData(event);
-    if (data === "[DONE]") {
-      done = true; // Held back until the call is settled, so its charge can precede it.
-      return;
-    }
-    let chunk: unknown;
-    try {
-      chunk = data === null ? undefined : JSON.parse(data);
-    } catch {
-      chunk = undefined;
-    }
-    if (typeof chunk !== "object" || chunk === null) return send(`${event}\n\n`);
-    streamed.add(chunk);
-    const reported = providerUsageOf((chunk as { usage?: unknown }).usage);
-    if (reported) usage = reported;
-    if (!reported || clientWantsUsage) return send(`${event}\n\n`);
-    // Asked for by the proxy, not the client: the usage chunk (no choices) is not the client's to see.
-    const { usage: _usage, ...rest } = chunk as Record<string, unknown>;
-    const choices = (rest as { choices?: unknown }).choices;
-    if (Array.isArray(choices) && choices.length > 0) return send(`data: ${JSON.stringify(rest)}\n\n`);
+    const relayed = reader.read(event);
+    if (relayed.kind === "forward") await send(`${relayed.text}\n\n`);
+    else if (relayed.kind === "final") finals.push(relayed.text);
   };
 
   try {
@@ -125,13 +108,13 @@ async function pump(
   } finally {
     upstream.destroy();
   }
-  const consumed: ProviderUsage = usage ?? {
-    usage: { inputTokens: call.estimatedInputTokens, outputTokens: await streamed.tokens() },
+  const consumed: ProviderUsage = reader.usage() ?? {
+    usage: { inputTokens: call.estimatedInputTokens, outputTokens: await countTokens(reader.text()) },
   };
   const outcome = await call.settle(consumed, options.nowMs() - options.startedMs);
   if (outcome) {
     const summary = chargeSummary(options.ledger, outcome);
     await send(`: tollgate charged=${summary.charged} available=${summary.available} unit=${summary.unit}\n\n`);
   }
-  if (done) await send("data: [DONE]\n\n");
+  for (const text of finals) await send(`${text}\n\n`);
 }

@@ -33,11 +33,27 @@ export class StreamedText {
     this.add({ choices: choices.map((choice) => ({ delta: (choice as { message?: unknown } | null)?.message })) });
   }
 
-  /** The tokens streamed so far. */
-  async tokens(): Promise<number> {
-    if (this.#text.length === 0) return 0;
-    // Loaded on first use only: most streams end with the provider's usage.
-    const tokenizer = await import("gpt-tokenizer/encoding/o200k_base");
-    return tokenizer.countTokens(this.#text);
+  /** The text streamed so far. */
+  get text(): string {
+    return this.#text;
   }
+
+  /** The tokens streamed so far. */
+  tokens(): Promise<number> {
+    return countTokens(this.#text);
+  }
+}
+
+/**
+ * A generated text's tokens, with the o200k tokenizer: what a call is charged for when its
+ * provider reported no usage.
+ *
+ * @example
+ * await countTokens("Hello there") // 2
+ */
+export async function countTokens(text: string): Promise<number> {
+  if (text.length === 0) return 0;
+  // Loaded on first use only: most answers carry the provider's usage.
+  const tokenizer = await import("gpt-tokenizer/encoding/o200k_base");
+  return tokenizer.countTokens(text);
 }

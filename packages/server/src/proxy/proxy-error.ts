@@ -1,0 +1,43 @@
+import { ApiError } from "../http/api-error.ts";
+
+/** A refusal, as every provider's error format carries it. */
+export interface ProxyError {
+  status: number;
+  /** Tollgate's reason (`insufficient_credits`, `upstream_error`, …). */
+  code: string;
+  message: string;
+  /** The field at fault, or the amounts of an `insufficient_credits` (OpenAI's `param`). */
+  param: string | null;
+}
+
+/** A provider's error response for a refusal: OpenAI's `{error:{…}}`, Anthropic's `{type:"error",…}`. */
+export type ProxyErrorFormat = (error: ProxyError) => Response;
+
+/**
+ * A thrown error as a refusal: an `ApiError` as its status and code say (its ledger reason,
+ * amounts and first field kept), anything else a 500 with nothing leaked.
+ *
+ * @example
+ * proxyErrorOf(new ApiError("unauthenticated", "Send a valid key.")) // { status: 401, code: "unauthenticated", … }
+ */
+export function proxyErrorOf(error: unknown): ProxyError {
+  if (!(error instanceof ApiError)) return { status: 500, code: "internal", message: "Internal error.", param: null };
+  const details = error.details as Record<string, unknown>;
+  const code = typeof details.reason === "string" ? details.reason : error.code;
+  if (details.required !== undefined || details.available !== undefined) {
+    const unit = String(details.unit);
+    const amounts = `required ${String(details.required)} ${unit}, available ${String(details.available)} ${unit}`;
+    return { status: error.status, code, message: `${error.message} (${amounts})`, param: amounts };
+  }
+  const fields = details.fields as Array<{ field: string; message: string }> | undefined;
+  const field = fields?.[0];
+  if (field) {
+    return {
+      status: error.status,
+      code,
+      message: `${error.message} ${field.field}: ${field.message}`,
+      param: field.field,
+    };
+  }
+  return { status: error.status, code, message: error.message, param: null };
+}
