@@ -1,3 +1,5 @@
+import type { ProxyError, ProxyErrorFormat } from "./proxy-error.ts";
+
 /** Anthropic's error body: what `@anthropic-ai/sdk` reads into its `APIError` subclasses. */
 export interface AnthropicErrorBody {
   type: "error";
@@ -25,27 +27,18 @@ const TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
-/** A refusal as the proxy describes it, whatever the provider's format. */
-export interface AnthropicRefusal {
-  status: number;
-  /** Tollgate's reason (`insufficient_credits`, `upstream_error`, …): `details.error_code`. */
-  code: string;
-  message: string;
-  /** The field at fault, or the amounts of an `insufficient_credits`. */
-  param: string | null;
-}
-
 /**
  * A refusal as Anthropic answers one: `{ type: "error", error: { type, message } }`, so the
  * official client raises the class its status names (`AuthenticationError` for 401,
  * `PaymentRequiredError`, an `APIError`, for 402). Tollgate's own code goes in
- * `error.details.error_code`, which the client exposes as `errorCode`.
+ * `error.details.error_code`, which the client exposes as `errorCode` (and the field at fault, or
+ * the amounts of an `insufficient_credits`, in `details.param`).
  *
  * @example
- * anthropicError({ status: 401, code: "unauthenticated", message: "Send a valid key.", param: null })
+ * anthropicErrorFormat({ status: 401, code: "unauthenticated", message: "Send a valid key.", param: null })
  * // 401 {"type":"error","error":{"type":"authentication_error","message":"Send a valid key.","details":{"error_code":"unauthenticated"}}}
  */
-export function anthropicError({ status, code, message, param }: AnthropicRefusal): Response {
+export const anthropicErrorFormat: ProxyErrorFormat = ({ status, code, message, param }: ProxyError) => {
   const body: AnthropicErrorBody = {
     type: "error",
     error: {
@@ -55,7 +48,7 @@ export function anthropicError({ status, code, message, param }: AnthropicRefusa
     },
   };
   return Response.json(body, { status });
-}
+};
 
 /** An error event as Anthropic sends one inside a stream (`event: error`), for a stream that fails after it began. */
 export function anthropicErrorEvent(type: string, message: string): string {

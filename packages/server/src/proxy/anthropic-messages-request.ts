@@ -3,7 +3,10 @@ import { holdMessages } from "./anthropic-hold-messages.ts";
 import { anthropicTokensOf, anthropicUsage } from "./anthropic-usage.ts";
 import type { ProviderUsage } from "./provider-usage.ts";
 
-/** The API version sent upstream when the client sends none: Anthropic's current (and only) one. */
+/**
+ * The API version sent upstream when the client sends none: the Messages API's first, which
+ * Anthropic still serves. A client's own `anthropic-version` is passed on as sent.
+ */
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
 /** Client headers passed on to Anthropic: they choose the protocol, not who pays. */

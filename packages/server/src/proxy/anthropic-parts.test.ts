@@ -13,8 +13,6 @@ import { anthropicUsage } from "./anthropic-usage.ts";
 
 const event = (type: string, data: Record<string, unknown> = {}) =>
   `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}`;
-/** Counts a character a token: enough to see which text was counted. */
-const countCharacters = async (text: string) => text.length;
 
 describe("anthropicUsage", () => {
   test("cache writes and reads are added back into the input, each priced once at its own rate", () => {
@@ -59,10 +57,8 @@ describe("AnthropicStreamReader", () => {
     reader.read(delta("Hello"));
     reader.read(event("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 7 } }));
     assert.deepEqual(reader.read(event("message_stop")), { kind: "final", text: event("message_stop") });
-    assert.equal(reader.stopped, true);
-    assert.deepEqual(await reader.usage(countCharacters), {
-      usage: { inputTokens: 30, cacheReadTokens: 20, outputTokens: 7 },
-    });
+    assert.deepEqual(reader.usage(), { usage: { inputTokens: 30, cacheReadTokens: 20, outputTokens: 7 } });
+    assert.equal(reader.cutNotice(), null, "a whole stream is not cut");
   });
 
   test("cut after message_start: the reported input, and the output counted from the streamed text", async () => {
@@ -72,16 +68,26 @@ describe("AnthropicStreamReader", () => {
     reader.read(event("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"q"' } }));
     reader.read(delta("Hi"));
     assert.equal(reader.text(), 'lookup{"q"Hi');
-    assert.deepEqual(await reader.usage(countCharacters), {
-      usage: { inputTokens: 30, cacheReadTokens: 20, outputTokens: 12 },
-    });
+    assert.equal(reader.usage(), null, "the output is not the provider's yet");
+    assert.deepEqual(reader.partialUsage(12), { usage: { inputTokens: 30, cacheReadTokens: 20, outputTokens: 12 } });
+    assert.equal(reader.partialUsage(0)?.usage.outputTokens, 1, "never below what was reported");
+    assert.match(reader.cutNotice() ?? "", /^event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
   });
 
-  test("cut before message_start: no usage, for the caller to estimate; pings and comments pass", async () => {
+  test("cut before message_start: no usage, for the caller to estimate; pings and comments pass", () => {
     const reader = new AnthropicStreamReader();
     assert.equal(reader.read(event("ping")).kind, "forward");
     assert.equal(reader.read(": keep-alive").kind, "forward");
-    assert.equal(await reader.usage(countCharacters), null);
+    assert.equal(reader.usage(), null);
+    assert.equal(reader.partialUsage(5), null);
+  });
+
+  test("the upstream's own error event reaches the client, and no second one follows it", () => {
+    const reader = new AnthropicStreamReader();
+    reader.read(start);
+    const overloaded = event("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+    assert.deepEqual(reader.read(overloaded), { kind: "forward", text: overloaded });
+    assert.equal(reader.cutNotice(), null);
   });
 });
 
@@ -131,7 +137,10 @@ describe("holdMessages", () => {
       system: [{ type: "text", text: "Be brief." }],
       messages: [
         { role: "user", content: "Look:" },
-        { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }] },
+        {
+          role: "user",
+          content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }],
+        },
         { role: "assistant", content: [{ type: "tool_use", id: "tu_1", name: "lookup", input: { q: "x" } }] },
         { role: "user", content: [{ type: "tool_result", tool_use_id: "tu_1", content: "found" }] },
         { role: "user", content: [{ type: "document", source: { type: "text", data: "a".repeat(100) } }] },

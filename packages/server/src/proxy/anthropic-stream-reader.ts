@@ -1,27 +1,24 @@
+import { anthropicErrorEvent } from "./anthropic-error.ts";
 import { type AnthropicTokens, anthropicTokensOf, anthropicUsage } from "./anthropic-usage.ts";
 import type { ProviderUsage } from "./provider-usage.ts";
+import type { RelayedEvent, StreamReader } from "./proxy-protocol.ts";
 import { sseData } from "./sse-events.ts";
-
-/** What the relay does with one upstream event. */
-export type AnthropicRelayedEvent =
-  /** Sent to the client now. */
-  | { kind: "forward"; text: string }
-  /** `message_stop`: held back, sent after the settlement's comment. */
-  | { kind: "final"; text: string };
 
 /**
  * Reads one streamed Anthropic answer event by event: its usage, which Anthropic spreads over
  * two events (`message_start` carries the input and cache counts, `message_delta` the output so
  * far, cumulative), and the text generated, counted when the stream is cut before its usage.
  * Every event reaches the client unchanged: the usage is Anthropic's own, not one the proxy
- * asked for, so nothing is stripped.
+ * asked for, so nothing is stripped. `message_stop` is held back until the settlement, and a
+ * stream cut before it ends with an `event: error` (as Anthropic reports a failure mid-stream),
+ * so the client raises an `APIError` rather than keep a truncated answer as whole.
  *
  * @example
  * const reader = new AnthropicStreamReader();
  * reader.read('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":25}}}');
  * // { kind: "forward", … }; reader.started === true
  */
-export class AnthropicStreamReader {
+export class AnthropicStreamReader implements StreamReader {
   #tokens: AnthropicTokens = {};
   #text = "";
   /** `message_start` came: the input and cache counts are the provider's. */
@@ -30,8 +27,10 @@ export class AnthropicStreamReader {
   delivered = false;
   /** `message_stop` came: the answer is whole. */
   stopped = false;
+  /** The upstream sent its own `event: error`: the client has been told. */
+  failed = false;
 
-  read(event: string): AnthropicRelayedEvent {
+  read(event: string): RelayedEvent {
     const data = sseData(event);
     const payload = data === null ? null : parse(data);
     switch (payload?.type) {
@@ -51,6 +50,9 @@ export class AnthropicStreamReader {
       case "message_stop":
         this.stopped = true;
         return { kind: "final", text: event };
+      case "error":
+        this.failed = true;
+        break;
     }
     return { kind: "forward", text: event };
   }
@@ -60,17 +62,29 @@ export class AnthropicStreamReader {
     return this.#text;
   }
 
+  /** All of the provider's counts, once `message_delta` came; else null (see `partialUsage`). */
+  usage(): ProviderUsage | null {
+    return this.delivered ? anthropicUsage(this.#tokens) : null;
+  }
+
   /**
-   * What the stream consumed, from the provider's counts: all of them once `message_delta`
-   * came; after `message_start` alone (a cut stream), its input and cache counts with the
-   * output counted from the text (by `countTokens`), never below what was reported. Null
-   * before `message_start`: the caller estimates the input too.
+   * A stream cut after `message_start`: its input and cache counts, with the output counted from
+   * the text, never below what was reported. Null before `message_start`: the caller estimates
+   * the input too.
    */
-  async usage(countTokens: (text: string) => Promise<number>): Promise<ProviderUsage | null> {
-    if (!this.started && !this.delivered) return null;
-    if (this.delivered) return anthropicUsage(this.#tokens);
-    const counted = await countTokens(this.#text);
-    return anthropicUsage({ ...this.#tokens, output_tokens: Math.max(this.#tokens.output_tokens ?? 0, counted) });
+  partialUsage(countedOutputTokens: number): ProviderUsage | null {
+    if (!this.started) return null;
+    const outputTokens = Math.max(this.#tokens.output_tokens ?? 0, countedOutputTokens);
+    return anthropicUsage({ ...this.#tokens, output_tokens: outputTokens });
+  }
+
+  /** The error event a cut stream ends with; none after `message_stop` or the upstream's own error. */
+  cutNotice(): string | null {
+    if (this.stopped || this.failed) return null;
+    return anthropicErrorEvent(
+      "api_error",
+      "The upstream's stream was cut before its end; what it produced was charged.",
+    );
   }
 
   #take(usage: unknown): boolean {

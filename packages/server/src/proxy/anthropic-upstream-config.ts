@@ -1,3 +1,5 @@
+import type { ProxyTarget } from "./proxy-target.ts";
+
 /** Where the proxy sends Anthropic Messages calls: from configuration only, never from the client. */
 export interface AnthropicUpstreamConfig {
   /** Anthropic's base URL, e.g. `https://api.anthropic.com` (its `/v1/messages` is called). */
@@ -32,4 +34,20 @@ export function anthropicUpstreamConfigFromEnv(
     throw new RangeError(`TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL must be http(s); got ${url.protocol}`);
   }
   return { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey, drainBytesMax: DRAIN_BYTES_MAX };
+}
+
+/**
+ * The Anthropic upstream as a target: the deployment's key as `x-api-key`, models priced as
+ * provider `anthropic`. (`anthropic-version` is the protocol's, passed from the client.)
+ *
+ * @example
+ * anthropicTarget(config).headers // { "x-api-key": "sk-ant-…" }
+ */
+export function anthropicTarget(config: AnthropicUpstreamConfig): ProxyTarget {
+  return {
+    baseUrl: config.baseUrl,
+    headers: { "x-api-key": config.apiKey },
+    defaultProvider: "anthropic",
+    drainBytesMax: config.drainBytesMax,
+  };
 }

@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
+import { anthropicMessagesProtocol } from "./anthropic-messages-protocol.ts";
+import { type AnthropicUpstreamConfig, anthropicTarget } from "./anthropic-upstream-config.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
 import { openAITarget } from "./proxy-target.ts";
@@ -12,7 +14,10 @@ import type { UpstreamConfig } from "./upstream-config.ts";
 export interface ProxyDependencies {
   meter: Meter;
   keys: Pick<KeyStore, "verify">;
-  upstream: UpstreamConfig;
+  /** The OpenAI-compatible upstream: `/openai/v1/*` is served only with it. */
+  upstream?: UpstreamConfig;
+  /** Anthropic: `/anthropic/v1/messages` is served only with it. */
+  anthropic?: AnthropicUpstreamConfig;
   logger: Logger;
   nowMs: () => number;
 }
@@ -25,7 +30,13 @@ export interface ProxyDependencies {
  */
 export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const openAI = { deps, target: openAITarget(deps.upstream) };
-  app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
+  if (deps.upstream) {
+    const openAI = { deps, target: openAITarget(deps.upstream) };
+    app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
+  }
+  if (deps.anthropic) {
+    const anthropic = { deps, target: anthropicTarget(deps.anthropic) };
+    app.post("/anthropic/v1/messages", proxyRoute(anthropicMessagesProtocol, anthropic));
+  }
   return app;
 }
