@@ -155,6 +155,26 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("Anthropic's own error mid-stream reaches the client as sent, once, and what was produced is charged", async () => {
+      const erin2 = await proxy.customer("erin2", 1_000n);
+      proxy.anthropic.mode = "overloaded";
+      try {
+        const response = await fetch(`${proxy.anthropicBaseURL}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": erin2.token },
+          body: JSON.stringify({ ...REQUEST, stream: true }),
+        });
+        const text = await response.text();
+        const errors = text.split("\n").filter((line) => line === "event: error");
+        assert.equal(errors.length, 1, text);
+        assert.match(text, /"type":"overloaded_error"/);
+        await until("the charge", async () => (await proxy.credits(erin2.accountId)).balanceMinor === 1_000n - 43n);
+        assert.equal((await proxy.credits(erin2.accountId)).heldMinor, 0n);
+      } finally {
+        proxy.anthropic.mode = "answer";
+      }
+    });
+
     test("a broke account gets a 402 APIError with required and available, and the upstream is not called", async () => {
       const frank = await proxy.customer("frank", 1n);
       const before = proxy.anthropic.requests.length;

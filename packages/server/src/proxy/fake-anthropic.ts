@@ -16,8 +16,11 @@ export const FAKE_CLAUDE_USAGE = {
   output_tokens: 200,
 };
 
-/** How the next calls are answered: `cut` drops the connection after two pieces, `error` answers 500. */
-export type FakeAnthropicMode = "answer" | "error" | "cut";
+/**
+ * How the next calls are answered: `error` answers 500; `cut` drops the connection after two
+ * pieces; `overloaded` ends the stream there with Anthropic's own `event: error`.
+ */
+export type FakeAnthropicMode = "answer" | "error" | "cut" | "overloaded";
 
 /**
  * A local Anthropic-like upstream for the proxy's tests: a real HTTP server speaking the
@@ -104,6 +107,10 @@ export class FakeAnthropic {
       await send("content_block_delta", { index: 0, delta: { type: "text_delta", text: piece } });
       if (index === 0 && this.gate) await this.gate;
       if (index === 1 && this.mode === "cut") return void res.destroy();
+      if (index === 1 && this.mode === "overloaded") {
+        await send("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+        return void res.end();
+      }
     }
     await send("content_block_stop", { index: 0 });
     await send("message_delta", {
