@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "../http/api-error.ts";
 import { type ProxyErrorFormat, proxyErrorOf } from "./proxy-error.ts";
 
@@ -16,7 +17,9 @@ export function refusalsInFormat(middleware: MiddlewareHandler, format: ProxyErr
       return await middleware(c, next);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      return format(proxyErrorOf(error));
+      const refusal = format(proxyErrorOf(error));
+      // Through the context, so headers the middleware set (the body limit's `Connection: close`) stay.
+      return c.body(await refusal.text(), { status: refusal.status as ContentfulStatusCode, headers: refusal.headers });
     }
   };
 }
