@@ -204,6 +204,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         ...(deps.anthropicProxy ? { anthropic: deps.anthropicProxy } : {}),
         logger,
         nowMs,
+        ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       }),
     );
   }

@@ -49,7 +49,8 @@ export class FakeAnthropic {
 
   static async start(): Promise<FakeAnthropic> {
     let fake: FakeAnthropic | undefined;
-    const server = createServer((req, res) => void fake?.handle(req, res));
+    // A request the proxy aborts (its hold refused) may end mid-read: that answer is dropped.
+    const server = createServer((req, res) => void fake?.handle(req, res).catch(() => res.destroy()));
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;

@@ -14,7 +14,8 @@ export type FakeMode = "answer" | "error" | "cut";
  * chat completions protocol, streaming SSE with a final usage chunk (when asked for it) that
  * carries `usage.cost`. `error` answers 500; `cut` streams two pieces and drops the connection.
  * With `gate` set, a stream waits after its first piece until the gate opens, so a test can
- * act (abort its client) mid-stream without timing.
+ * act (abort its client) mid-stream without timing. With `answerGate` set, every answer waits
+ * before its first byte until that gate opens: an upstream that has not answered yet.
  */
 export class FakeOpenRouter {
   mode: FakeMode = "answer";
@@ -23,6 +24,12 @@ export class FakeOpenRouter {
   readonly requests: Array<{ body: Record<string, unknown>; authorization: string | undefined }> = [];
   /** Streams written to their end (the usage chunk and `[DONE]`). */
   completedStreams = 0;
+  /** Before the first byte of every answer, wait for this gate (null: answer at once). */
+  answerGate: Promise<void> | null = null;
+  /** Answers written to their end, streamed or not. */
+  answered = 0;
+  /** Requests whose client (the proxy) went away before their answer was written out. */
+  abandoned = 0;
 
   private constructor(
     private readonly server: Server,
@@ -49,6 +56,13 @@ export class FakeOpenRouter {
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text) as Record<string, unknown>;
     this.requests.push({ body, authorization: req.headers.authorization });
+    let cut = false;
+    res.on("finish", () => (this.answered += 1));
+    res.on("close", () => {
+      if (!res.writableFinished && !cut) this.abandoned += 1;
+    });
+    if (this.answerGate) await this.answerGate;
+    if (res.destroyed) return;
     if (req.url !== "/api/v1/chat/completions") return void res.writeHead(404).end();
     if (this.mode === "error") {
       res.writeHead(500, { "content-type": "application/json" });
@@ -73,7 +87,10 @@ export class FakeOpenRouter {
     for (const [index, piece] of FAKE_PIECES.entries()) {
       await send(chunk(index === 0 ? { role: "assistant", content: piece } : { content: piece }, null));
       if (index === 0 && this.gate) await this.gate;
-      if (index === 1 && this.mode === "cut") return void res.destroy();
+      if (index === 1 && this.mode === "cut") {
+        cut = true;
+        return void res.destroy();
+      }
     }
     await send(chunk({}, "stop"));
     const options = body.stream_options as { include_usage?: boolean } | undefined;

@@ -1,5 +1,8 @@
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import type { AccountRef } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
+import type { Ledger, StoredHttpResponse } from "@tollgate/store";
 import type { Context } from "hono";
 import { request } from "undici";
 import type { AppEnv } from "../app-env.ts";
@@ -9,9 +12,11 @@ import { refusedAs } from "../http/v1/domain-input.ts";
 import { ledgerFailure } from "../http/v1/ledger-failure.ts";
 import type { Logger } from "../logger.ts";
 import { chargeHeaders } from "./charge-headers.ts";
+import { holdWhileSending } from "./hold-while-sending.ts";
 import { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { proxyErrorOf } from "./proxy-error.ts";
+import { type ClaimedKey, KEPT_ANSWER_BYTES_MAX, NO_KEY, type ProxyIdempotency } from "./proxy-idempotency.ts";
 import type { PreparedCall, ProxyProtocol } from "./proxy-protocol.ts";
 import type { ProxyTarget } from "./proxy-target.ts";
 import { relayStream } from "./stream-relay.ts";
@@ -23,6 +28,8 @@ export interface ProxyFlowDependencies {
   keys: Pick<KeyStore, "verify">;
   logger: Logger;
   nowMs: () => number;
+  /** `Idempotency-Key` for proxied calls; without it, the header is ignored. */
+  idempotency?: ProxyIdempotency;
 }
 
 /** One route: its protocol and where its calls go. */
@@ -50,56 +57,95 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
 }
 
 /**
- * One proxied call, any protocol: authenticate, check the body, hold the most the call can
- * cost, forward it to the target, pass the answer (or its stream) through, and settle the hold
- * from the provider's usage (or the counted tokens). Refusals are thrown as `ApiError`; the
- * upstream's failures are answered here, in the protocol's format, with the hold released.
+ * One proxied call, any protocol: authenticate, check the body, claim its `Idempotency-Key`
+ * (a retry is answered from the first call's kept answer), hold the most the call can cost
+ * while the request is already on its way to the target (`holdWhileSending`: nothing is passed
+ * on before the hold is placed, and a refused hold aborts the request), pass the answer (or
+ * its stream) through, and settle the hold from the provider's usage (or the counted tokens).
+ * Refusals are thrown as `ApiError`; the upstream's failures are answered here, in the
+ * protocol's format, with the hold released.
  */
 export async function proxyCall(req: Request, protocol: ProxyProtocol, options: ProxyRouteOptions): Promise<Response> {
   const { deps, target } = options;
+  const { ledger } = deps.meter;
+  const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
+  const body = await req.text();
+  const prepared = protocol.prepare(parseJson(body), { headers: req.headers, defaultProvider: target.defaultProvider });
+  const claim = deps.idempotency
+    ? await deps.idempotency.claim({
+        headers: req.headers,
+        account: () => accountScope(ledger, account),
+        target: new URL(req.url).pathname,
+        body,
+      })
+    : ({ kind: "claimed", key: NO_KEY } as const);
+  if (claim.kind === "replay") return claim.response;
+  if (claim.kind === "refused") return withHeaders(protocol.error(claim.error), claim.headers);
+  try {
+    return await forward({ ...options, protocol, account, prepared, key: claim.key });
+  } catch (error) {
+    await claim.key.drop().catch((dropped: unknown) => {
+      deps.logger.error("a proxied call's Idempotency-Key was not given back", { error: String(dropped) });
+    });
+    throw error;
+  }
+}
+
+interface ForwardedCall extends ProxyRouteOptions {
+  protocol: ProxyProtocol;
+  account: AccountRef;
+  prepared: PreparedCall;
+  key: ClaimedKey;
+}
+
+/** The call past its checks: held, sent, relayed and settled; its answer kept under its key. */
+async function forward(forwarded: ForwardedCall): Promise<Response> {
+  const { deps, target, protocol, account, prepared, key } = forwarded;
   const { meter } = deps;
   const { ledger } = meter;
-  const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
-  const prepared = protocol.prepare(parseJson(await req.text()), {
-    headers: req.headers,
-    defaultProvider: target.defaultProvider,
-  });
   const { provider, model } = prepared;
   const idempotencyKey = `proxy:${randomUUID()}`;
-  const held = await refusedAs("messages", () =>
-    meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold }),
-  );
-  if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
-  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
-
   const outgoing = prepared.upstream({});
   const startedMs = deps.nowMs();
-  let answer: Awaited<ReturnType<typeof request>>;
-  try {
-    answer = await request(`${target.baseUrl}${outgoing.path}`, {
-      method: "POST",
-      headers: {
-        ...outgoing.headers,
-        ...target.headers,
-        "content-type": "application/json",
-        accept: prepared.streaming ? "text/event-stream" : "application/json",
-      },
-      body: JSON.stringify(outgoing.body),
-    });
-  } catch (error) {
-    await call.release("upstream unreachable");
-    deps.logger.warn("the upstream is unreachable", { error: String(error) });
-    return protocol.error(upstreamError("The upstream could not be reached."));
+  const { held, upstream } = await holdWhileSending({
+    hold: () =>
+      refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold })),
+    accepted: (result) => result.ok,
+    send: (signal) =>
+      request(`${target.baseUrl}${outgoing.path}`, {
+        method: "POST",
+        signal,
+        headers: {
+          ...outgoing.headers,
+          ...target.headers,
+          "content-type": "application/json",
+          accept: prepared.streaming ? "text/event-stream" : "application/json",
+        },
+        body: JSON.stringify(outgoing.body),
+      }),
+  });
+  if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
+  assert.ok(upstream, "a placed hold hands over the upstream's attempt");
+  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
+  const failed = async (why: string, message: string) => {
+    await call.release(why);
+    await key.drop();
+    return protocol.error(upstreamError(message));
+  };
+  if (!upstream.ok) {
+    deps.logger.warn("the upstream is unreachable", { error: String(upstream.error) });
+    return failed("upstream unreachable", "The upstream could not be reached.");
   }
+  const answer = upstream.answer;
   if (answer.statusCode >= 400) {
     // Read, not left hanging: the connection goes back to the pool.
     const detail = (await answer.body.text().catch(() => "")).slice(0, 500);
-    await call.release(`upstream answered ${answer.statusCode}`);
     deps.logger.warn("the upstream refused a call", { status: answer.statusCode, detail });
-    return protocol.error(upstreamError(`The upstream answered ${answer.statusCode}.`));
+    return failed(`upstream answered ${answer.statusCode}`, `The upstream answered ${answer.statusCode}.`);
   }
   const holdHeaders = { "x-tollgate-hold-id": held.value.holdId };
   if (prepared.streaming) {
+    const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", ...holdHeaders };
     const stream = relayStream({
       upstream: answer.body,
       call,
@@ -109,28 +155,68 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
       startedMs,
       nowMs: deps.nowMs,
       onError: (error) => deps.logger.error("a proxied stream failed", { error: String(error) }),
+      ...(key === NO_KEY
+        ? {}
+        : {
+            transcriptBytesMax: KEPT_ANSWER_BYTES_MAX,
+            onTranscript: (transcript) => {
+              const kept = transcript
+                ? Promise.resolve({ status: 200, headers, body: transcript })
+                : tooLargeToKeep(protocol);
+              kept.then(key.keep).catch((error: unknown) => {
+                deps.logger.error("a proxied stream's answer was not kept", { error: String(error) });
+              });
+            },
+          }),
     });
-    return new Response(stream, {
-      status: 200,
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...holdHeaders },
-    });
+    return new Response(stream, { status: 200, headers });
   }
   let text: string;
   try {
     text = await answer.body.text();
   } catch {
-    await call.release("upstream answer cut");
-    return protocol.error(upstreamError("The upstream's answer was cut."));
+    return failed("upstream answer cut", "The upstream's answer was cut.");
   }
   const outcome = await call.settle(await consumedBy(prepared, call, parseJson(text)), deps.nowMs() - startedMs);
-  return new Response(text, {
-    status: 200,
-    headers: {
-      "content-type": answer.headers["content-type"]?.toString() ?? "application/json",
-      ...holdHeaders,
-      ...(outcome ? chargeHeaders(ledger, outcome) : {}),
-    },
+  const headers = {
+    "content-type": answer.headers["content-type"]?.toString() ?? "application/json",
+    ...holdHeaders,
+    ...(outcome ? chargeHeaders(ledger, outcome) : {}),
+  };
+  const bytes = new TextEncoder().encode(text);
+  await key.keep(
+    bytes.byteLength <= KEPT_ANSWER_BYTES_MAX ? { status: 200, headers, body: bytes } : await tooLargeToKeep(protocol),
+  );
+  return new Response(bytes, { status: 200, headers });
+}
+
+/** Whose `Idempotency-Key` it is: the account's id (one account, however the call named it). */
+async function accountScope(ledger: Ledger, account: AccountRef): Promise<string> {
+  if ("accountId" in account) return account.accountId;
+  return (await ledger.accounts.findId(account)) ?? `${account.type}:${account.externalId}`;
+}
+
+/**
+ * What a retry gets for a call whose answer was over the store's limit: it ran and was
+ * charged, so it is not run again; the client is told so (and not to retry).
+ */
+async function tooLargeToKeep(protocol: ProxyProtocol): Promise<StoredHttpResponse> {
+  const response = protocol.error({
+    status: 409,
+    code: "idempotency_answer_too_large",
+    message: `The call with this Idempotency-Key ran and was charged, but its answer was over ${KEPT_ANSWER_BYTES_MAX} bytes, too large to keep for a replay. Send a new key for a new call.`,
+    param: "Idempotency-Key",
   });
+  return {
+    status: response.status,
+    headers: { "content-type": response.headers.get("content-type") ?? "application/json", "x-should-retry": "false" },
+    body: new Uint8Array(await response.arrayBuffer()),
+  };
+}
+
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
 }
 
 /** A whole answer's usage: the provider's, or the prompt's estimate and the answer's counted text. */

@@ -1,10 +1,12 @@
 // The proxy's pure parts: SSE framing across chunk boundaries, the provider's usage read
 // exactly, and the upstream read from the environment.
 import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
 import { describe, test } from "node:test";
 import { providerUsageOf } from "./provider-usage.ts";
 import { SseEvents, sseData } from "./sse-events.ts";
 import { StreamedText } from "./streamed-tokens.ts";
+import { UpstreamBody } from "./upstream-body.ts";
 import { DEFAULT_UPSTREAM_BASE_URL, upstreamConfigFromEnv } from "./upstream-config.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -76,5 +78,32 @@ describe("upstreamConfigFromEnv", () => {
       () => upstreamConfigFromEnv({ TOLLGATE_UPSTREAM_OPENAI_KEY: "k", TOLLGATE_UPSTREAM_OPENAI_BASE_URL: "ftp://x" }),
       /must be http/,
     );
+  });
+});
+
+describe("UpstreamBody", () => {
+  test("what came before the upstream broke off is kept, then the failure, though nobody read it yet", async () => {
+    const source = new PassThrough();
+    const body = new UpstreamBody(source);
+    source.write(bytes("one "));
+    source.write(bytes("two"));
+    await new Promise((resolve) => setImmediate(resolve));
+    source.destroy(new Error("other side closed"));
+    await new Promise((resolve) => setImmediate(resolve));
+    const read: string[] = [];
+    await assert.rejects(async () => {
+      for await (const chunk of body) read.push(new TextDecoder().decode(chunk));
+    }, /other side closed/);
+    assert.equal(read.join(""), "one two");
+  });
+
+  test("past its buffer, the upstream is paused until the body is read", async () => {
+    const source = new PassThrough();
+    const body = new UpstreamBody(source, { bufferedBytesMax: 4 });
+    source.write(bytes("12345"));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(source.isPaused(), true);
+    source.end(bytes("6"));
+    assert.equal(await body.text(), "123456");
   });
 });

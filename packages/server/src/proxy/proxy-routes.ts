@@ -1,4 +1,5 @@
 import type { Meter } from "@tollgate/metering";
+import { HttpIdempotencyStore } from "@tollgate/store";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
@@ -7,6 +8,7 @@ import { anthropicMessagesProtocol } from "./anthropic-messages-protocol.ts";
 import { type AnthropicUpstreamConfig, anthropicTarget } from "./anthropic-upstream-config.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { proxyRoute } from "./proxy-flow.ts";
+import { ProxyIdempotency } from "./proxy-idempotency.ts";
 import { openAITarget } from "./proxy-target.ts";
 import type { UpstreamConfig } from "./upstream-config.ts";
 
@@ -20,6 +22,8 @@ export interface ProxyDependencies {
   anthropic?: AnthropicUpstreamConfig;
   logger: Logger;
   nowMs: () => number;
+  /** This server's instance, so a retry may take over the `Idempotency-Key`s of one that died. */
+  instanceId?: string;
 }
 
 /**
@@ -30,12 +34,19 @@ export interface ProxyDependencies {
  */
 export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const { ledger } = deps.meter;
+  const idempotency = new ProxyIdempotency({
+    store: new HttpIdempotencyStore(ledger.sql),
+    clock: () => ledger.now(),
+    ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+  });
+  const flowDeps = { ...deps, idempotency };
   if (deps.upstream) {
-    const openAI = { deps, target: openAITarget(deps.upstream) };
+    const openAI = { deps: flowDeps, target: openAITarget(deps.upstream) };
     app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   }
   if (deps.anthropic) {
-    const anthropic = { deps, target: anthropicTarget(deps.anthropic) };
+    const anthropic = { deps: flowDeps, target: anthropicTarget(deps.anthropic) };
     app.post("/anthropic/v1/messages", proxyRoute(anthropicMessagesProtocol, anthropic));
   }
   return app;

@@ -32,6 +32,16 @@ export async function openProxyTestApp(
   });
   if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
   const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
+  const holds = { gate: null as Promise<void> | null, placed: 0 };
+  // The one seam into the meter: a test may keep the proxy's hold waiting at a gate (the real
+  // hold, on the real database, is placed once it opens), to show what happens meanwhile.
+  const authorizeCall = meter.authorizeCall.bind(meter);
+  meter.authorizeCall = async (input) => {
+    if (holds.gate) await holds.gate;
+    const result = await authorizeCall(input);
+    holds.placed += 1;
+    return result;
+  };
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
   const upstream = await FakeOpenRouter.start();
@@ -60,6 +70,8 @@ export async function openProxyTestApp(
     /** The Anthropic client's `baseURL`: it calls `${anthropicBaseURL}/v1/messages`. */
     anthropicBaseURL: `http://127.0.0.1:${port}/anthropic`,
     closedResponses: () => closedResponses,
+    /** `gate`: the proxy's holds wait for it (null: at once); `placed`: holds answered (placed or refused). */
+    holds,
     /** A funded user with a customer token. */
     async customer(externalId: string, credits: bigint) {
       const account = { type: "user" as const, externalId };
@@ -72,6 +84,12 @@ export async function openProxyTestApp(
       if (!granted.ok) throw new Error(`grant refused: ${granted.code}`);
       const { token } = await keys.create({ kind: "customer", name: externalId, accountId: granted.value.accountId });
       return { accountId: granted.value.accountId, token };
+    },
+    /** A user with a customer token and no credits at all. */
+    async brokeCustomer(externalId: string) {
+      const { accountId } = await ledger.ensureAccount({ type: "user", externalId });
+      const { token } = await keys.create({ kind: "customer", name: externalId, accountId });
+      return { accountId, token };
     },
     /** The account's credits: balance and held, read fresh. */
     async credits(accountId: string): Promise<{ balanceMinor: bigint; heldMinor: bigint }> {

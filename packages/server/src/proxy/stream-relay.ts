@@ -20,6 +20,12 @@ export interface StreamRelayOptions {
   startedMs: number;
   nowMs: () => number;
   onError: (error: unknown) => void;
+  /**
+   * Told, once the stream has ended, everything it relayed (or would have, had the client
+   * stayed), up to `transcriptBytesMax`; null past it. For an `Idempotency-Key` replay.
+   */
+  onTranscript?: (transcript: Uint8Array | null) => void;
+  transcriptBytesMax?: number;
 }
 
 /**
@@ -38,13 +44,17 @@ export function relayStream(options: StreamRelayOptions): ReadableStream<Uint8Ar
     resume?.();
     resume = null;
   };
+  const transcript = options.onTranscript ? new Transcript(options.transcriptBytesMax ?? 1_048_576) : null;
+  const told = () => options.onTranscript?.(transcript?.bytes() ?? null);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         const send = async (text: string) => {
+          const bytes = ENCODER.encode(text);
+          transcript?.add(bytes);
           if (clientGone) return;
           try {
-            controller.enqueue(ENCODER.encode(text));
+            controller.enqueue(bytes);
           } catch {
             clientGone = true;
             return;
@@ -61,9 +71,13 @@ export function relayStream(options: StreamRelayOptions): ReadableStream<Uint8Ar
           } catch {}
         };
         pump(options, send, () => clientGone).then(
-          () => end(() => controller.close()),
+          () => {
+            told();
+            end(() => controller.close());
+          },
           (error) => {
             options.onError(error);
+            told();
             end(() => controller.error(error));
           },
         );
@@ -123,4 +137,28 @@ async function pump(
 async function partialUsage(reader: StreamReader, call: ProxiedCall): Promise<ProviderUsage> {
   const outputTokens = await countTokens(reader.text());
   return reader.partialUsage?.(outputTokens) ?? { usage: { inputTokens: call.estimatedInputTokens, outputTokens } };
+}
+
+/** What a stream relayed, kept up to a bound: past it, nothing (a replay cannot be partial). */
+class Transcript {
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+  #over = false;
+
+  constructor(private readonly bytesMax: number) {}
+
+  add(bytes: Uint8Array): void {
+    if (this.#over) return;
+    this.#size += bytes.byteLength;
+    if (this.#size > this.bytesMax) {
+      this.#over = true;
+      this.#chunks.length = 0;
+      return;
+    }
+    this.#chunks.push(bytes);
+  }
+
+  bytes(): Uint8Array | null {
+    return this.#over ? null : Buffer.concat(this.#chunks, this.#size);
+  }
 }
