@@ -175,6 +175,41 @@ for (const database of await testDatabases()) {
       }
     });
 
+    test("a retry with the same Idempotency-Key is charged once and gets the first answer, streamed or not", async () => {
+      const kate = await proxy.customer("kate", 1_000n);
+      const client = clientFor(kate.token);
+      const calls = proxy.anthropic.requests.length;
+      const once = { headers: { "Idempotency-Key": "kate-1" } };
+      const first = await client.messages.create(REQUEST, once).withResponse();
+      const again = await client.messages.create(REQUEST, once).withResponse();
+      assert.equal(again.response.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(again.data, first.data);
+      const twice = { headers: { "Idempotency-Key": "kate-2" } };
+      const read = async () => {
+        let text = "";
+        for await (const event of await client.messages.create({ ...REQUEST, stream: true }, twice)) {
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+        }
+        return text;
+      };
+      assert.equal(await read(), ANSWER);
+      // The stream's answer is kept once it is settled; until then a retry is a 409 (which the client
+      // would retry by itself): wait for it rather than count on the client's retries.
+      const probe = () =>
+        fetch(`${proxy.anthropicBaseURL}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": kate.token, "idempotency-key": "kate-2" },
+          body: JSON.stringify({ ...REQUEST, stream: true }),
+        }).then(async (response) => {
+          await response.arrayBuffer();
+          return response.status;
+        });
+      await until("the stream's answer kept", async () => (await probe()) !== 409);
+      assert.equal(await read(), ANSWER, "a replayed stream reads as a stream");
+      assert.equal(proxy.anthropic.requests.length, calls + 2, "each key went upstream once");
+      assert.deepEqual(await proxy.credits(kate.accountId), { balanceMinor: 1_000n - 2n * CHARGE, heldMinor: 0n });
+    });
+
     // The upstream request is sent beside the hold and aborted when it is refused: see
     // proxy-concurrent-hold.test.ts.
     test("a broke account gets a 402 APIError with required and available, and nothing is held or charged", async () => {
