@@ -1,4 +1,5 @@
 import type { ProxyTarget } from "./proxy-target.ts";
+import { DRAIN_BYTES_MAX } from "./upstream-config.ts";
 
 /** Where the proxy sends Anthropic Messages calls: from configuration only, never from the client. */
 export interface AnthropicUpstreamConfig {
@@ -11,8 +12,6 @@ export interface AnthropicUpstreamConfig {
 }
 
 export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
-
-const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
 
 /**
  * The Anthropic upstream from the environment: `TOLLGATE_UPSTREAM_ANTHROPIC_KEY` (without it

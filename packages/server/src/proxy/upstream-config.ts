@@ -17,7 +17,8 @@ export interface UpstreamConfig {
 /** OpenRouter: the default upstream, whose `usage.cost` feeds `provider_reported` pricing. */
 export const DEFAULT_UPSTREAM_BASE_URL = "https://openrouter.ai/api/v1";
 
-const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
+/** After a client disconnects mid-stream, how much more of the upstream's answer is read to reach its usage: 16 MiB. */
+export const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
 
 /**
  * The upstream from the environment: `TOLLGATE_UPSTREAM_OPENAI_KEY` (required: without it the
