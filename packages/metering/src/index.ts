@@ -1,4 +1,5 @@
 export * from "./account-stats.ts";
+export * from "./affordable-output.ts";
 export * from "./catalog.ts";
 export * from "./count-prompt-tokens.ts";
 export * from "./estimate-usage.ts";

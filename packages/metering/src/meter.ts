@@ -9,6 +9,7 @@ import {
 } from "@tollgate/core";
 import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/store";
 import { type AccountStats, accountStats } from "./account-stats.ts";
+import { largestAffordableOutput } from "./affordable-output.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
 import { PriceBook, planModelId } from "./price-book.ts";
@@ -192,6 +193,51 @@ export class Meter {
    * the output and reasoning prices is higher. Null when nothing prices the model.
    */
   async estimateCall(input: Omit<ModelCallInput, "account" | "idempotencyKey">): Promise<CallEstimate | null> {
+    const priced = await this.#boundCall(input);
+    if (!priced) return null;
+    const { bound, holdOf } = priced;
+    return { ...bound, unit: this.unit.unit, amountMinor: holdOf(bound.usage) };
+  }
+
+  /**
+   * The most output tokens per choice a call can ask for and still be held with
+   * `availableMinor`: its own bound (`maxTokens`, else the model's default, within the context
+   * window) when that is affordable, less when not, and null when even the prompt and one token
+   * are more than is available (or the deployment's minimum to start a call is). What the proxy
+   * lowers `max_tokens` to. Null too when nothing prices the model.
+   *
+   * @example
+   * await meter.affordableMaxTokens({ provider: "openai", model: "gpt-4o-mini", messages, maxTokens: 5_000, availableMinor: 30n })
+   * // 2_497 at 2x markup and 10,000 credits a dollar: a hold for 2,497 output tokens fits in 30 credits, 2,498 not
+   */
+  async affordableMaxTokens(
+    input: Omit<ModelCallInput, "account" | "idempotencyKey"> & { availableMinor: bigint },
+  ): Promise<number | null> {
+    if (input.availableMinor < this.config.minimumAvailableMinor) return null;
+    const priced = await this.#boundCall(input);
+    if (!priced) return null;
+    const { bound, holdOf } = priced;
+    // estimateUsageBound has checked `choiceCount`: absent or a positive integer.
+    const choiceCount = typeof input.choiceCount === "number" ? input.choiceCount : 1;
+    const outputTokensMax = (bound.usage.outputTokens ?? 0) / choiceCount;
+    if (outputTokensMax < 1) return null;
+    return largestAffordableOutput({
+      outputTokensMax,
+      availableMinor: input.availableMinor,
+      holdFor: (perChoice) => {
+        const outputTokens = perChoice * choiceCount;
+        const hold = holdOf({ ...bound.usage, outputTokens, reasoningTokens: outputTokens });
+        return hold > 0n ? hold : 1n; // As authorizeCall holds it.
+      },
+    });
+  }
+
+  /**
+   * A call's usage bound, and the hold a bound of that shape needs: priced at the catalog (a
+   * provider's own report comes only after the call), at whichever of all-reasoning and
+   * no-reasoning output costs more, and never empty.
+   */
+  async #boundCall(input: Omit<ModelCallInput, "account" | "idempotencyKey">) {
     const price = await this.prices.priceOf({ provider: input.provider, model: input.model, at: this.ledger.now() });
     if (!price) return null;
     const bound = await estimateUsageBound({
@@ -202,10 +248,12 @@ export class Meter {
     const catalogOnly = { ...this.config, costSource: "catalog" as const };
     const charge = (usage: Usage) =>
       quoteModelCall({ ...input, config: catalogOnly, unit: this.unit, price, usage })?.chargeMinor ?? 0n;
-    const allReasoning = charge(bound.usage);
-    const noReasoning = charge({ ...bound.usage, reasoningTokens: 0 });
-    const amountMinor = allReasoning > noReasoning ? allReasoning : noReasoning;
-    return { ...bound, unit: this.unit.unit, amountMinor };
+    const holdOf = (usage: Usage): bigint => {
+      const allReasoning = charge(usage);
+      const noReasoning = charge({ ...usage, reasoningTokens: 0 });
+      return allReasoning > noReasoning ? allReasoning : noReasoning;
+    };
+    return { bound, holdOf };
   }
 
   /**

@@ -12,7 +12,7 @@ import Anthropic, {
   PaymentRequiredError,
 } from "@anthropic-ai/sdk";
 import { testDatabases } from "@tollgate/store/testing";
-import { FAKE_CLAUDE_PIECES } from "./fake-anthropic.ts";
+import { FAKE_CLAUDE_PIECES, FAKE_CLAUDE_REFUSAL } from "./fake-anthropic.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
 
 const REQUEST = {
@@ -245,6 +245,32 @@ for (const database of await testDatabases()) {
       } finally {
         proxy.anthropic.mode = "answer";
       }
+    });
+
+    test("Anthropic's own refusal (400) reaches the client as Anthropic wrote it, and the hold is released", async () => {
+      const lena = await proxy.customer("lena", 1_000n);
+      proxy.anthropic.mode = "refuse";
+      try {
+        const error = await caught(clientFor(lena.token).messages.create(REQUEST));
+        assert.ok(error instanceof BadRequestError, String(error));
+        assert.equal(error.type, "invalid_request_error");
+        assert.equal(error.apiMessage, FAKE_CLAUDE_REFUSAL.error.message);
+        assert.deepEqual(await proxy.credits(lena.accountId), { balanceMinor: 1_000n, heldMinor: 0n });
+      } finally {
+        proxy.anthropic.mode = "answer";
+      }
+    });
+
+    test("a balance short of max_tokens gets max_tokens lowered to what it pays for, not a 402", async () => {
+      // max_tokens 1,000 is held at 307 credits (109 prompt tokens at 3, 1,000 output at 15 µUSD,
+      // × 20,000 per USD); 150 credits pay for the prompt and about 480 output tokens.
+      const mona = await proxy.customer("mona", 150n);
+      const { data, response } = await clientFor(mona.token).messages.create(REQUEST).withResponse();
+      assert.equal(textOf(data), ANSWER);
+      const sent = proxy.anthropic.requests.at(-1)?.body.max_tokens as number;
+      assert.ok(sent > 0 && sent < 1_000, `max_tokens lowered: ${sent}`);
+      assert.equal(response.headers.get("x-tollgate-max-tokens-clamped"), String(sent));
+      assert.deepEqual(await proxy.credits(mona.accountId), { balanceMinor: 150n - CHARGE, heldMinor: 0n });
     });
 
     test("a body without max_tokens is a 400 BadRequestError naming it, and nothing is held", async () => {

@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { countPromptTokens } from "@tollgate/metering";
 import { ApiError } from "../http/api-error.ts";
 import { holdMessages } from "./anthropic-hold-messages.ts";
+import { anthropicMessagesProtocol } from "./anthropic-messages-protocol.ts";
 import { anthropicAnswerText, anthropicAnswerUsage, anthropicMessagesRequest } from "./anthropic-messages-request.ts";
 import { AnthropicStreamReader } from "./anthropic-stream-reader.ts";
 import { anthropicUpstreamConfigFromEnv, DEFAULT_ANTHROPIC_BASE_URL } from "./anthropic-upstream-config.ts";
@@ -131,6 +132,26 @@ describe("anthropicMessagesRequest", () => {
   });
 });
 
+describe("anthropicMessagesProtocol", () => {
+  const prepare = (body: Record<string, unknown>) =>
+    anthropicMessagesProtocol.prepare(
+      { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }], ...body },
+      { headers: new Headers(), defaultProvider: "openai" },
+    );
+
+  test("priced as anthropic whatever the default provider; max_tokens lowered, a thinking budget below it", () => {
+    const call = prepare({ max_tokens: 4_000, thinking: { type: "enabled", budget_tokens: 2_000 } });
+    assert.deepEqual([call.provider, call.clampsOutput], ["anthropic", true]);
+    assert.equal(call.upstream({}).body, call.upstream({}).body, "unclamped, the client's body as sent");
+    const lowered = call.upstream({ maxOutputTokens: 1_500 }).body as Record<string, unknown>;
+    assert.deepEqual([lowered.max_tokens, lowered.thinking], [1_500, { type: "enabled", budget_tokens: 1_499 }]);
+    const roomy = call.upstream({ maxOutputTokens: 3_000 }).body as Record<string, unknown>;
+    assert.deepEqual([roomy.max_tokens, roomy.thinking], [3_000, { type: "enabled", budget_tokens: 2_000 }]);
+    const plain = prepare({ max_tokens: 100 }).upstream({ maxOutputTokens: 50 }).body as Record<string, unknown>;
+    assert.deepEqual([plain.max_tokens, plain.thinking], [50, undefined]);
+  });
+});
+
 describe("holdMessages", () => {
   test("every block is bounded by the meter at least by its text's bytes, images at the image bound", async () => {
     const messages = holdMessages({
@@ -169,6 +190,16 @@ describe("anthropicUpstreamConfigFromEnv", () => {
       TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL: "http://127.0.0.1:9/",
     });
     assert.equal(local?.baseUrl, "http://127.0.0.1:9");
+    assert.deepEqual(
+      [local?.clampMaxTokens, local?.headersTimeoutMs, local?.idleTimeoutMs],
+      [true, 600_000, 300_000],
+      "the settings every upstream shares, at their defaults",
+    );
+    const unclamped = anthropicUpstreamConfigFromEnv({
+      TOLLGATE_UPSTREAM_ANTHROPIC_KEY: "sk-ant",
+      TOLLGATE_PROXY_CLAMP_MAX_TOKENS: "false",
+    });
+    assert.equal(unclamped?.clampMaxTokens, false);
     assert.throws(
       () =>
         anthropicUpstreamConfigFromEnv({

@@ -1,5 +1,5 @@
 import type { ProxyTarget } from "./proxy-target.ts";
-import { DRAIN_BYTES_MAX } from "./upstream-config.ts";
+import { DRAIN_BYTES_MAX, type ProxySettings, proxySettingsFromEnv } from "./upstream-config.ts";
 
 /** Where the proxy sends Anthropic Messages calls: from configuration only, never from the client. */
 export interface AnthropicUpstreamConfig {
@@ -9,6 +9,12 @@ export interface AnthropicUpstreamConfig {
   apiKey: string;
   /** After a client disconnects mid-stream, how many more bytes are read to reach the usage. */
   drainBytesMax: number;
+  /** Lower `max_tokens` to what the balance pays for instead of a 402 (default true). */
+  clampMaxTokens?: boolean;
+  /** How long Anthropic may take to start its answer (default 10 min). */
+  headersTimeoutMs?: number;
+  /** How long Anthropic may go quiet mid-answer (default 5 min). */
+  idleTimeoutMs?: number;
 }
 
 export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
@@ -16,7 +22,9 @@ export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 /**
  * The Anthropic upstream from the environment: `TOLLGATE_UPSTREAM_ANTHROPIC_KEY` (without it
  * `/anthropic/v1/messages` is not mounted, so null) and `TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL`
- * (default `https://api.anthropic.com`).
+ * (default `https://api.anthropic.com`); and the settings every upstream shares
+ * (`TOLLGATE_PROXY_CLAMP_MAX_TOKENS`, `TOLLGATE_UPSTREAM_HEADERS_TIMEOUT_MS`,
+ * `TOLLGATE_UPSTREAM_IDLE_TIMEOUT_MS`: `proxySettingsFromEnv`).
  *
  * @example
  * anthropicUpstreamConfigFromEnv({ TOLLGATE_UPSTREAM_ANTHROPIC_KEY: "sk-ant-…" })?.baseUrl // "https://api.anthropic.com"
@@ -32,7 +40,8 @@ export function anthropicUpstreamConfigFromEnv(
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new RangeError(`TOLLGATE_UPSTREAM_ANTHROPIC_BASE_URL must be http(s); got ${url.protocol}`);
   }
-  return { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey, drainBytesMax: DRAIN_BYTES_MAX };
+  const settings: ProxySettings = proxySettingsFromEnv(env);
+  return { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey, drainBytesMax: DRAIN_BYTES_MAX, ...settings };
 }
 
 /**
@@ -48,5 +57,7 @@ export function anthropicTarget(config: AnthropicUpstreamConfig): ProxyTarget {
     headers: { "x-api-key": config.apiKey },
     defaultProvider: "anthropic",
     drainBytesMax: config.drainBytesMax,
+    ...(config.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: config.headersTimeoutMs }),
+    ...(config.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: config.idleTimeoutMs }),
   };
 }

@@ -100,7 +100,7 @@ for (const database of await testDatabases()) {
     // The upstream request is sent beside the hold and aborted when it is refused: see
     // proxy-concurrent-hold.test.ts.
     test("a broke account gets APIError 402 insufficient_credits, and nothing is held or charged", async () => {
-      const erin = await proxy.customer("erin", 1n);
+      const erin = await proxy.brokeCustomer("erin");
       const error = await clientFor(erin.token)
         .chat.completions.create({ ...REQUEST, max_tokens: 10_000 })
         .then(
@@ -110,8 +110,8 @@ for (const database of await testDatabases()) {
       assert.ok(error instanceof APIError, `an APIError: ${String(error)}`);
       assert.equal(error.status, 402);
       assert.equal(error.code, "insufficient_credits");
-      assert.match(error.message, /required \d+ credits, available 1 credits/);
-      assert.deepEqual(await proxy.credits(erin.accountId), { balanceMinor: 1n, heldMinor: 0n });
+      assert.match(error.message, /required \d+ credits, available 0 credits/);
+      assert.deepEqual(await proxy.credits(erin.accountId), { balanceMinor: 0n, heldMinor: 0n });
     });
 
     test("an unknown key is 401 in OpenAI's format", async () => {

@@ -17,10 +17,17 @@ export const FAKE_CLAUDE_USAGE = {
 };
 
 /**
- * How the next calls are answered: `error` answers 500; `cut` drops the connection after two
- * pieces; `overloaded` ends the stream there with Anthropic's own `event: error`.
+ * How the next calls are answered: `error` answers 500; `refuse` answers 400 as Anthropic refuses
+ * a bad request (`FAKE_CLAUDE_REFUSAL`); `cut` drops the connection after two pieces;
+ * `overloaded` ends the stream there with Anthropic's own `event: error`.
  */
-export type FakeAnthropicMode = "answer" | "error" | "cut" | "overloaded";
+export type FakeAnthropicMode = "answer" | "error" | "refuse" | "cut" | "overloaded";
+
+/** What `refuse` answers: Anthropic's own 400. */
+export const FAKE_CLAUDE_REFUSAL = {
+  type: "error",
+  error: { type: "invalid_request_error", message: "max_tokens: 64001 > 64000, the maximum for this model" },
+};
 
 /**
  * A local Anthropic-like upstream for the proxy's tests: a real HTTP server speaking the
@@ -74,6 +81,10 @@ export class FakeAnthropic {
       version: req.headers["anthropic-version"] as string | undefined,
     });
     if (req.url !== "/v1/messages") return void res.writeHead(404).end();
+    if (this.mode === "refuse") {
+      res.writeHead(400, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(FAKE_CLAUDE_REFUSAL));
+    }
     if (this.mode === "error") {
       res.writeHead(500, { "content-type": "application/json" });
       return void res.end(

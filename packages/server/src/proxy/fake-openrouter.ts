@@ -6,8 +6,17 @@ import type { AddressInfo } from "node:net";
 export const FAKE_PIECES = ["Hello", " there", ", friend", ". Anything", " else?"];
 export const FAKE_USAGE = { prompt_tokens: 14, completion_tokens: 9, total_tokens: 23, cost: 0.0012 };
 
-/** How the next calls are answered. */
-export type FakeMode = "answer" | "error" | "cut";
+/**
+ * How the next calls are answered: `refuse` answers `refusalStatus` with an OpenAI-format error
+ * (and `retry-after: 7` on a 429); `stall` never answers; `stall-body` sends its headers and
+ * then nothing (both until the proxy gives up or the fake closes).
+ */
+export type FakeMode = "answer" | "error" | "cut" | "refuse" | "stall" | "stall-body";
+
+/** The error body a `refuse` answer carries. */
+export const FAKE_REFUSAL = {
+  error: { message: "No such model: nope", type: "invalid_request_error", code: "model_not_found" },
+};
 
 /**
  * A local OpenRouter-like upstream for the proxy's tests: a real HTTP server speaking OpenAI's
@@ -26,6 +35,8 @@ export class FakeOpenRouter {
   completedStreams = 0;
   /** Before the first byte of every answer, wait for this gate (null: answer at once). */
   answerGate: Promise<void> | null = null;
+  /** The status a `refuse` answer has. */
+  refusalStatus = 400;
   /** Answers written to their end, streamed or not. */
   answered = 0;
   /** Requests whose client (the proxy) went away before their answer was written out. */
@@ -64,6 +75,14 @@ export class FakeOpenRouter {
     if (this.answerGate) await this.answerGate;
     if (res.destroyed) return;
     if (req.url !== "/api/v1/chat/completions") return void res.writeHead(404).end();
+    if (this.mode === "stall") return;
+    if (this.mode === "stall-body")
+      return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
+    if (this.mode === "refuse") {
+      const retry = this.refusalStatus === 429 ? { "retry-after": "7" } : {};
+      res.writeHead(this.refusalStatus, { "content-type": "application/json", ...retry });
+      return void res.end(JSON.stringify(FAKE_REFUSAL));
+    }
     if (this.mode === "error") {
       res.writeHead(500, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ error: { message: "upstream exploded", code: 500 } }));

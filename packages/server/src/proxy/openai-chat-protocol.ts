@@ -30,6 +30,7 @@ export const openAIChatProtocol: ProxyProtocol = {
         ...(maxTokens === undefined ? {} : { maxTokens }),
         ...(body.n === undefined ? {} : { choiceCount: body.n }),
       },
+      clampsOutput: true,
       upstream: ({ maxOutputTokens }) => ({
         path: "/chat/completions",
         body: {

@@ -15,12 +15,13 @@ import { chargeHeaders } from "./charge-headers.ts";
 import { holdWhileSending } from "./hold-while-sending.ts";
 import { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
-import { proxyErrorOf } from "./proxy-error.ts";
+import { type ProxyError, proxyErrorOf } from "./proxy-error.ts";
 import { type ClaimedKey, KEPT_ANSWER_BYTES_MAX, NO_KEY, type ProxyIdempotency } from "./proxy-idempotency.ts";
-import type { PreparedCall, ProxyProtocol } from "./proxy-protocol.ts";
-import type { ProxyTarget } from "./proxy-target.ts";
+import type { HoldRequest, PreparedCall, ProxyProtocol, UpstreamRequest } from "./proxy-protocol.ts";
+import { type ProxyTarget, upstreamTimeouts } from "./proxy-target.ts";
 import { relayStream } from "./stream-relay.ts";
 import { countTokens } from "./streamed-tokens.ts";
+import { passedThrough, passesThrough } from "./upstream-refusal.ts";
 
 /** What every proxied route is built from, whatever its protocol. */
 export interface ProxyFlowDependencies {
@@ -28,6 +29,11 @@ export interface ProxyFlowDependencies {
   keys: Pick<KeyStore, "verify">;
   logger: Logger;
   nowMs: () => number;
+  /**
+   * Lower a call's output limit (`max_tokens`) to what the balance pays for, instead of
+   * refusing it 402, for protocols that can (`clampsOutput`). Default true.
+   */
+  clampMaxTokens?: boolean;
   /** `Idempotency-Key` for proxied calls; without it, the header is ignored. */
   idempotency?: ProxyIdempotency;
 }
@@ -104,46 +110,81 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
   const { meter } = deps;
   const { ledger } = meter;
   const { provider, model } = prepared;
-  const idempotencyKey = `proxy:${randomUUID()}`;
-  const outgoing = prepared.upstream({});
   const startedMs = deps.nowMs();
-  const { held, upstream } = await holdWhileSending({
-    hold: () =>
-      refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...prepared.hold })),
-    accepted: (result) => result.ok,
-    send: (signal) =>
-      request(`${target.baseUrl}${outgoing.path}`, {
-        method: "POST",
-        signal,
-        headers: {
-          ...outgoing.headers,
-          ...target.headers,
-          "content-type": "application/json",
-          accept: prepared.streaming ? "text/event-stream" : "application/json",
-        },
-        body: JSON.stringify(outgoing.body),
-      }),
-  });
+  const attempt = (hold: HoldRequest, outgoing: UpstreamRequest) => {
+    const idempotencyKey = `proxy:${randomUUID()}`;
+    return holdWhileSending({
+      hold: () =>
+        refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...hold })),
+      accepted: (result) => result.ok,
+      send: (signal) =>
+        request(`${target.baseUrl}${outgoing.path}`, {
+          method: "POST",
+          signal,
+          headersTimeout: upstreamTimeouts(target).headersTimeoutMs,
+          bodyTimeout: upstreamTimeouts(target).idleTimeoutMs,
+          headers: {
+            ...outgoing.headers,
+            ...target.headers,
+            "content-type": "application/json",
+            accept: prepared.streaming ? "text/event-stream" : "application/json",
+          },
+          body: JSON.stringify(outgoing.body),
+        }),
+    }).then((sent) => ({ ...sent, idempotencyKey }));
+  };
+  let { held, upstream, idempotencyKey } = await attempt(prepared.hold, prepared.upstream({}));
+  // Too little for the output asked for: lowered to what is available, and tried once more.
+  let clampedTo: number | null = null;
+  if (!held.ok && held.code === "insufficient_credits" && deps.clampMaxTokens !== false && prepared.clampsOutput) {
+    const { availableMinor } = held.details;
+    const affordable =
+      availableMinor === undefined
+        ? null
+        : await meter.affordableMaxTokens({ provider, model, ...prepared.hold, availableMinor });
+    if (affordable !== null) {
+      clampedTo = affordable;
+      ({ held, upstream, idempotencyKey } = await attempt(
+        { ...prepared.hold, maxTokens: affordable },
+        prepared.upstream({ maxOutputTokens: affordable }),
+      ));
+    }
+  }
   if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
   assert.ok(upstream, "a placed hold hands over the upstream's attempt");
   const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
-  const failed = async (why: string, message: string) => {
+  const failed = async (why: string, error: ProxyError) => {
     await call.release(why);
     await key.drop();
-    return protocol.error(upstreamError(message));
+    return protocol.error(error);
   };
   if (!upstream.ok) {
+    if (isTimeout(upstream.error)) return failed("upstream timed out", upstreamTimeout(target));
     deps.logger.warn("the upstream is unreachable", { error: String(upstream.error) });
-    return failed("upstream unreachable", "The upstream could not be reached.");
+    return failed("upstream unreachable", upstreamError("The upstream could not be reached."));
   }
   const answer = upstream.answer;
   if (answer.statusCode >= 400) {
     // Read, not left hanging: the connection goes back to the pool.
-    const detail = (await answer.body.text().catch(() => "")).slice(0, 500);
-    deps.logger.warn("the upstream refused a call", { status: answer.statusCode, detail });
-    return failed(`upstream answered ${answer.statusCode}`, `The upstream answered ${answer.statusCode}.`);
+    const body = await answer.body.text().catch(() => "");
+    const status = answer.statusCode;
+    if (passesThrough(status)) {
+      // The provider's own refusal, for the client to read: nothing was produced, nothing is
+      // charged, and the key is given back (a retry asks the upstream again).
+      await call.release(`upstream answered ${status}`);
+      await key.drop();
+      return passedThrough(answer, body);
+    }
+    // A 4xx here is the deployment's own key or funds: an operator's to fix, so an error.
+    const detail = { status, detail: body.slice(0, 500) };
+    if (status < 500) deps.logger.error("the upstream refused the deployment's key or account", detail);
+    else deps.logger.warn("the upstream failed a call", detail);
+    return failed(`upstream answered ${status}`, upstreamError(`The upstream answered ${status}.`));
   }
-  const holdHeaders = { "x-tollgate-hold-id": held.value.holdId };
+  const holdHeaders = {
+    "x-tollgate-hold-id": held.value.holdId,
+    ...(clampedTo === null ? {} : { "x-tollgate-max-tokens-clamped": String(clampedTo) }),
+  };
   if (prepared.streaming) {
     const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", ...holdHeaders };
     const stream = relayStream({
@@ -174,8 +215,9 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
   let text: string;
   try {
     text = await answer.body.text();
-  } catch {
-    return failed("upstream answer cut", "The upstream's answer was cut.");
+  } catch (error) {
+    if (isTimeout(error)) return failed("upstream timed out", upstreamTimeout(target));
+    return failed("upstream answer cut", upstreamError("The upstream's answer was cut."));
   }
   const outcome = await call.settle(await consumedBy(prepared, call, parseJson(text)), deps.nowMs() - startedMs);
   const headers = {
@@ -228,8 +270,24 @@ async function consumedBy(prepared: PreparedCall, call: ProxiedCall, answer: unk
   );
 }
 
-function upstreamError(message: string) {
+function upstreamError(message: string): ProxyError {
   return { status: 502, code: "upstream_error", message, param: null };
+}
+
+function upstreamTimeout(target: ProxyTarget): ProxyError {
+  const { headersTimeoutMs, idleTimeoutMs } = upstreamTimeouts(target);
+  return {
+    status: 504,
+    code: "upstream_timeout",
+    message: `The upstream did not answer in time (${headersTimeoutMs} ms for its answer to start, ${idleTimeoutMs} ms between its parts).`,
+    param: null,
+  };
+}
+
+/** undici's: no headers within `headersTimeout`, or a body idle for `bodyTimeout`. */
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }
 
 function parseJson(text: string): unknown {

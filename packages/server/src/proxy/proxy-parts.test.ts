@@ -79,6 +79,16 @@ describe("upstreamConfigFromEnv", () => {
       /must be http/,
     );
   });
+
+  test("max_tokens is clamped by default; false turns it off; a typo is refused", () => {
+    const clamp = (value?: string) =>
+      upstreamConfigFromEnv({
+        TOLLGATE_UPSTREAM_OPENAI_KEY: "k",
+        ...(value === undefined ? {} : { TOLLGATE_PROXY_CLAMP_MAX_TOKENS: value }),
+      })?.clampMaxTokens;
+    assert.deepEqual([clamp(), clamp("true"), clamp("false"), clamp("0")], [true, true, false, false]);
+    assert.throws(() => clamp("no"), /TOLLGATE_PROXY_CLAMP_MAX_TOKENS must be true or false/);
+  });
 });
 
 describe("UpstreamBody", () => {

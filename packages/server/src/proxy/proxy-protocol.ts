@@ -48,6 +48,12 @@ export interface PreparedCall {
    * `max_output_tokens`) to it.
    */
   upstream(options: { maxOutputTokens?: number }): UpstreamRequest;
+  /**
+   * The upstream request honours `maxOutputTokens`, so the flow may lower the output to what the
+   * balance pays for (`TOLLGATE_PROXY_CLAMP_MAX_TOKENS`) instead of refusing the call. Absent
+   * (embeddings: no output to lower): a call the balance cannot pay for in full is refused.
+   */
+  clampsOutput?: boolean;
   /** A non-streamed answer's usage (parsed JSON, `undefined` if it was not JSON); null: count instead. */
   answerUsage(answer: unknown): ProviderUsage | null;
   /** A non-streamed answer's generated text, counted when it carries no usage. */

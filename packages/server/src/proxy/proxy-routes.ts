@@ -40,13 +40,14 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
     clock: () => ledger.now(),
     ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
   });
-  const flowDeps = { ...deps, idempotency };
   if (deps.upstream) {
-    const openAI = { deps: flowDeps, target: openAITarget(deps.upstream) };
+    const flow = { ...deps, idempotency, clampMaxTokens: deps.upstream.clampMaxTokens ?? true };
+    const openAI = { deps: flow, target: openAITarget(deps.upstream) };
     app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
   }
   if (deps.anthropic) {
-    const anthropic = { deps: flowDeps, target: anthropicTarget(deps.anthropic) };
+    const flow = { ...deps, idempotency, clampMaxTokens: deps.anthropic.clampMaxTokens ?? true };
+    const anthropic = { deps: flow, target: anthropicTarget(deps.anthropic) };
     app.post("/anthropic/v1/messages", proxyRoute(anthropicMessagesProtocol, anthropic));
   }
   return app;

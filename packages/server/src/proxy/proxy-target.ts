@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from "./upstream-config.ts";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, type UpstreamConfig } from "./upstream-config.ts";
 
 /**
  * Where a protocol's calls go: the upstream's base URL and the headers that authenticate the
@@ -13,6 +13,21 @@ export interface ProxyTarget {
   defaultProvider: string;
   /** After a client disconnects mid-stream, how many more bytes are read to reach the usage. */
   drainBytesMax: number;
+  /**
+   * How long the upstream may take to start its answer (its headers): a non-streamed call's
+   * come only once it has finished generating. Past it, 504 `upstream_timeout`. Default 10 min.
+   */
+  headersTimeoutMs?: number;
+  /** How long the upstream may go quiet mid-answer. Past it, a stream ends there; a whole answer is 504. Default 5 min. */
+  idleTimeoutMs?: number;
+}
+
+/** The target's timeouts, defaults filled in. */
+export function upstreamTimeouts(target: ProxyTarget): { headersTimeoutMs: number; idleTimeoutMs: number } {
+  return {
+    headersTimeoutMs: target.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    idleTimeoutMs: target.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  };
 }
 
 /**
@@ -27,5 +42,7 @@ export function openAITarget(config: UpstreamConfig): ProxyTarget {
     headers: { authorization: `Bearer ${config.apiKey}` },
     defaultProvider: config.defaultProvider,
     drainBytesMax: config.drainBytesMax,
+    ...(config.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: config.headersTimeoutMs }),
+    ...(config.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: config.idleTimeoutMs }),
   };
 }

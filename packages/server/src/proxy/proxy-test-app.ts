@@ -24,7 +24,16 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  */
 export async function openProxyTestApp(
   database: TestDatabase,
-  options: { catalog?: PlanCatalog; clock?: () => Date } = {},
+  options: {
+    catalog?: PlanCatalog;
+    clock?: () => Date;
+    clampMaxTokens?: boolean;
+    /** The upstream's timeouts (the defaults are minutes). */
+    headersTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    /** Another upstream than the fake (one that is not there, say). */
+    upstreamBaseUrl?: string;
+  } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
@@ -50,7 +59,15 @@ export async function openProxyTestApp(
     ledger,
     meter,
     keys,
-    proxy: { baseUrl: upstream.baseUrl, apiKey: "sk-or-test", defaultProvider: "openai", drainBytesMax: 1 << 20 },
+    proxy: {
+      baseUrl: options.upstreamBaseUrl ?? upstream.baseUrl,
+      apiKey: "sk-or-test",
+      ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+      defaultProvider: "openai",
+      drainBytesMax: 1 << 20,
+      ...(options.clampMaxTokens === undefined ? {} : { clampMaxTokens: options.clampMaxTokens }),
+    },
     anthropicProxy: { baseUrl: anthropic.baseUrl, apiKey: "sk-ant-test", drainBytesMax: 1 << 20 },
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
