@@ -20,8 +20,16 @@ export class ProxiedCall {
       model: string;
       idempotencyKey: string;
       hold: HoldOutcome & { estimate: CallEstimate };
+      /** From `X-Tollgate-Conversation` and `X-Tollgate-Feature`: kept on the usage event. */
+      conversationId?: string;
+      feature?: string;
     },
   ) {}
+
+  /** The call's hold (`X-Tollgate-Hold-Id`). */
+  get holdId(): string {
+    return this.call.hold.holdId;
+  }
 
   /** The hold's estimate of the prompt, for a call settled from counted tokens. */
   get estimatedInputTokens(): number {
@@ -41,11 +49,13 @@ export class ProxiedCall {
   }
 
   async #settle(consumed: ProviderUsage, latencyMs: number): Promise<UsageOutcome | null> {
-    const { account, provider, model, idempotencyKey, hold } = this.call;
+    const { account, provider, model, idempotencyKey, hold, conversationId, feature } = this.call;
     const usage = {
       account,
       provider,
       model,
+      ...(conversationId === undefined ? {} : { conversationId }),
+      ...(feature === undefined ? {} : { feature }),
       usage: consumed.usage,
       ...(consumed.costUsd === undefined ? {} : { providerReportedCostUsd: consumed.costUsd }),
       latencyMs: Math.max(0, Math.round(latencyMs)),

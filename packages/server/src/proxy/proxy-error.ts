@@ -1,4 +1,6 @@
+import { isDatabaseUnavailable } from "@tollgate/store";
 import { ApiError } from "../http/api-error.ts";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../http/error-handler.ts";
 
 /** A refusal, as every provider's error format carries it. */
 export interface ProxyError {
@@ -15,12 +17,18 @@ export type ProxyErrorFormat = (error: ProxyError) => Response;
 
 /**
  * A thrown error as a refusal: an `ApiError` as its status and code say (its ledger reason,
- * amounts and first field kept), anything else a 500 with nothing leaked.
+ * amounts and first field kept), a database that cannot be reached 503 `database_unavailable`
+ * (nothing was held or charged that will not be undone: retry), anything else a 500 with
+ * nothing leaked.
  *
  * @example
  * proxyErrorOf(new ApiError("unauthenticated", "Send a valid key.")) // { status: 401, code: "unauthenticated", … }
  */
 export function proxyErrorOf(error: unknown): ProxyError {
+  if (isDatabaseUnavailable(error)) {
+    const message = `The database is unavailable right now. Retry after ${DATABASE_RETRY_AFTER_SECONDS} s.`;
+    return { status: 503, code: "database_unavailable", message, param: null };
+  }
   if (!(error instanceof ApiError)) return { status: 500, code: "internal", message: "Internal error.", param: null };
   const details = error.details as Record<string, unknown>;
   const code = typeof details.reason === "string" ? details.reason : error.code;

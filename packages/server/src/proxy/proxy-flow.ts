@@ -1,27 +1,31 @@
-import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import type { AccountRef } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
-import type { Ledger, StoredHttpResponse } from "@tollgate/store";
+import { isDatabaseUnavailable, type StoredHttpResponse } from "@tollgate/store";
 import type { Context } from "hono";
-import { request } from "undici";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../http/api-error.ts";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../http/error-handler.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
-import { refusedAs } from "../http/v1/domain-input.ts";
-import { ledgerFailure } from "../http/v1/ledger-failure.ts";
 import type { Logger } from "../logger.ts";
+import { type CallContext, callContextOf } from "./call-context.ts";
 import { chargeHeaders } from "./charge-headers.ts";
-import { holdWhileSending } from "./hold-while-sending.ts";
-import { ProxiedCall } from "./proxied-call.ts";
+import { holdAndSend } from "./hold-and-send.ts";
+import type { UpstreamAnswer } from "./hold-while-sending.ts";
+import type { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { type ProxyError, proxyErrorOf } from "./proxy-error.ts";
-import { type ClaimedKey, KEPT_ANSWER_BYTES_MAX, NO_KEY, type ProxyIdempotency } from "./proxy-idempotency.ts";
-import type { HoldRequest, PreparedCall, ProxyProtocol, UpstreamRequest } from "./proxy-protocol.ts";
-import { type ProxyTarget, upstreamTimeouts } from "./proxy-target.ts";
+import {
+  accountScope,
+  type ClaimedKey,
+  KEPT_ANSWER_BYTES_MAX,
+  NO_KEY,
+  type ProxyIdempotency,
+} from "./proxy-idempotency.ts";
+import type { PreparedCall, ProxyProtocol } from "./proxy-protocol.ts";
+import type { ProxyTarget } from "./proxy-target.ts";
 import { relayStream } from "./stream-relay.ts";
 import { countTokens } from "./streamed-tokens.ts";
-import { passedThrough, passesThrough } from "./upstream-refusal.ts";
+import { isTimeout, passedThrough, passesThrough, upstreamError, upstreamTimeout } from "./upstream-failure.ts";
 
 /** What every proxied route is built from, whatever its protocol. */
 export interface ProxyFlowDependencies {
@@ -56,6 +60,12 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
     try {
       return await proxyCall(c.req.raw, protocol, options);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        options.deps.logger.warn("a proxied call failed: the database is unavailable", { error: String(error) });
+        const response = protocol.error(proxyErrorOf(error));
+        response.headers.set("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+        return response;
+      }
       if (!(error instanceof ApiError)) options.deps.logger.error("proxied call failed", { error: String(error) });
       return protocol.error(proxyErrorOf(error));
     }
@@ -77,6 +87,7 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
   const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
   const body = await req.text();
   const prepared = protocol.prepare(parseJson(body), { headers: req.headers, defaultProvider: target.defaultProvider });
+  const context = callContextOf(req.headers);
   const claim = deps.idempotency
     ? await deps.idempotency.claim({
         headers: req.headers,
@@ -88,7 +99,7 @@ export async function proxyCall(req: Request, protocol: ProxyProtocol, options: 
   if (claim.kind === "replay") return claim.response;
   if (claim.kind === "refused") return withHeaders(protocol.error(claim.error), claim.headers);
   try {
-    return await forward({ ...options, protocol, account, prepared, key: claim.key });
+    return await forward({ ...options, protocol, account, prepared, context, key: claim.key });
   } catch (error) {
     await claim.key.drop().catch((dropped: unknown) => {
       deps.logger.error("a proxied call's Idempotency-Key was not given back", { error: String(dropped) });
@@ -101,58 +112,15 @@ interface ForwardedCall extends ProxyRouteOptions {
   protocol: ProxyProtocol;
   account: AccountRef;
   prepared: PreparedCall;
+  context: CallContext;
   key: ClaimedKey;
 }
 
 /** The call past its checks: held, sent, relayed and settled; its answer kept under its key. */
 async function forward(forwarded: ForwardedCall): Promise<Response> {
-  const { deps, target, protocol, account, prepared, key } = forwarded;
-  const { meter } = deps;
-  const { ledger } = meter;
-  const { provider, model } = prepared;
+  const { deps, target, protocol, key } = forwarded;
   const startedMs = deps.nowMs();
-  const attempt = (hold: HoldRequest, outgoing: UpstreamRequest) => {
-    const idempotencyKey = `proxy:${randomUUID()}`;
-    return holdWhileSending({
-      hold: () =>
-        refusedAs("messages", () => meter.authorizeCall({ account, idempotencyKey, provider, model, ...hold })),
-      accepted: (result) => result.ok,
-      send: (signal) =>
-        request(`${target.baseUrl}${outgoing.path}`, {
-          method: "POST",
-          signal,
-          headersTimeout: upstreamTimeouts(target).headersTimeoutMs,
-          bodyTimeout: upstreamTimeouts(target).idleTimeoutMs,
-          headers: {
-            ...outgoing.headers,
-            ...target.headers,
-            "content-type": "application/json",
-            accept: prepared.streaming ? "text/event-stream" : "application/json",
-          },
-          body: JSON.stringify(outgoing.body),
-        }),
-    }).then((sent) => ({ ...sent, idempotencyKey }));
-  };
-  let { held, upstream, idempotencyKey } = await attempt(prepared.hold, prepared.upstream({}));
-  // Too little for the output asked for: lowered to what is available, and tried once more.
-  let clampedTo: number | null = null;
-  if (!held.ok && held.code === "insufficient_credits" && deps.clampMaxTokens !== false && prepared.clampsOutput) {
-    const { availableMinor } = held.details;
-    const affordable =
-      availableMinor === undefined
-        ? null
-        : await meter.affordableMaxTokens({ provider, model, ...prepared.hold, availableMinor });
-    if (affordable !== null) {
-      clampedTo = affordable;
-      ({ held, upstream, idempotencyKey } = await attempt(
-        { ...prepared.hold, maxTokens: affordable },
-        prepared.upstream({ maxOutputTokens: affordable }),
-      ));
-    }
-  }
-  if (!held.ok) throw ledgerFailure(held, { ledger, unit: meter.unit.unit });
-  assert.ok(upstream, "a placed hold hands over the upstream's attempt");
-  const call = new ProxiedCall(meter, deps.logger, { account, provider, model, idempotencyKey, hold: held.value });
+  const { call, upstream, clampedTo } = await holdAndSend({ ...forwarded, meter: deps.meter });
   const failed = async (why: string, error: ProxyError) => {
     await call.release(why);
     await key.drop();
@@ -182,36 +150,49 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
     return failed(`upstream answered ${status}`, upstreamError(`The upstream answered ${status}.`));
   }
   const holdHeaders = {
-    "x-tollgate-hold-id": held.value.holdId,
+    "x-tollgate-hold-id": call.holdId,
     ...(clampedTo === null ? {} : { "x-tollgate-max-tokens-clamped": String(clampedTo) }),
   };
-  if (prepared.streaming) {
-    const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", ...holdHeaders };
-    const stream = relayStream({
-      upstream: answer.body,
-      call,
-      ledger,
-      reader: prepared.streamReader(),
-      drainBytesMax: target.drainBytesMax,
-      startedMs,
-      nowMs: deps.nowMs,
-      onError: (error) => deps.logger.error("a proxied stream failed", { error: String(error) }),
-      ...(key === NO_KEY
-        ? {}
-        : {
-            transcriptBytesMax: KEPT_ANSWER_BYTES_MAX,
-            onTranscript: (transcript) => {
-              const kept = transcript
-                ? Promise.resolve({ status: 200, headers, body: transcript })
-                : tooLargeToKeep(protocol);
-              kept.then(key.keep).catch((error: unknown) => {
-                deps.logger.error("a proxied stream's answer was not kept", { error: String(error) });
-              });
-            },
-          }),
+  const relayed: RelayedAnswer = { ...forwarded, call, answer: upstream.answer, holdHeaders, startedMs, failed };
+  return forwarded.prepared.streaming ? relayedStream(relayed) : await wholeAnswer(relayed);
+}
+
+interface RelayedAnswer extends ForwardedCall {
+  call: ProxiedCall;
+  answer: UpstreamAnswer;
+  holdHeaders: Record<string, string>;
+  startedMs: number;
+  failed: (why: string, error: ProxyError) => Promise<Response>;
+}
+
+/** A stream, relayed as it comes and settled at its end; its events kept under the key. */
+function relayedStream(relayed: RelayedAnswer): Response {
+  const { deps, target, protocol, prepared, key, call, answer } = relayed;
+  const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", ...relayed.holdHeaders };
+  const keep = (transcript: Uint8Array | null) => {
+    const kept = transcript ? Promise.resolve({ status: 200, headers, body: transcript }) : tooLargeToKeep(protocol);
+    kept.then(key.keep).catch((error: unknown) => {
+      deps.logger.error("a proxied stream's answer was not kept", { error: String(error) });
     });
-    return new Response(stream, { status: 200, headers });
-  }
+  };
+  const stream = relayStream({
+    upstream: answer.body,
+    call,
+    ledger: deps.meter.ledger,
+    reader: prepared.streamReader(),
+    drainBytesMax: target.drainBytesMax,
+    startedMs: relayed.startedMs,
+    nowMs: deps.nowMs,
+    onError: (error) => deps.logger.error("a proxied stream failed", { error: String(error) }),
+    ...(key === NO_KEY ? {} : { transcriptBytesMax: KEPT_ANSWER_BYTES_MAX, onTranscript: keep }),
+  });
+  return new Response(stream, { status: 200, headers });
+}
+
+/** A whole answer: read, settled, its charge in the headers, kept under the key. */
+async function wholeAnswer(relayed: RelayedAnswer): Promise<Response> {
+  const { deps, target, protocol, prepared, key, call, answer, failed } = relayed;
+  const { ledger } = deps.meter;
   let text: string;
   try {
     text = await answer.body.text();
@@ -219,23 +200,17 @@ async function forward(forwarded: ForwardedCall): Promise<Response> {
     if (isTimeout(error)) return failed("upstream timed out", upstreamTimeout(target));
     return failed("upstream answer cut", upstreamError("The upstream's answer was cut."));
   }
-  const outcome = await call.settle(await consumedBy(prepared, call, parseJson(text)), deps.nowMs() - startedMs);
+  const consumed = await consumedBy(prepared, call, parseJson(text));
+  const outcome = await call.settle(consumed, deps.nowMs() - relayed.startedMs);
   const headers = {
     "content-type": answer.headers["content-type"]?.toString() ?? "application/json",
-    ...holdHeaders,
+    ...relayed.holdHeaders,
     ...(outcome ? chargeHeaders(ledger, outcome) : {}),
   };
   const bytes = new TextEncoder().encode(text);
-  await key.keep(
-    bytes.byteLength <= KEPT_ANSWER_BYTES_MAX ? { status: 200, headers, body: bytes } : await tooLargeToKeep(protocol),
-  );
+  const kept = bytes.byteLength <= KEPT_ANSWER_BYTES_MAX ? { status: 200, headers, body: bytes } : null;
+  await key.keep(kept ?? (await tooLargeToKeep(protocol)));
   return new Response(bytes, { status: 200, headers });
-}
-
-/** Whose `Idempotency-Key` it is: the account's id (one account, however the call named it). */
-async function accountScope(ledger: Ledger, account: AccountRef): Promise<string> {
-  if ("accountId" in account) return account.accountId;
-  return (await ledger.accounts.findId(account)) ?? `${account.type}:${account.externalId}`;
 }
 
 /**
@@ -268,26 +243,6 @@ async function consumedBy(prepared: PreparedCall, call: ProxiedCall, answer: unk
       usage: { inputTokens: call.estimatedInputTokens, outputTokens: await countTokens(prepared.answerText(answer)) },
     }
   );
-}
-
-function upstreamError(message: string): ProxyError {
-  return { status: 502, code: "upstream_error", message, param: null };
-}
-
-function upstreamTimeout(target: ProxyTarget): ProxyError {
-  const { headersTimeoutMs, idleTimeoutMs } = upstreamTimeouts(target);
-  return {
-    status: 504,
-    code: "upstream_timeout",
-    message: `The upstream did not answer in time (${headersTimeoutMs} ms for its answer to start, ${idleTimeoutMs} ms between its parts).`,
-    param: null,
-  };
-}
-
-/** undici's: no headers within `headersTimeout`, or a body idle for `bodyTimeout`. */
-function isTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }
 
 function parseJson(text: string): unknown {

@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
+import type { AccountRef } from "@tollgate/core";
 import {
   HTTP_IDEMPOTENCY_HOLDER_STALE_MS,
   HTTP_IDEMPOTENCY_SCOPE_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
   type HttpIdempotencyStore,
+  isDatabaseUnavailable,
+  type Ledger,
   RESERVED_KEY_PREFIX,
+  ReservationInDoubt,
   type StoredHttpResponse,
 } from "@tollgate/store";
 import { ApiError } from "../http/api-error.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../http/idempotency/idempotency.ts";
+import { backgroundRetries } from "../http/idempotency/retry-in-background.ts";
 import type { ProxyError } from "./proxy-error.ts";
 
 /** The same keys `/v1` accepts: visible ASCII, no spaces. */
@@ -63,9 +68,12 @@ export type KeyClaim =
  */
 export class ProxyIdempotency {
   readonly #options: Required<Omit<ProxyIdempotencyOptions, "instanceId">> & { instanceId?: string };
+  /** Writes of a key that the database's absence must not lose (as on `/v1`): retried until its lock ends. */
+  readonly #retries: ReturnType<typeof backgroundRetries>;
 
   constructor(options: ProxyIdempotencyOptions) {
     this.#options = { lockMs: 3_600_000, retentionMs: 86_400_000, ...options };
+    this.#retries = backgroundRetries(options.clock);
   }
 
   /** Claims the request's key; a request without one is claimed as `NO_KEY`. */
@@ -81,19 +89,37 @@ export class ProxyIdempotency {
     const { store, clock, lockMs, retentionMs, instanceId } = this.#options;
     const scope = scopeOf(await request.account());
     const now = clock();
-    const reservation = await store.reserve({
-      scope,
-      key,
-      request: {
-        method: "POST",
-        target: request.target,
-        bodySha256: createHash("sha256").update(request.body).digest("hex"),
-      },
-      now,
-      lockedUntil: new Date(now.getTime() + lockMs),
-      expiresAt: new Date(now.getTime() + retentionMs),
-      ...(instanceId === undefined ? {} : { instanceId, staleAfterMs: HTTP_IDEMPOTENCY_HOLDER_STALE_MS }),
-    });
+    const lockedUntil = new Date(now.getTime() + lockMs);
+    // A write the database's absence failed is retried in the background, so the client's
+    // retry is not met with 409s for the whole hour-long lock once the database is back.
+    const writeOrRetry = async (write: () => Promise<unknown>) => {
+      try {
+        await write();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        this.#retries.start(write, lockedUntil);
+      }
+    };
+    const reservation = await store
+      .reserve({
+        scope,
+        key,
+        request: {
+          method: "POST",
+          target: request.target,
+          bodySha256: createHash("sha256").update(request.body).digest("hex"),
+        },
+        now,
+        lockedUntil,
+        expiresAt: new Date(now.getTime() + retentionMs),
+        ...(instanceId === undefined ? {} : { instanceId, staleAfterMs: HTTP_IDEMPOTENCY_HOLDER_STALE_MS }),
+      })
+      .catch((error: unknown) => {
+        // The reservation may have committed with no one left to finish it: given back once the
+        // database answers.
+        if (error instanceof ReservationInDoubt) this.#retries.start(() => store.release(error.held), lockedUntil);
+        throw error;
+      });
     if (reservation.outcome === "replay") return { kind: "replay", response: replayOf(reservation.response) };
     if (reservation.outcome === "conflict") {
       const first = reservation.firstRequest;
@@ -122,16 +148,18 @@ export class ProxyIdempotency {
       kind: "claimed",
       key: {
         keep: (answer) =>
-          once(() => {
-            const doneAt = clock();
-            return store.complete({
-              ...held,
-              response: answer,
-              now: doneAt,
-              expiresAt: new Date(doneAt.getTime() + retentionMs),
-            });
-          }),
-        drop: () => once(() => store.release(held)),
+          once(() =>
+            writeOrRetry(() => {
+              const doneAt = clock();
+              return store.complete({
+                ...held,
+                response: answer,
+                now: doneAt,
+                expiresAt: new Date(doneAt.getTime() + retentionMs),
+              });
+            }),
+          ),
+        drop: () => once(() => writeOrRetry(() => store.release(held))),
       },
     };
   }
@@ -165,4 +193,15 @@ function replayOf(stored: StoredHttpResponse): Response {
   const headers = new Headers(stored.headers);
   headers.set(IDEMPOTENT_REPLAYED_HEADER, "true");
   return new Response(stored.body.byteLength === 0 ? null : stored.body, { status: stored.status, headers });
+}
+
+/**
+ * Whose `Idempotency-Key` it is: the account's id (one account, however the call named it).
+ *
+ * @example
+ * await accountScope(ledger, { type: "user", externalId: "alice" }) // "acct_…"
+ */
+export async function accountScope(ledger: Ledger, account: AccountRef): Promise<string> {
+  if ("accountId" in account) return account.accountId;
+  return (await ledger.accounts.findId(account)) ?? `${account.type}:${account.externalId}`;
 }

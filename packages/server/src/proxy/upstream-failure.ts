@@ -1,4 +1,6 @@
 import type { UpstreamAnswer } from "./hold-while-sending.ts";
+import type { ProxyError } from "./proxy-error.ts";
+import { type ProxyTarget, upstreamTimeouts } from "./proxy-target.ts";
 
 /**
  * The upstream statuses that are the deployment's, not the client's: its upstream key refused
@@ -31,4 +33,26 @@ export function passedThrough(answer: UpstreamAnswer, body: string): Response {
   }
   if (!headers.has("content-type")) headers.set("content-type", "application/json");
   return new Response(body, { status: answer.statusCode, headers });
+}
+
+/** 502 `upstream_error`: the upstream failed, could not be reached, or refused the deployment. */
+export function upstreamError(message: string): ProxyError {
+  return { status: 502, code: "upstream_error", message, param: null };
+}
+
+/** 504 `upstream_timeout`: the upstream did not start, or went quiet, within the target's timeouts. */
+export function upstreamTimeout(target: ProxyTarget): ProxyError {
+  const { headersTimeoutMs, idleTimeoutMs } = upstreamTimeouts(target);
+  return {
+    status: 504,
+    code: "upstream_timeout",
+    message: `The upstream did not answer in time (${headersTimeoutMs} ms for its answer to start, ${idleTimeoutMs} ms between its parts).`,
+    param: null,
+  };
+}
+
+/** undici's: no headers within `headersTimeout`, or a body idle for `bodyTimeout`. */
+export function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }
