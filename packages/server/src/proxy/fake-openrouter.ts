@@ -49,7 +49,8 @@ export class FakeOpenRouter {
 
   static async start(): Promise<FakeOpenRouter> {
     let fake: FakeOpenRouter | undefined;
-    const server = createServer((req, res) => void fake?.handle(req, res));
+    // A request the proxy aborts while its body is still coming fails to read: dropped, not a crash.
+    const server = createServer((req, res) => void fake?.handle(req, res).catch(() => res.destroy()));
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
