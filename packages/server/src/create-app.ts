@@ -23,7 +23,10 @@ import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
+import { anthropicErrorFormat } from "./proxy/anthropic-error.ts";
+import type { AnthropicUpstreamConfig } from "./proxy/anthropic-upstream-config.ts";
 import { proxyRoutes } from "./proxy/proxy-routes.ts";
+import { refusalsInFormat } from "./proxy/refusals-in-format.ts";
 import type { UpstreamConfig } from "./proxy/upstream-config.ts";
 import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
 import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";
@@ -88,6 +91,11 @@ export interface AppDependencies {
    * with it, the key store and a meter). `tollgate serve` reads it from the environment.
    */
   proxy?: UpstreamConfig;
+  /**
+   * The Anthropic upstream of the proxy's `/anthropic/v1/messages` (served only with it, the key
+   * store and a meter). `tollgate serve` reads it from the environment.
+   */
+  anthropicProxy?: AnthropicUpstreamConfig;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -181,15 +189,19 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       }),
     );
   }
-  if (deps.keys && deps.meter && deps.proxy) {
+  if (deps.keys && deps.meter && (deps.proxy || deps.anthropicProxy)) {
     // A chat request carries its whole conversation (images too), so it gets the larger limit.
-    app.use("/openai/*", requestBodyLimit({ bytesMax: operations.batchBodyBytesMax, routes: [] }));
+    const bodyLimit = requestBodyLimit({ bytesMax: operations.batchBodyBytesMax, routes: [] });
+    if (deps.proxy) app.use("/openai/*", bodyLimit);
+    // Refused in Anthropic's format, so the Anthropic client raises its own 413 error.
+    if (deps.anthropicProxy) app.use("/anthropic/*", refusalsInFormat(bodyLimit, anthropicErrorFormat));
     app.route(
       "/",
       proxyRoutes({
         meter: deps.meter,
         keys: deps.keys,
-        upstream: deps.proxy,
+        ...(deps.proxy ? { upstream: deps.proxy } : {}),
+        ...(deps.anthropicProxy ? { anthropic: deps.anthropicProxy } : {}),
         logger,
         nowMs,
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),

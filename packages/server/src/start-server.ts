@@ -21,6 +21,7 @@ import { JobStats } from "./jobs/job-stats.ts";
 import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
+import { anthropicUpstreamConfigFromEnv } from "./proxy/anthropic-upstream-config.ts";
 import { upstreamConfigFromEnv } from "./proxy/upstream-config.ts";
 import { startRenewalJob } from "./renewal-job.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
@@ -132,7 +133,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     });
     stripeClient = createStripeClient(config.stripe);
     const upstream = upstreamConfigFromEnv(process.env);
-    const proxyOption = upstream ? { proxy: upstream } : {};
+    const anthropicUpstream = anthropicUpstreamConfigFromEnv(process.env);
+    const proxyOption = {
+      ...(upstream ? { proxy: upstream } : {}),
+      ...(anthropicUpstream ? { anthropicProxy: anthropicUpstream } : {}),
+    };
     const app = createApp({
       jobs,
       ledger: opened.ledger,

@@ -94,4 +94,15 @@ export interface StreamReader {
   usage(): ProviderUsage | null;
   /** The text generated so far. */
   text(): string;
+  /**
+   * For a stream that ended before `usage()` was whole: the provider's counts so far completed
+   * with the output counted from `text()` (Anthropic's `message_start` carries the input; its
+   * output comes last). Absent or null: the prompt's estimate and the counted output.
+   */
+  partialUsage?(countedOutputTokens: number): ProviderUsage | null;
+  /**
+   * For a stream that ended without its end marker (no `final` event): an event sent last, after
+   * the settlement's comment, so the client learns it was cut (Anthropic's `event: error`).
+   */
+  cutNotice?(): string | null;
 }

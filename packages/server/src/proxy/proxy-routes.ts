@@ -4,6 +4,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
+import { anthropicMessagesProtocol } from "./anthropic-messages-protocol.ts";
+import { type AnthropicUpstreamConfig, anthropicTarget } from "./anthropic-upstream-config.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
 import { openAIModelsRoutes } from "./openai-models-route.ts";
@@ -17,7 +19,10 @@ import type { UpstreamConfig } from "./upstream-config.ts";
 export interface ProxyDependencies {
   meter: Meter;
   keys: Pick<KeyStore, "verify">;
-  upstream: UpstreamConfig;
+  /** The OpenAI-compatible upstream: `/openai/v1/*` is served only with it. */
+  upstream?: UpstreamConfig;
+  /** Anthropic: `/anthropic/v1/messages` is served only with it. */
+  anthropic?: AnthropicUpstreamConfig;
   logger: Logger;
   nowMs: () => number;
   /** This server's instance, so a retry may take over the `Idempotency-Key`s of one that died. */
@@ -38,11 +43,18 @@ export function proxyRoutes(deps: ProxyDependencies): Hono<AppEnv> {
     clock: () => ledger.now(),
     ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
   });
-  const flow = { ...deps, idempotency, clampMaxTokens: deps.upstream.clampMaxTokens ?? true };
-  const openAI = { deps: flow, target: openAITarget(deps.upstream) };
-  app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
-  app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
-  app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
-  app.route("/", openAIModelsRoutes(openAI));
+  if (deps.upstream) {
+    const flow = { ...deps, idempotency, clampMaxTokens: deps.upstream.clampMaxTokens ?? true };
+    const openAI = { deps: flow, target: openAITarget(deps.upstream) };
+    app.post("/openai/v1/chat/completions", proxyRoute(openAIChatProtocol, openAI));
+    app.post("/openai/v1/responses", proxyRoute(openAIResponsesProtocol, openAI));
+    app.post("/openai/v1/embeddings", proxyRoute(openAIEmbeddingsProtocol, openAI));
+    app.route("/", openAIModelsRoutes(openAI));
+  }
+  if (deps.anthropic) {
+    const flow = { ...deps, idempotency, clampMaxTokens: deps.anthropic.clampMaxTokens ?? true };
+    const anthropic = { deps: flow, target: anthropicTarget(deps.anthropic) };
+    app.post("/anthropic/v1/messages", proxyRoute(anthropicMessagesProtocol, anthropic));
+  }
   return app;
 }

@@ -7,6 +7,7 @@ import { definePricingConfig, Meter } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../create-app.ts";
+import { FakeAnthropic } from "./fake-anthropic.ts";
 import { FakeOpenRouter } from "./fake-openrouter.ts";
 
 /** The proxy's tests' pricing: OpenRouter's cost, 2x markup, 10,000 credits a dollar. */
@@ -17,8 +18,9 @@ export const PROXY_TEST_PRICING = definePricingConfig({
 });
 
 /**
- * Tollgate served on a real port with the proxy pointed at a fake OpenRouter, on a fresh test
- * ledger: what an `openai` client is pointed at (`baseURL`) in the proxy's tests.
+ * Tollgate served on a real port with the proxy pointed at a fake OpenRouter and a fake
+ * Anthropic, on a fresh test ledger: what an `openai` client (`baseURL`) and an
+ * `@anthropic-ai/sdk` client (`anthropicBaseURL`) are pointed at in the proxy's tests.
  */
 export async function openProxyTestApp(
   database: TestDatabase,
@@ -52,6 +54,7 @@ export async function openProxyTestApp(
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
   const upstream = await FakeOpenRouter.start();
+  const anthropic = await FakeAnthropic.start();
   const app = createApp({
     ledger,
     meter,
@@ -65,6 +68,7 @@ export async function openProxyTestApp(
       drainBytesMax: 1 << 20,
       ...(options.clampMaxTokens === undefined ? {} : { clampMaxTokens: options.clampMaxTokens }),
     },
+    anthropicProxy: { baseUrl: anthropic.baseUrl, apiKey: "sk-ant-test", drainBytesMax: 1 << 20 },
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   if (!server.listening) await once(server, "listening");
@@ -78,7 +82,10 @@ export async function openProxyTestApp(
     keys,
     secret,
     upstream,
+    anthropic,
     baseURL: `http://127.0.0.1:${port}/openai/v1`,
+    /** The Anthropic client's `baseURL`: it calls `${anthropicBaseURL}/v1/messages`. */
+    anthropicBaseURL: `http://127.0.0.1:${port}/anthropic`,
     closedResponses: () => closedResponses,
     /** `gate`: the proxy's holds wait for it (null: at once); `placed`: holds answered (placed or refused). */
     holds,
@@ -110,6 +117,7 @@ export async function openProxyTestApp(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await upstream.close();
+      await anthropic.close();
       await keys.close();
       await meter.close();
       await ledger.dispose();

@@ -122,15 +122,21 @@ async function pump(
   } finally {
     upstream.destroy();
   }
-  const consumed: ProviderUsage = reader.usage() ?? {
-    usage: { inputTokens: call.estimatedInputTokens, outputTokens: await countTokens(reader.text()) },
-  };
+  const consumed: ProviderUsage = reader.usage() ?? (await partialUsage(reader, call));
   const outcome = await call.settle(consumed, options.nowMs() - options.startedMs);
   if (outcome) {
     const summary = chargeSummary(options.ledger, outcome);
     await send(`: tollgate charged=${summary.charged} available=${summary.available} unit=${summary.unit}\n\n`);
   }
   for (const text of finals) await send(`${text}\n\n`);
+  const notice = finals.length === 0 ? reader.cutNotice?.() : null;
+  if (notice) await send(`${notice}\n\n`);
+}
+
+/** A stream without the provider's whole usage: what it reported so far, else the prompt's estimate; the output counted. */
+async function partialUsage(reader: StreamReader, call: ProxiedCall): Promise<ProviderUsage> {
+  const outputTokens = await countTokens(reader.text());
+  return reader.partialUsage?.(outputTokens) ?? { usage: { inputTokens: call.estimatedInputTokens, outputTokens } };
 }
 
 /** What a stream relayed, kept up to a bound: past it, nothing (a replay cannot be partial). */

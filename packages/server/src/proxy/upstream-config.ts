@@ -26,7 +26,8 @@ export interface UpstreamConfig {
 /** OpenRouter: the default upstream, whose `usage.cost` feeds `provider_reported` pricing. */
 export const DEFAULT_UPSTREAM_BASE_URL = "https://openrouter.ai/api/v1";
 
-const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
+/** After a client disconnects mid-stream, how much more of the upstream's answer is read to reach its usage: 16 MiB. */
+export const DRAIN_BYTES_MAX = 16 * 1024 * 1024;
 
 /** A non-streamed call's headers come once it has finished: a long generation takes minutes. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
@@ -57,6 +58,23 @@ export function upstreamConfigFromEnv(env: Record<string, string | undefined>): 
     apiKey,
     defaultProvider: env.TOLLGATE_UPSTREAM_DEFAULT_PROVIDER || "openai",
     drainBytesMax: DRAIN_BYTES_MAX,
+    ...proxySettingsFromEnv(env),
+  };
+}
+
+/** What every upstream of the proxy shares, whatever its protocol. */
+export type ProxySettings = Required<Pick<UpstreamConfig, "clampMaxTokens" | "headersTimeoutMs" | "idleTimeoutMs">>;
+
+/**
+ * The settings every upstream shares, from the environment: `TOLLGATE_PROXY_CLAMP_MAX_TOKENS`
+ * (`true` by default, or `false`), `TOLLGATE_UPSTREAM_HEADERS_TIMEOUT_MS` and
+ * `TOLLGATE_UPSTREAM_IDLE_TIMEOUT_MS` (10 and 5 minutes). A malformed value is a RangeError.
+ *
+ * @example
+ * proxySettingsFromEnv({}) // { clampMaxTokens: true, headersTimeoutMs: 600000, idleTimeoutMs: 300000 }
+ */
+export function proxySettingsFromEnv(env: Record<string, string | undefined>): ProxySettings {
+  return {
     clampMaxTokens: booleanOf(env.TOLLGATE_PROXY_CLAMP_MAX_TOKENS, "TOLLGATE_PROXY_CLAMP_MAX_TOKENS", true),
     headersTimeoutMs: millisecondsOf(env, "TOLLGATE_UPSTREAM_HEADERS_TIMEOUT_MS", DEFAULT_HEADERS_TIMEOUT_MS),
     idleTimeoutMs: millisecondsOf(env, "TOLLGATE_UPSTREAM_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS),
