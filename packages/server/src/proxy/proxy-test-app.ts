@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
-import { definePricingConfig, Meter } from "@tollgate/metering";
+import { definePricingConfig, Meter, type PricingConfig } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../create-app.ts";
@@ -22,14 +22,14 @@ export const PROXY_TEST_PRICING = definePricingConfig({
  */
 export async function openProxyTestApp(
   database: TestDatabase,
-  options: { catalog?: PlanCatalog; clock?: () => Date } = {},
+  options: { catalog?: PlanCatalog; clock?: () => Date; pricing?: PricingConfig } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
-  const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
+  const meter = await Meter.open({ ledger, pricing: options.pricing ?? PROXY_TEST_PRICING });
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
   const upstream = await FakeOpenRouter.start();
