@@ -7,4 +7,5 @@
  * const openRouter = await FakeOpenRouter.start();
  * // TOLLGATE_UPSTREAM_OPENAI_BASE_URL=openRouter.baseUrl
  */
+export * from "./proxy/fake-chat-plan.ts";
 export * from "./proxy/fake-openrouter.ts";

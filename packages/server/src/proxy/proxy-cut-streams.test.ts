@@ -19,7 +19,8 @@ import { testDatabases } from "@tollgate/store/testing";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import OpenAI from "openai";
 import { seededRandom } from "../../../core/src/testing/seeded-random.ts";
-import { FAKE_PIECES, FAKE_USAGE, type FakeAnswerPlan, fakeStreamEvents } from "./fake-openrouter.ts";
+import { type FakeAnswerPlan, fakeStreamEvents } from "./fake-chat-plan.ts";
+import { FAKE_PIECES, FAKE_USAGE } from "./fake-openrouter.ts";
 import { activeHoldCount, callRecordsOf } from "./proxied-call-records.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
 import { until } from "./wait-until.ts";
@@ -48,7 +49,10 @@ const REQUEST = {
   max_tokens: 1_000,
 };
 // What the fake streams to the proxy, which always asks for the usage.
-const STREAMED = fakeStreamEvents({ model: REQUEST.model, stream: true, stream_options: { include_usage: true } });
+const STREAMED = fakeStreamEvents(
+  { model: REQUEST.model, stream: true, stream_options: { include_usage: true } },
+  { pieces: FAKE_PIECES, usage: FAKE_USAGE },
+);
 
 /**
  * A random cut: in a random event, at a random byte of it or just after it, so every event
