@@ -34,18 +34,21 @@ const tollgate = await startServer(
 const { ledger } = tollgate;
 const keys = await ApiKeys.open(ledger.sql);
 
-/** What the app's backend does once per customer: credits, and a token the customer calls with. */
+/** What the app's backend does once per customer: its account, credits, and a token it calls with. */
 async function customer(externalId: string, credits: bigint) {
-  const granted = await ledger.grant({
-    account: { type: "user", externalId },
-    amountMinor: credits,
-    source: "purchase",
-    idempotencyKey: `pack-${externalId}`,
-  });
-  if (!granted.ok) throw new Error(`grant refused: ${granted.code}`);
-  const { token } = await keys.create({ kind: "customer", name: externalId, accountId: granted.value.accountId });
+  const { accountId } = await ledger.ensureAccount({ type: "user", externalId });
+  if (credits > 0n) {
+    const granted = await ledger.grant({
+      account: { accountId },
+      amountMinor: credits,
+      source: "purchase",
+      idempotencyKey: `pack-${externalId}`,
+    });
+    if (!granted.ok) throw new Error(`grant refused: ${granted.code}`);
+  }
+  const { token } = await keys.create({ kind: "customer", name: externalId, accountId });
   const client = new OpenAI({ baseURL: `${tollgate.url}/openai/v1`, apiKey: token });
-  return { accountId: granted.value.accountId, client };
+  return { accountId, client };
 }
 
 /** The account's balance once its last call is settled (a stream is settled as it ends). */
@@ -94,14 +97,15 @@ openRouter.mode = "answer";
 const afterCut = await settledBalance(alice.accountId);
 console.log(`cut stream: ${JSON.stringify(cutText)}, charged ${afterStream - afterCut} credit(s); balance ${afterCut}`);
 
-// 3. A broke account: refused before the upstream is called, as an APIError the client raises.
-const bob = await customer("bob", 1n);
-try {
-  await bob.client.chat.completions.create(request);
-} catch (error) {
-  if (!(error instanceof APIError)) throw error;
-  console.log(`broke account: APIError ${error.status} ${error.code}: ${error.message}`);
-}
+// 3. A broke account (no credits left: not even the prompt and one token of output can be paid
+//    for, so no max_tokens clamp helps): refused before the upstream is called, as an APIError.
+const bob = await customer("bob", 0n);
+const refused = await bob.client.chat.completions.create(request).then(
+  () => null,
+  (error: unknown) => error,
+);
+if (!(refused instanceof APIError)) throw new Error(`a broke account was not refused: ${String(refused)}`);
+console.log(`broke account: APIError ${refused.status} ${refused.code}: ${refused.message}`);
 
 await keys.close();
 await tollgate.close();
