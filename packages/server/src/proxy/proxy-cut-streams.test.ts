@@ -147,7 +147,8 @@ for (const database of await testDatabases()) {
             assert.ok(!next.done, "the stream goes on until the client cuts it");
             if (next.value.choices[0]?.delta.content) pieces += 1;
           }
-          // Cut while the upstream is still producing: it goes on only once the client is gone.
+          // The client goes while the upstream waits mid-answer; the upstream goes on only after
+          // that (noticed by the proxy yet or not, the whole answer is produced and charged).
           abort.abort();
         } catch (error) {
           if (!abort.signal.aborted) throw error;
