@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerChatByPlan, type FakeAnswerPlan } from "./fake-chat-plan.ts";
 import { answerEmbeddings } from "./fake-embeddings.ts";
 import { answerResponse } from "./fake-responses.ts";
 
@@ -45,6 +46,8 @@ export const FAKE_REFUSAL = {
 export class FakeOpenRouter {
   mode: FakeMode = "answer";
   gate: Promise<void> | null = null;
+  /** Picks one chat completion's answer plan from its body (cut, pause, other usage); none: the usual answer. */
+  planFor: ((body: Record<string, unknown>) => FakeAnswerPlan | undefined) | null = null;
   /** Every request's path, parsed body (`{}` for none) and authorization header. */
   readonly requests: Array<{ path: string; body: Record<string, unknown>; authorization: string | undefined }> = [];
   /** Streams written to their end (the usage chunk and `[DONE]`). */
@@ -118,6 +121,8 @@ export class FakeOpenRouter {
       return;
     }
     const base = { id: "gen-1", created: 1_764_000_000, model: String(body.model) };
+    const plan = this.planFor?.(body);
+    if (plan) return answerChatByPlan(res, { body, plan, pieces: FAKE_PIECES, usage: FAKE_USAGE });
     if (body.stream !== true) {
       res.writeHead(200, { "content-type": "application/json" });
       const message = { role: "assistant", content: FAKE_PIECES.join("") };

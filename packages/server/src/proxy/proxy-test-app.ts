@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
-import { definePricingConfig, Meter } from "@tollgate/metering";
+import { definePricingConfig, Meter, type PricingConfig } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../create-app.ts";
@@ -33,6 +33,7 @@ export async function openProxyTestApp(
     idleTimeoutMs?: number;
     /** Another upstream than the fake (one that is not there, say). */
     upstreamBaseUrl?: string;
+    pricing?: PricingConfig;
   } = {},
 ) {
   const ledger = await openTestLedger(database, {
@@ -40,7 +41,7 @@ export async function openProxyTestApp(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
-  const meter = await Meter.open({ ledger, pricing: PROXY_TEST_PRICING });
+  const meter = await Meter.open({ ledger, pricing: options.pricing ?? PROXY_TEST_PRICING });
   const holds = { gate: null as Promise<void> | null, placed: 0 };
   // The one seam into the meter: a test may keep the proxy's hold waiting at a gate (the real
   // hold, on the real database, is placed once it opens), to show what happens meanwhile.
