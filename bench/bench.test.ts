@@ -170,7 +170,8 @@ function proxyCaseFigures(suffix: string): string[] {
     `segment_p50_ms.${segment}.${suffix}`,
     `segment_p99_ms.${segment}.${suffix}`,
   ]);
-  return [...latencies, `errors.${suffix}`, ...segments].map((name) => `proxy.${name}`);
+  const cpu = ["tollgate", "floor", "upstream"].map((process) => `cpu_ms_per_request.${suffix}.${process}`);
+  return [...latencies, ...cpu, `errors.${suffix}`, ...segments].map((name) => `proxy.${name}`);
 }
 
 describe("npm run bench, the proxy part", () => {

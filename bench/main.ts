@@ -66,7 +66,9 @@ const proxySeconds = Number(process.env.TOLLGATE_BENCH_PROXY_SECONDS ?? 15);
 const proxySettings: ProxySettings = {
   accounts: 1000,
   ratePerSecond: Number(process.env.TOLLGATE_BENCH_PROXY_RATE ?? 500),
-  connectionsMax: 256,
+  // As many as a crowd of clients would open: under a smaller cap, a slow proxy's requests
+  // would wait for a connection in the load generator instead of in the proxy.
+  connectionsMax: 1024,
   delaysMs: [50, 0],
   timing: { warmupMs: Math.min(2, proxySeconds) * 1000, durationMs: proxySeconds * 1000 },
   rounds: 3,

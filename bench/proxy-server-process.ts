@@ -9,9 +9,14 @@
  * Prints `{"urls", "tokens"}` as one line; when its stdin closes it stops and drops the schema.
  *
  * `GET /bench/segments` on any of its ports answers the segment times (proxy-segments.ts)
- * since the last `POST /bench/segments/reset`. Run by proxy-suite.ts.
+ * since the last `POST /bench/segments/reset`. With TOLLGATE_BENCH_PROXY_PROFILE set to a
+ * file, the process profiles its CPU from the moment it listens and writes the V8
+ * `.cpuprofile` there when it stops (`bench/cpu-profile-top.ts` summarises one). Run by
+ * proxy-suite.ts.
  */
+import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { definePricingConfig, Meter } from "@tollgate/metering";
@@ -111,6 +116,7 @@ for (const delayMs of delaysMs) {
   urls[String(delayMs)] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 const sweeper = startExpirySweeper(ledger, { logger });
+const profile = await startProfile(process.env.TOLLGATE_BENCH_PROXY_PROFILE);
 const info: ProxyServerInfo = { urls, tokens };
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
@@ -120,6 +126,7 @@ process.stdin.on("end", async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+    await profile?.stop();
     await sweeper.stop();
     await keys.close();
     await meter.close();
@@ -143,6 +150,23 @@ async function fundedCustomers(count: number): Promise<string[]> {
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   return tokens;
+}
+
+/** V8's sampling profiler on this process, written to `file` on `stop`; null without a file. */
+async function startProfile(file: string | undefined): Promise<{ stop(): Promise<void> } | null> {
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      progress(`proxy server: CPU profile written to ${file}`);
+    },
+  };
 }
 
 /** The access log's lines dropped (a line per request would measure the terminal); warnings and errors kept, a few. */

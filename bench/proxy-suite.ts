@@ -1,7 +1,7 @@
 import { loadavg } from "node:os";
 import type { Pool } from "undici";
 import { type ChildServer, startChildServer } from "./http-child-process.ts";
-import { httpCpuFields, watchHttpCpu } from "./http-cpu.ts";
+import { httpCpuFields, processTicks, watchHttpCpu } from "./http-cpu.ts";
 import { isCounted, percentile, type RunTiming } from "./measure.ts";
 import { openPostPool, type PacedPostOutcome, type PostRequest, runPacedPosts } from "./proxy-paced-load.ts";
 import { SEGMENTS, type SegmentSummary } from "./proxy-segments.ts";
@@ -14,7 +14,7 @@ export interface ProxySettings {
   accounts: number;
   /** Requests started per second, an open loop (500). */
   ratePerSecond: number;
-  /** Keep-alive connections per target at most (256). */
+  /** Keep-alive connections per target at most (1,024). */
   connectionsMax: number;
   /** The upstream's answer delays measured, in ms ([50, 0]). */
   delaysMs: number[];
@@ -51,6 +51,8 @@ type TargetName = "direct" | "floor" | "tollgate";
 /** One thing the load is sent to in a case: where, and what each request carries. */
 interface Target {
   name: TargetName;
+  /** The process that serves it, whose CPU per request is reported. */
+  pid: number;
   pool: Pool;
   path: string;
   request: (sequence: number) => PostRequest;
@@ -91,7 +93,7 @@ export async function runProxySuite(
       const tollgate = pool(processes.tollgate.info.urls[String(delayMs)] as string);
       for (const mode of MODES) {
         log(`${mode.name}, upstream delay ${delayMs} ms, ${settings.ratePerSecond}/s`);
-        const targets = targetsOf({ direct, floor, tollgate }, processes.tollgate.info.tokens, delayMs, mode);
+        const targets = targetsOf({ direct, floor, tollgate }, processes, delayMs, mode);
         await measureCase(settings, { targets, mode, delayMs, processes, sink: options.sink });
       }
     }
@@ -132,7 +134,8 @@ async function stopAll(processes: Processes): Promise<void> {
  * The same body to all three; Tollgate's requests carry the customer tokens in turn, so each
  * account sees `rate / accounts` requests a second and no per-account limit is what is measured.
  */
-function targetsOf(pools: Record<TargetName, Pool>, tokens: string[], delayMs: number, mode: Mode): Target[] {
+function targetsOf(pools: Record<TargetName, Pool>, processes: Processes, delayMs: number, mode: Mode): Target[] {
+  const { tokens } = processes.tollgate.info;
   const body = JSON.stringify({
     model: "openai/gpt-4o-mini",
     messages: MESSAGES,
@@ -142,10 +145,11 @@ function targetsOf(pools: Record<TargetName, Pool>, tokens: string[], delayMs: n
   const plain = () => ({ headers: { "content-type": "application/json" }, body });
   const upstreamPath = `/delay-${delayMs}/v1/chat/completions`;
   return [
-    { name: "direct", pool: pools.direct, path: upstreamPath, request: plain },
-    { name: "floor", pool: pools.floor, path: upstreamPath, request: plain },
+    { name: "direct", pid: processes.upstream.pid, pool: pools.direct, path: upstreamPath, request: plain },
+    { name: "floor", pid: processes.floor.pid, pool: pools.floor, path: upstreamPath, request: plain },
     {
       name: "tollgate",
+      pid: processes.tollgate.pid,
       pool: pools.tollgate,
       path: "/openai/v1/chat/completions",
       request: (sequence) => ({
@@ -156,7 +160,8 @@ function targetsOf(pools: Record<TargetName, Pool>, tokens: string[], delayMs: n
   ];
 }
 
-type Measured = Record<TargetName, PacedPostOutcome>;
+/** Per target: its answers, and its process's CPU ticks during its measured rounds. */
+type Measured = Record<TargetName, PacedPostOutcome & { cpuTicks: number }>;
 
 interface Case {
   targets: Target[];
@@ -195,7 +200,9 @@ async function measureCase(settings: ProxySettings, run: Case): Promise<void> {
     // Each round starts with a different target, so none is always measured first (or last).
     for (let step = 0; step < run.targets.length; step++) {
       const target = run.targets[(round + step) % run.targets.length] as Target;
+      const ticksBefore = processTicks(target.pid);
       const outcome = await paced(target, perRound, warmup + round * perRound);
+      measured[target.name].cpuTicks += processTicks(target.pid) - ticksBefore;
       merge(measured[target.name], outcome);
     }
   }
@@ -210,8 +217,8 @@ async function measureCase(settings: ProxySettings, run: Case): Promise<void> {
   caseFigures(run, measured, segments, extra);
 }
 
-function emptyOutcome(): PacedPostOutcome {
-  return { latenciesMs: [], non2xx: 0, errors: 0, firstFailure: null };
+function emptyOutcome(): PacedPostOutcome & { cpuTicks: number } {
+  return { latenciesMs: [], non2xx: 0, errors: 0, firstFailure: null, cpuTicks: 0 };
 }
 
 function merge(into: PacedPostOutcome, outcome: PacedPostOutcome): void {
@@ -246,6 +253,13 @@ function caseFigures(run: Case, measured: Measured, segments: SegmentSummary, ex
     const goal = GOAL_OVER_FLOOR_MS[rank];
     figure(`added_${rank}_ms.${suffix}.over_floor`, tollgate - floor, "ms", { goal_ms: goal });
     figure(`added_${rank}_ms.${suffix}.over_floor_vs_goal`, (tollgate - floor) / goal, "x", { goal_ms: goal });
+  }
+  // CPU time a request costs its server, whatever share of the machine the server got: on
+  // a crowded host, latency follows it once a server needs more than its share.
+  for (const name of ["tollgate", "floor", "direct"] as const) {
+    const { cpuTicks, latenciesMs } = measured[name];
+    const label = name === "direct" ? "upstream" : name;
+    figure(`cpu_ms_per_request.${suffix}.${label}`, (cpuTicks * 10) / Math.max(1, latenciesMs.length), "ms");
   }
   const failed = (name: TargetName) => measured[name].non2xx + measured[name].errors;
   figure(`errors.${suffix}`, failed("direct") + failed("floor") + failed("tollgate"), "requests", {
