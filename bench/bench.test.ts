@@ -4,6 +4,7 @@ import { testDatabases, testPostgres } from "@tollgate/store/testing";
 import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
+import { type ProxySettings, runProxySuite } from "./proxy-suite.ts";
 import { runRenewalSuite } from "./renewal-suite.ts";
 import { formatFigure } from "./report.ts";
 import { runStartSuite } from "./start-suite.ts";
@@ -144,6 +145,63 @@ describe("npm run bench, the renewal part", () => {
       { databaseUrl: postgres?.databaseUrl as string, sink: (figure) => lines.push(formatFigure(figure)), log() {} },
     );
     assertFigures(lines, ["renewal.grant_floor_per_s", "renewal.renewals_per_s", "renewal.renewals.vs_grant_floor"]);
+  });
+});
+
+/** Requests per target and case in the proxy part's smoke run. */
+const PROXY_SMOKE_REQUESTS = 12;
+/** Three processes (upstream, floor, Tollgate), 12 requests per target and case in 2 rounds. */
+const PROXY_SMOKE: ProxySettings = {
+  accounts: 4,
+  ratePerSecond: 200,
+  connectionsMax: 8,
+  delaysMs: [50, 0],
+  timing: { operations: PROXY_SMOKE_REQUESTS },
+  rounds: 2,
+};
+
+/** The proxy part's figures for one case (mode and delay), in order. */
+function proxyCaseFigures(suffix: string): string[] {
+  const latencies = ["p50", "p99"].flatMap((rank) => [
+    `direct_${rank}_ms.${suffix}`,
+    ...["tollgate", "floor", "over_floor", "over_floor_vs_goal"].map((part) => `added_${rank}_ms.${suffix}.${part}`),
+  ]);
+  const segments = ["auth", "hold", "hold_commit", "settle", "settle_commit", "handler"].flatMap((segment) => [
+    `segment_p50_ms.${segment}.${suffix}`,
+    `segment_p99_ms.${segment}.${suffix}`,
+  ]);
+  const cpu = ["tollgate", "floor", "upstream"].map((process) => `cpu_ms_per_request.${suffix}.${process}`);
+  return [...latencies, ...cpu, `errors.${suffix}`, ...segments].map((name) => `proxy.${name}`);
+}
+
+describe("npm run bench, the proxy part", () => {
+  test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
+    const lines: string[] = [];
+    await runProxySuite(PROXY_SMOKE, {
+      databaseUrl: postgres?.databaseUrl as string,
+      sink: (figure) => lines.push(formatFigure(figure)),
+      log() {},
+    });
+    const expected = [50, 0].flatMap((delay) =>
+      ["nonstream", "stream_ttfb"].flatMap((mode) => proxyCaseFigures(`${mode}.delay${delay}`)),
+    );
+    const figures = lines.map((line) => {
+      assert.match(line, LINE);
+      return JSON.parse(line) as { bench: string; value: number; calls?: number };
+    });
+    assert.deepEqual(
+      figures.map((figure) => figure.bench),
+      expected,
+    );
+    // An added latency is a difference of two runs' percentiles: any sign, but a number.
+    for (const figure of figures) assert.ok(Number.isFinite(figure.value), `${figure.bench}: a number`);
+    for (const figure of figures.filter((figure) => figure.bench.startsWith("proxy.errors."))) {
+      assert.equal(figure.value, 0, `${figure.bench}: every request answered 2xx`);
+    }
+    // Each case's Tollgate requests were all authenticated and held by the app measured.
+    for (const figure of figures.filter((figure) => /^proxy\.segment_p50_ms\.(auth|hold)\./.test(figure.bench))) {
+      assert.equal(figure.calls, PROXY_SMOKE_REQUESTS, `${figure.bench}: every request timed`);
+    }
   });
 });
 

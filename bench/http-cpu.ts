@@ -13,8 +13,8 @@ export interface HttpCpuUsage {
   others: number;
 }
 
-/** User + system ticks of process `pid`; 0 once it has ended or off Linux. */
-function processTicks(pid: number): number {
+/** User + system ticks (1/100 s) of process `pid`; 0 once it has ended or off Linux. */
+export function processTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -5,11 +5,13 @@
  *
  * Environment: TOLLGATE_BENCH_DATABASE_URL (default the local PostgreSQL),
  * TOLLGATE_BENCH_SECONDS (measured seconds per figure, default 4),
- * TOLLGATE_BENCH_ONLY=start|postgres|pglite|http|renewal, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
+ * TOLLGATE_BENCH_ONLY=start|postgres|pglite|http|renewal|proxy, TOLLGATE_BENCH_PGLITE=dir|memory (default dir),
  * TOLLGATE_BENCH_USAGE_EVENTS (usage events stored for the report figures, default
  * 1,000,000 on PostgreSQL and none on PGlite; set, it applies to both; 0 skips them),
  * TOLLGATE_BENCH_RENEWALS (subscriptions renewed across one boundary, default 10,000;
- * 100000 for the full size, which takes several minutes).
+ * 100000 for the full size, which takes several minutes),
+ * TOLLGATE_BENCH_PROXY_SECONDS (measured seconds per target and case of the proxy's latency,
+ * default 15; 2 for a quick run), TOLLGATE_BENCH_PROXY_RATE (its paced requests/s, default 500).
  */
 import {
   type BenchDatabase,
@@ -20,6 +22,7 @@ import {
 } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
+import { type ProxySettings, runProxySuite } from "./proxy-suite.ts";
 import { type RenewalSettings, runRenewalSuite } from "./renewal-suite.ts";
 import { formatFigure, progress } from "./report.ts";
 import { runStartSuite, type StartSettings } from "./start-suite.ts";
@@ -53,6 +56,21 @@ const renewalSettings: RenewalSettings = {
   subscriptions: Number(process.env.TOLLGATE_BENCH_RENEWALS ?? 10_000),
   concurrency: 64,
   limit: 10_000,
+  rounds: 3,
+};
+/**
+ * The proxy (proxy-suite.ts): 15 s per target and case at 500/s is 7,500 requests, a p99 of
+ * 75 answers; 4 cases of 3 targets, about 4 minutes with the warm-ups.
+ */
+const proxySeconds = Number(process.env.TOLLGATE_BENCH_PROXY_SECONDS ?? 15);
+const proxySettings: ProxySettings = {
+  accounts: 1000,
+  ratePerSecond: Number(process.env.TOLLGATE_BENCH_PROXY_RATE ?? 500),
+  // As many as a crowd of clients would open: under a smaller cap, a slow proxy's requests
+  // would wait for a connection in the load generator instead of in the proxy.
+  connectionsMax: 1024,
+  delaysMs: [50, 0],
+  timing: { warmupMs: Math.min(2, proxySeconds) * 1000, durationMs: proxySeconds * 1000 },
   rounds: 3,
 };
 /** Five cold starts per figure after one round of warm-up. */
@@ -110,5 +128,13 @@ if (!only || only === "renewal") {
     await runRenewalSuite(renewalSettings, { databaseUrl, sink });
   } else {
     progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the renewal figures`);
+  }
+}
+if (!only || only === "proxy") {
+  const databaseUrl = process.env.TOLLGATE_BENCH_DATABASE_URL || LOCAL_POSTGRES;
+  if (await postgresReachable(databaseUrl)) {
+    await runProxySuite(proxySettings, { databaseUrl, sink });
+  } else {
+    progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the proxy figures`);
   }
 }
