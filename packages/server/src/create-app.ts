@@ -24,6 +24,9 @@ import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
 import { proxyRoutes } from "./proxy/chat-completions-route.ts";
+import { ProxyLimits } from "./proxy/limits/proxy-limits.ts";
+import { DEFAULT_PROXY_LIMITS } from "./proxy/limits/proxy-limits-config.ts";
+import { useProxyLimits } from "./proxy/limits/use-proxy-limits.ts";
 import type { UpstreamConfig } from "./proxy/upstream-config.ts";
 import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
 import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";
@@ -88,6 +91,12 @@ export interface AppDependencies {
    * with it, the key store and a meter). `tollgate serve` reads it from the environment.
    */
   proxy?: UpstreamConfig;
+  /**
+   * The proxy's per-account concurrency and rate limits, body limit and stream deadline, with
+   * their state (calls in flight, rate buckets). Default: `DEFAULT_PROXY_LIMITS`, made here;
+   * `tollgate serve` passes the environment's (`proxyLimitsConfigFromEnv`).
+   */
+  proxyLimits?: ProxyLimits;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -182,9 +191,19 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     );
   }
   if (deps.keys && deps.meter && deps.proxy) {
-    // A chat request carries its whole conversation (images too), so it gets the larger limit.
-    app.use("/openai/*", requestBodyLimit({ bytesMax: operations.batchBodyBytesMax, routes: [] }));
-    app.route("/", proxyRoutes({ meter: deps.meter, keys: deps.keys, upstream: deps.proxy, logger, nowMs }));
+    const limits = deps.proxyLimits ?? new ProxyLimits(DEFAULT_PROXY_LIMITS, { nowMs, logger });
+    useProxyLimits(app, { limits, keys: deps.keys, clock: () => deps.ledger.now() });
+    app.route(
+      "/",
+      proxyRoutes({
+        meter: deps.meter,
+        keys: deps.keys,
+        upstream: deps.proxy,
+        logger,
+        nowMs,
+        streamDeadline: limits.streamDeadline,
+      }),
+    );
   }
   return app;
 }

@@ -9,6 +9,7 @@ import { refusedAs } from "../http/v1/domain-input.ts";
 import { ledgerFailure } from "../http/v1/ledger-failure.ts";
 import type { Logger } from "../logger.ts";
 import { chargeHeaders } from "./charge-headers.ts";
+import type { StreamDeadline } from "./limits/stream-deadline.ts";
 import { openAIError, openAIErrorOf } from "./openai-error.ts";
 import { providerUsageOf } from "./provider-usage.ts";
 import { ProxiedCall } from "./proxied-call.ts";
@@ -24,6 +25,8 @@ export interface ProxyDependencies {
   upstream: UpstreamConfig;
   logger: Logger;
   nowMs: () => number;
+  /** Cuts a stream that runs too long (`TOLLGATE_PROXY_STREAM_MAX_SECONDS`); none: no limit. */
+  streamDeadline?: Pick<StreamDeadline, "watch">;
 }
 
 /**
@@ -99,6 +102,7 @@ async function chatCompletion(req: Request, deps: ProxyDependencies): Promise<Re
   }
   const holdHeaders = { "x-tollgate-hold-id": held.value.holdId };
   if (streaming) {
+    deps.streamDeadline?.watch(answer.body);
     const stream = relayStream({
       upstream: answer.body,
       call,

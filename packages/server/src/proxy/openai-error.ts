@@ -12,6 +12,7 @@ const TYPES: Record<number, string> = {
   403: "permission_error",
   404: "not_found_error",
   422: "invalid_request_error",
+  429: "rate_limit_error",
   502: "upstream_error",
 };
 

@@ -8,6 +8,9 @@ import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../create-app.ts";
 import { FakeOpenRouter } from "./fake-openrouter.ts";
+import { ProxyLimits } from "./limits/proxy-limits.ts";
+import { DEFAULT_PROXY_LIMITS, type ProxyLimitsConfig } from "./limits/proxy-limits-config.ts";
+import type { ScheduleTimer } from "./limits/stream-deadline.ts";
 
 /** The proxy's tests' pricing: OpenRouter's cost, 2x markup, 10,000 credits a dollar. */
 export const PROXY_TEST_PRICING = definePricingConfig({
@@ -17,12 +20,29 @@ export const PROXY_TEST_PRICING = definePricingConfig({
 });
 
 /**
+ * The test app's limits unless a test sets its own: none an account meets, so a test of 200
+ * concurrent calls on one account tests the hold, not the limits (their own tests set them).
+ */
+export const UNMET_PROXY_LIMITS: ProxyLimitsConfig = Object.freeze({
+  ...DEFAULT_PROXY_LIMITS,
+  concurrentPerAccountMax: 1_000_000,
+  ratePerAccount: null,
+});
+
+/**
  * Tollgate served on a real port with the proxy pointed at a fake OpenRouter, on a fresh test
  * ledger: what an `openai` client is pointed at (`baseURL`) in the proxy's tests.
  */
 export async function openProxyTestApp(
   database: TestDatabase,
-  options: { catalog?: PlanCatalog; clock?: () => Date } = {},
+  options: {
+    catalog?: PlanCatalog;
+    clock?: () => Date;
+    /** The proxy's limits (default `UNMET_PROXY_LIMITS`), its rate clock and its stream deadline's timer. */
+    limits?: Partial<ProxyLimitsConfig>;
+    limitsNowMs?: () => number;
+    schedule?: ScheduleTimer;
+  } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] } }),
@@ -33,11 +53,19 @@ export async function openProxyTestApp(
   const keys = await ApiKeys.open(ledger.sql);
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
   const upstream = await FakeOpenRouter.start();
+  const limits = new ProxyLimits(
+    { ...UNMET_PROXY_LIMITS, ...options.limits },
+    {
+      ...(options.limitsNowMs ? { nowMs: options.limitsNowMs } : {}),
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+    },
+  );
   const app = createApp({
     ledger,
     meter,
     keys,
     proxy: { baseUrl: upstream.baseUrl, apiKey: "sk-or-test", defaultProvider: "openai", drainBytesMax: 1 << 20 },
+    proxyLimits: limits,
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   if (!server.listening) await once(server, "listening");
@@ -51,6 +79,7 @@ export async function openProxyTestApp(
     keys,
     secret,
     upstream,
+    limits,
     baseURL: `http://127.0.0.1:${port}/openai/v1`,
     closedResponses: () => closedResponses,
     /** A funded user with a customer token. */
