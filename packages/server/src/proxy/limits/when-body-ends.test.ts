@@ -68,3 +68,14 @@ test("no body: onEnd at once", () => {
   whenBodyEnds(new Response(null, { status: 204 }), () => (ends += 1));
   assert.equal(ends, 1);
 });
+
+test("cancelled while a read is waiting on the source: onEnd once, and the read ends", async () => {
+  let ends = 0;
+  const stalled = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) }, { highWaterMark: 0 });
+  const watched = whenBodyEnds(new Response(stalled), () => (ends += 1));
+  const reader = (watched.body as ReadableStream<Uint8Array>).getReader();
+  const pending = reader.read();
+  await reader.cancel();
+  assert.deepEqual(await pending, { done: true, value: undefined });
+  assert.equal(ends, 1);
+});
