@@ -11,6 +11,7 @@ import { type CallContext, callContextOf } from "./call-context.ts";
 import { chargeHeaders } from "./charge-headers.ts";
 import { holdAndSend } from "./hold-and-send.ts";
 import type { UpstreamAnswer } from "./hold-while-sending.ts";
+import type { StreamDeadline } from "./limits/stream-deadline.ts";
 import type { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { type ProxyError, proxyErrorOf } from "./proxy-error.ts";
@@ -40,6 +41,8 @@ export interface ProxyFlowDependencies {
   clampMaxTokens?: boolean;
   /** `Idempotency-Key` for proxied calls; without it, the header is ignored. */
   idempotency?: ProxyIdempotency;
+  /** Cuts a stream that runs too long (`TOLLGATE_PROXY_STREAM_MAX_SECONDS`); none: no limit. */
+  streamDeadline?: Pick<StreamDeadline, "watch">;
 }
 
 /** One route: its protocol and where its calls go. */
@@ -175,6 +178,7 @@ function relayedStream(relayed: RelayedAnswer): Response {
       deps.logger.error("a proxied stream's answer was not kept", { error: String(error) });
     });
   };
+  deps.streamDeadline?.watch(answer.body);
   const stream = relayStream({
     upstream: answer.body,
     call,
