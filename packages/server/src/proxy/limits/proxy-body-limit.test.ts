@@ -52,7 +52,10 @@ for (const database of await testDatabases()) {
       assert.deepEqual([openAIBody.error.code, openAIBody.error.type], ["request_too_large", "invalid_request_error"]);
       const anthropic = await chunked("/anthropic/v1/messages");
       assert.equal(anthropic.status, 413);
-      const anthropicBody = (await anthropic.json()) as { type: string; error: { type: string; message: string; details: { error_code: string } } };
+      const anthropicBody = (await anthropic.json()) as {
+        type: string;
+        error: { type: string; message: string; details: { error_code: string } };
+      };
       assert.deepEqual([anthropicBody.type, anthropicBody.error.type], ["error", "request_too_large"]);
       assert.equal(anthropicBody.error.details.error_code, "request_too_large");
       assert.deepEqual(await proxy.credits(bob.accountId), { balanceMinor: 1_000n, heldMinor: 0n });

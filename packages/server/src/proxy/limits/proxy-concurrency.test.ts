@@ -68,7 +68,10 @@ for (const database of await testDatabases()) {
         const anthropic = await post("/anthropic/v1/messages");
         assert.equal(anthropic.status, 429);
         assert.equal(anthropic.headers.get("retry-after"), "1");
-        const anthropicBody = (await anthropic.json()) as { type: string; error: { type: string; message: string; details: { error_code: string } } };
+        const anthropicBody = (await anthropic.json()) as {
+          type: string;
+          error: { type: string; message: string; details: { error_code: string } };
+        };
         assert.equal(anthropicBody.type, "error");
         assert.equal(anthropicBody.error.type, "rate_limit_error");
         assert.equal(anthropicBody.error.details.error_code, "rate_limited");
