@@ -8,7 +8,8 @@ import { testDatabases } from "@tollgate/store/testing";
 import OpenAI, { APIError, RateLimitError } from "openai";
 import { FAKE_PIECES } from "../fake-openrouter.ts";
 import { openProxyTestApp, type ProxyTestApp } from "../proxy-test-app.ts";
-import { closedGate, rejectionOf, until } from "./limits-test-helpers.ts";
+import { gate as closedGate, until } from "../until.ts";
+import { rejectionOf } from "./limits-test-helpers.ts";
 
 const REQUEST = {
   model: "openai/gpt-4o-mini",
@@ -32,7 +33,7 @@ for (const database of await testDatabases()) {
     test("a call over the limit is 429 rate_limited with Retry-After; nothing held, upstream not called", async () => {
       const alice = await proxy.customer("alice", 1_000n);
       const client = clientFor(alice.token);
-      const { gate, open } = closedGate();
+      const { opened: gate, open } = closedGate();
       proxy.upstream.gate = gate;
       try {
         const streams = [];
@@ -111,7 +112,7 @@ for (const database of await testDatabases()) {
 
     test("a client that aborts mid-stream frees its slot; the call is still settled", async () => {
       const erin = await proxy.customer("erin", 1_000n);
-      const { gate, open } = closedGate();
+      const { opened: gate, open } = closedGate();
       proxy.upstream.gate = gate;
       try {
         const abort = new AbortController();

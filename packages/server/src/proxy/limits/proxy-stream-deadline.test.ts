@@ -9,7 +9,7 @@ import { testDatabases } from "@tollgate/store/testing";
 import OpenAI from "openai";
 import { FAKE_PIECES } from "../fake-openrouter.ts";
 import { openProxyTestApp, type ProxyTestApp } from "../proxy-test-app.ts";
-import { until } from "./limits-test-helpers.ts";
+import { until } from "../until.ts";
 import type { ScheduleTimer } from "./stream-deadline.ts";
 
 const REQUEST = {
