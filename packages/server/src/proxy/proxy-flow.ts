@@ -61,7 +61,7 @@ export interface ProxyRouteOptions {
 export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     try {
-      return await proxyCall(c.req.raw, protocol, options);
+      return await proxyCall(c.req.raw, protocol, options, c.get("proxyAccount"));
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         options.deps.logger.warn("a proxied call failed: the database is unavailable", { error: String(error) });
@@ -84,10 +84,16 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
  * Refusals are thrown as `ApiError`; the upstream's failures are answered here, in the
  * protocol's format, with the hold released.
  */
-export async function proxyCall(req: Request, protocol: ProxyProtocol, options: ProxyRouteOptions): Promise<Response> {
+export async function proxyCall(
+  req: Request,
+  protocol: ProxyProtocol,
+  options: ProxyRouteOptions,
+  /** The caller's account when the limits in front of the route have already authenticated it. */
+  authenticated?: AccountRef,
+): Promise<Response> {
   const { deps, target } = options;
   const { ledger } = deps.meter;
-  const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
+  const account = authenticated ?? (await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() }));
   const body = await req.text();
   const prepared = protocol.prepare(parseJson(body), { headers: req.headers, defaultProvider: target.defaultProvider });
   const context = callContextOf(req.headers);

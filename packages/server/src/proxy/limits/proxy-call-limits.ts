@@ -29,9 +29,10 @@ export function proxyCallLimits(options: ProxyCallLimitsOptions): MiddlewareHand
   const { limits, keys, clock, format } = options;
   return async function proxyCallLimits(c, next) {
     if (c.req.method !== "POST") return next();
-    // Authenticated again by the route: a verified key is a cached lookup, not a query.
     const account = await proxyAccount(c.req.raw.headers, { keys, clock }).catch(() => null);
     if (account === null) return next();
+    // The route reads it from here rather than verifying the key again.
+    c.set("proxyAccount", account);
     const admitted = limits.admit(account);
     if (!admitted.ok) {
       const refused = format({ status: 429, code: "rate_limited", message: admitted.message, param: null });
