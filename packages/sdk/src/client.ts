@@ -3,6 +3,7 @@ import type { paths } from "./generated/openapi.ts";
 import { type ApiResources, apiResources } from "./resources.ts";
 import { DEFAULT_BACKOFF, type RetryBackoff } from "./retry-policy.ts";
 import { type FetchLike, retryingFetch } from "./retrying-fetch.ts";
+import { type TokenHelpers, tokenHelpers } from "./token-helpers.ts";
 
 export { TollgateError } from "./tollgate-error.ts";
 
@@ -37,7 +38,7 @@ export interface TollgateClientOptions {
 /** Every `/v1` route by path and method, typed; a refused answer throws `TollgateError`. */
 export type TollgateApi = Client<paths>;
 
-export interface TollgateClient extends ApiResources {
+export interface TollgateClient extends ApiResources, TokenHelpers {
   /** Every route of the API, typed from its OpenAPI document (openapi-fetch). */
   api: TollgateApi;
   /** The process is up. */
@@ -65,9 +66,11 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
   const api = createClient<paths>({ baseUrl, fetch: send });
   const get = async <T>(path: string): Promise<T> =>
     (await (await send(new Request(`${baseUrl}${path}`, { headers: { accept: "application/json" } }))).json()) as T;
+  const resources = apiResources(api);
   return {
     api,
-    ...apiResources(api),
+    ...resources,
+    ...tokenHelpers(resources),
     health: () => get("/healthz"),
     ready: () => get("/readyz"),
   };
