@@ -1,5 +1,6 @@
 export type { AnswerOf, BodyOf, CallOptions, QueryOf, Schema } from "./api-types.ts";
 export * from "./client.ts";
+export { type MeterOptions, meter, type OpenAiLike } from "./meter.ts";
 export type { AccountRef, ApiResources } from "./resources.ts";
 export { DEFAULT_BACKOFF, type RetryBackoff } from "./retry-policy.ts";
 export type { FetchLike } from "./retrying-fetch.ts";
