@@ -153,6 +153,11 @@ for (const database of await testDatabases()) {
         params: { path: { account: "user:alice" }, query: { groupBy: "day" } },
       });
       assert.ok(Array.isArray(data?.data));
+      // The generic form: the method as a value, typed all the same.
+      const charged = await tollgate.api.request("post", "/v1/charges", {
+        body: { account: "user:alice", amount: "1", reason: "generic" },
+      });
+      assert.equal(charged.data?.unit, "credits");
     });
 
     test("a refused answer is a TollgateError with code, status, message, details and request id", async () => {
