@@ -104,6 +104,21 @@ for (const database of await testDatabases()) {
       assert.equal(server.seen.length, 3);
     });
 
+    test("the caller's own abort is not retried", async () => {
+      let arrived: () => void = () => {};
+      const hanging = new Promise<void>((resolve) => (arrived = resolve));
+      server.script(() => {
+        arrived();
+        return { do: "hang" };
+      });
+      const controller = new AbortController();
+      const call = tollgate.grants.create("user:dan", { amount: "1", source: "promo" }, { signal: controller.signal });
+      await hanging;
+      controller.abort();
+      await assert.rejects(call, (error: unknown) => error instanceof Error && error.name === "AbortError");
+      assert.equal(server.seen.length, 1);
+    });
+
     test("an attempt that hangs times out and the retry answers", async () => {
       const patient = createTollgateClient({
         baseUrl: server.frontUrl,
