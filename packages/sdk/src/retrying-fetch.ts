@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, isRetryableAnswer, isRetrySafe, type RetryBackoff, retryDelayMs } from "./retry-policy.ts";
+import { isRetryableAnswer, isRetrySafe, type RetryBackoff, retryDelayMs } from "./retry-policy.ts";
 import { errorOfAnswer, TollgateError } from "./tollgate-error.ts";
 
 /** The fetch the app gives (the global one by default; tests may pass `app.request`). */
@@ -107,5 +107,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
-
-export { DEFAULT_BACKOFF };
