@@ -2,10 +2,9 @@
 // real HTTP and the real server on both databases: hold, call, settle; streaming included.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { FAKE_PIECES, FAKE_USAGE, FakeOpenRouter } from "@tollgate/server/testing";
 import { testDatabases } from "@tollgate/store/testing";
 import OpenAI from "openai";
-// The proxy's own fake upstream (a test double; main will export it as @tollgate/server/testing).
-import { FAKE_PIECES, FAKE_USAGE, FakeOpenRouter } from "../../server/src/proxy/fake-openrouter.ts";
 import { createTollgateClient, meter, type TollgateClient, TollgateError } from "./index.ts";
 import { openSdkTestServer, type SdkTestServer } from "./sdk-test-server.ts";
 
