@@ -68,7 +68,7 @@ async function conversationCost(
       { signal },
     );
   } catch (error) {
-    if (error instanceof TollgateApiError && error.code === "conversation_not_found") {
+    if (error instanceof TollgateApiError && error.details.reason === "conversation_not_found") {
       return { conversationId, calls: 0, data: [] };
     }
     throw error;

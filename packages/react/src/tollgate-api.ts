@@ -19,6 +19,8 @@ export class TollgateApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly requestId: string | null,
+    /** The error's `details` (e.g. `{ reason: "conversation_not_found" }`). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -72,15 +74,19 @@ async function errorOf(response: Response): Promise<TollgateApiError> {
   let requestId = response.headers.get("x-request-id");
   let code = "http_error";
   let message = `Tollgate answered ${response.status}`;
+  let details: Record<string, unknown> = {};
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string; requestId?: string } };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; requestId?: string; details?: Record<string, unknown> };
+    };
+    if (body.error?.details) details = body.error.details;
     if (body.error?.code) code = body.error.code;
     if (body.error?.requestId) requestId = body.error.requestId;
     if (body.error?.message) message = body.error.message;
   } catch {
     // Not a Tollgate error body (a proxy's HTML page, say): the status says what there is.
   }
-  return new TollgateApiError(message, response.status, code, requestId);
+  return new TollgateApiError(message, response.status, code, requestId, details);
 }
 
 /** A fresh key per write: a retry of the same call is the caller's to make with the same key. */
