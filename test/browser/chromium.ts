@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-/** Debian's Chromium, driven by playwright-core (no browser download). */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** Debian's Chromium, driven by playwright-core (no browser download); TOLLGATE_CHROMIUM_PATH for another. */
+export const CHROMIUM_PATH = process.env.TOLLGATE_CHROMIUM_PATH || "/usr/bin/chromium";
 
 /**
  * Why the browser tests are skipped here, or null when they run: Chromium missing is a skip

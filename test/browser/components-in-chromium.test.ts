@@ -77,6 +77,7 @@ describe("components in Chromium", { skip: skip ?? false }, async () => {
         );
         try {
           await badgeShows(page, "5,000", "ok");
+          await page.locator(".tollgate-badge").screenshot({ path: `${ARTIFACTS}/badge-ok.png` });
           await page.getByRole("status", { name: "Credits: 5,000" }).waitFor({ timeout: WAIT_MS });
           await page.getByRole("button", { name: "Pro: your current plan" }).waitFor({ timeout: WAIT_MS });
           await page.getByText("no cost yet").waitFor({ timeout: WAIT_MS });
