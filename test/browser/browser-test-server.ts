@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { defineLedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { allocation, testPlan } from "@tollgate/core/testing";
@@ -49,6 +49,13 @@ export async function openBrowserTestServer(database: TestDatabase, options: { w
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   if (!server.listening) await once(server, "listening");
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The sockets the live streams are on, to cut them as a network drop would.
+  const streamSockets = new Set<Socket>();
+  server.on("request", (request, response) => {
+    if (!request.url?.endsWith("/events")) return;
+    streamSockets.add(request.socket);
+    response.on("close", () => streamSockets.delete(request.socket));
+  });
   let writes = 0;
 
   /** A call to the API with the secret key; a refusal throws with the server's answer. */
@@ -87,6 +94,12 @@ export async function openBrowserTestServer(database: TestDatabase, options: { w
         `/v1/accounts/${account}/balances`,
       );
       return data.find((row) => row.unit === "credits")?.available ?? "0";
+    },
+    /** Cuts the connections of the open live streams, as a restart or a network drop would. */
+    dropStreams(): number {
+      const dropped = streamSockets.size;
+      for (const socket of streamSockets) socket.destroy();
+      return dropped;
     },
     async close() {
       server.closeAllConnections();

@@ -149,6 +149,12 @@ describe("components in Chromium", { skip: skip ?? false }, async () => {
             .filter({ hasText: "420 credits used" })
             .waitFor({ timeout: WAIT_MS });
           await page.screenshot({ path: `${ARTIFACTS}/widget.png`, fullPage: true });
+
+          // The connection drops (a restart, a proxy timing out): the badge reconnects by itself,
+          // and the new stream's first event is the balance after what happened meanwhile.
+          assert.equal(server.dropStreams(), 2, "the badge's stream and the panel's");
+          await server.call("POST", "/v1/charges", { account, amount: "30" });
+          await badgeShows(page, "50", "low");
         } finally {
           await page.close();
         }
