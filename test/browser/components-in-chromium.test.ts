@@ -152,7 +152,7 @@ describe("components in Chromium", { skip: skip ?? false }, async () => {
 
           // The connection drops (a restart, a proxy timing out): the badge reconnects by itself,
           // and the new stream's first event is the balance after what happened meanwhile.
-          assert.equal(server.dropStreams(), 2, "the badge's stream and the panel's");
+          assert.equal(server.dropStreams(), 1, "one stream, shared by the badge and the panel");
           await server.call("POST", "/v1/charges", { account, amount: "30" });
           await badgeShows(page, "50", "low");
         } finally {

@@ -1,17 +1,10 @@
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from "react";
-import type { BalanceJson } from "./balance-json.ts";
-import { type BalanceStatus, subscribeBalance } from "./balance-subscription.ts";
+import { subscribeBalance } from "./balance-subscription.ts";
 import type { BackoffOptions } from "./reconnect-delay.ts";
+import { INITIAL_LIVE_BALANCES, type LiveBalances, watchBalance } from "./shared-balance.ts";
 import { createTollgateApi, type TollgateApi } from "./tollgate-api.ts";
 
-/** The live balance every component under one provider shares: one stream, however many badges. */
-export interface LiveBalances {
-  status: BalanceStatus;
-  balances: BalanceJson[] | null;
-  error: Error | null;
-  /** Counts the balance events received: hooks that read more than the balance re-read on it. */
-  version: number;
-}
+export type { LiveBalances } from "./shared-balance.ts";
 
 interface TollgateContextValue {
   api: TollgateApi;
@@ -36,7 +29,8 @@ export interface TollgateProviderProps {
 
 /**
  * Gives the components below it a Tollgate connection and the account's live balance, over
- * the events stream (no polling).
+ * the events stream (no polling): one stream for every component below it, and for every other
+ * provider on the page with the same `baseUrl`, `token` and `account`.
  *
  * @example
  * <TollgateProvider baseUrl="https://billing.example.com" token={token} account="user:alice">
@@ -46,22 +40,28 @@ export interface TollgateProviderProps {
 export function TollgateProvider(props: TollgateProviderProps) {
   const { baseUrl, token, account, backoff } = props;
   const api = useMemo(() => props.api ?? createTollgateApi({ baseUrl, token }), [props.api, baseUrl, token]);
-  const [live, setLive] = useState<LiveBalances>(INITIAL);
-  useEffect(() => {
-    setLive(INITIAL);
-    return subscribeBalance({
-      api,
-      account,
-      ...(backoff ? { backoff } : {}),
-      onBalances: (balances) => setLive((now) => ({ ...now, balances, version: now.version + 1 })),
-      onStatus: (status, error) => setLive((now) => ({ ...now, status, error })),
-    });
-  }, [api, account, backoff]);
+  const [live, setLive] = useState<LiveBalances>(INITIAL_LIVE_BALANCES);
+  // Shared by every provider on the page for the same server, token and account.
+  const sharing = props.api ? null : `${baseUrl}\n${token}\n${account}`;
+  useEffect(
+    () =>
+      watchBalance(
+        sharing,
+        (update) =>
+          subscribeBalance({
+            api,
+            account,
+            ...(backoff ? { backoff } : {}),
+            onBalances: (balances) => update((now) => ({ ...now, balances, version: now.version + 1 })),
+            onStatus: (status, error) => update((now) => ({ ...now, status, error })),
+          }),
+        setLive,
+      ),
+    [sharing, api, account, backoff],
+  );
   const value = useMemo(() => ({ api, account, live }), [api, account, live]);
   return <TollgateContext.Provider value={value}>{props.children}</TollgateContext.Provider>;
 }
-
-const INITIAL: LiveBalances = Object.freeze({ status: "connecting", balances: null, error: null, version: 0 });
 
 /** The provider's connection; a component used outside one is a programmer error. */
 export function useTollgate(): TollgateContextValue {
