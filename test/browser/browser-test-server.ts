@@ -84,8 +84,8 @@ export async function openBrowserTestServer(database: TestDatabase, options: { w
       if (options.grant)
         await call("POST", `/v1/accounts/${account}/grants`, { amount: options.grant, source: "promo" });
       const { id: accountId } = await call<{ id: string }>("GET", `/v1/accounts/${account}`);
-      const { token } = await keys.create({ kind: "customer", name: externalId, accountId });
-      return { account, token };
+      const { token, key } = await keys.create({ kind: "customer", name: externalId, accountId });
+      return { account, token, keyId: key.keyId };
     },
     /** The account's available credits, as the API shows them. */
     async available(account: string): Promise<string> {

@@ -121,7 +121,7 @@ describe("components in Chromium", { skip: skip ?? false }, async () => {
       });
 
       test("the widget in a plain HTML page: badge and panel, live, themed by the page", async () => {
-        const { account, token } = await server.customer("bob", { grant: "500" });
+        const { account, token, keyId } = await server.customer("bob", { grant: "500" });
         const attributes = `base-url="${server.baseUrl}" token="${token}" account="${account}"`;
         const page = await openPage(
           "/demo/widget.html",
@@ -155,6 +155,14 @@ describe("components in Chromium", { skip: skip ?? false }, async () => {
           assert.equal(server.dropStreams(), 1, "one stream, shared by the badge and the panel");
           await server.call("POST", "/v1/charges", { account, amount: "30" });
           await badgeShows(page, "50", "low");
+
+          // The token is revoked: the server ends its stream, the reconnect is refused 401, and
+          // the badge says it is offline instead of retrying what cannot succeed.
+          await server.call("POST", `/v1/keys/${keyId}/revoke`);
+          await page
+            .locator('.tollgate-badge[data-status="failed"]')
+            .filter({ hasText: "offline" })
+            .waitFor({ timeout: WAIT_MS });
         } finally {
           await page.close();
         }
