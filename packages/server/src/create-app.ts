@@ -24,10 +24,11 @@ import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "./operations-config.ts";
-import { anthropicErrorFormat } from "./proxy/anthropic-error.ts";
 import type { AnthropicUpstreamConfig } from "./proxy/anthropic-upstream-config.ts";
+import { ProxyLimits } from "./proxy/limits/proxy-limits.ts";
+import { DEFAULT_PROXY_LIMITS } from "./proxy/limits/proxy-limits-config.ts";
+import { useProxyLimits } from "./proxy/limits/use-proxy-limits.ts";
 import { proxyRoutes } from "./proxy/proxy-routes.ts";
-import { refusalsInFormat } from "./proxy/refusals-in-format.ts";
 import type { UpstreamConfig } from "./proxy/upstream-config.ts";
 import { DEFAULT_STRIPE_EVENT_HANDLERS, type StripeEventHandlers } from "./stripe/stripe-event-handlers.ts";
 import { stripeWebhookRoute } from "./stripe/stripe-webhook-route.ts";
@@ -102,6 +103,12 @@ export interface AppDependencies {
    * store and a meter). `tollgate serve` reads it from the environment.
    */
   anthropicProxy?: AnthropicUpstreamConfig;
+  /**
+   * The proxy's per-account concurrency and rate limits, body limit and stream deadline, with
+   * their state (calls in flight, rate buckets). Default: `DEFAULT_PROXY_LIMITS`, made here;
+   * `tollgate serve` passes the environment's (`proxyLimitsConfigFromEnv`).
+   */
+  proxyLimits?: ProxyLimits;
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -197,11 +204,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     );
   }
   if (deps.keys && deps.meter && (deps.proxy || deps.anthropicProxy)) {
-    // A chat request carries its whole conversation (images too), so it gets the larger limit.
-    const bodyLimit = requestBodyLimit({ bytesMax: operations.batchBodyBytesMax, routes: [] });
-    if (deps.proxy) app.use("/openai/*", bodyLimit);
-    // Refused in Anthropic's format, so the Anthropic client raises its own 413 error.
-    if (deps.anthropicProxy) app.use("/anthropic/*", refusalsInFormat(bodyLimit, anthropicErrorFormat));
+    const limits = deps.proxyLimits ?? new ProxyLimits(DEFAULT_PROXY_LIMITS, { nowMs, logger });
+    useProxyLimits(app, { limits, keys: deps.keys, clock: () => deps.ledger.now() });
     app.route(
       "/",
       proxyRoutes({
@@ -211,6 +215,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         ...(deps.anthropicProxy ? { anthropic: deps.anthropicProxy } : {}),
         logger,
         nowMs,
+        streamDeadline: limits.streamDeadline,
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       }),
     );

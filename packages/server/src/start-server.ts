@@ -22,6 +22,8 @@ import { newLocalCredential } from "./local-credential.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { openLedger } from "./open-ledger.ts";
 import { anthropicUpstreamConfigFromEnv } from "./proxy/anthropic-upstream-config.ts";
+import { ProxyLimits } from "./proxy/limits/proxy-limits.ts";
+import { proxyLimitsConfigFromEnv } from "./proxy/limits/proxy-limits-config.ts";
 import { upstreamConfigFromEnv } from "./proxy/upstream-config.ts";
 import { startRenewalJob } from "./renewal-job.ts";
 import { writeRunningServerFile } from "./running-server-file.ts";
@@ -78,6 +80,8 @@ export interface RunningServer {
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
+  // Read before anything opens: a bad value stops the start with the variable's name.
+  const proxyLimits = new ProxyLimits(proxyLimitsConfigFromEnv(process.env), { logger });
   const opened = await openLedger(config, {
     clock: options.clock,
     // The server's balance reads come from memory (docs/concepts/ledger.md, "Balance reads").
@@ -152,6 +156,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       instanceId: heartbeat.id,
       catalog: config.plans,
       ...proxyOption,
+      proxyLimits,
       stripe: { client: stripeClient, webhookSecrets: config.stripe.webhookSecrets },
       ...(localCredential === undefined ? {} : { localCredential }),
     });

@@ -60,6 +60,8 @@ export class FakeOpenRouter {
   answered = 0;
   /** Requests whose client (the proxy) went away before their answer was written out. */
   abandoned = 0;
+  /** Streams whose connection closed before their end was written: aborted by the proxy, or `cut`. */
+  abortedStreams = 0;
 
   private constructor(
     private readonly server: Server,
@@ -130,6 +132,9 @@ export class FakeOpenRouter {
       return void res.end(JSON.stringify({ ...completion, choices: [{ index: 0, message, finish_reason: "stop" }] }));
     }
     res.writeHead(200, { "content-type": "text/event-stream" });
+    res.on("close", () => {
+      if (!res.writableEnded) this.abortedStreams += 1;
+    });
     // Resolved once written out, so a cut comes after what was sent, not instead of it.
     const send = (data: unknown) =>
       new Promise<void>((resolve) => res.write(`data: ${JSON.stringify(data)}\n\n`, () => resolve()));

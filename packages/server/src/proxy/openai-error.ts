@@ -14,6 +14,7 @@ const TYPES: Record<number, string> = {
   404: "not_found_error",
   409: "invalid_request_error",
   422: "invalid_request_error",
+  429: "rate_limit_error",
   502: "upstream_error",
   504: "upstream_error",
 };

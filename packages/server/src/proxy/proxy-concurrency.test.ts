@@ -11,7 +11,7 @@ import OpenAI, { APIError } from "openai";
 import { FAKE_PIECES } from "./fake-openrouter.ts";
 import { activeHoldCount, callRecordsOf } from "./proxied-call-records.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
-import { until } from "./wait-until.ts";
+import { until } from "./until.ts";
 
 const CALLS = 200;
 const REQUEST = {

@@ -24,7 +24,7 @@ import { type FakeAnswerPlan, fakeStreamEvents } from "./fake-chat-plan.ts";
 import { FAKE_PIECES, FAKE_USAGE } from "./fake-openrouter.ts";
 import { activeHoldCount, callRecordsOf } from "./proxied-call-records.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
-import { until } from "./wait-until.ts";
+import { until } from "./until.ts";
 
 /** The calls per database: 500, or 1,000 (`full`), or n x 1,000. */
 function callsFrom(scale: string | undefined): number {

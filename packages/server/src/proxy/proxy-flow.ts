@@ -11,6 +11,7 @@ import { type CallContext, callContextOf } from "./call-context.ts";
 import { chargeHeaders } from "./charge-headers.ts";
 import { holdAndSend } from "./hold-and-send.ts";
 import type { UpstreamAnswer } from "./hold-while-sending.ts";
+import type { StreamDeadline } from "./limits/stream-deadline.ts";
 import type { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
 import { type ProxyError, proxyErrorOf } from "./proxy-error.ts";
@@ -40,6 +41,8 @@ export interface ProxyFlowDependencies {
   clampMaxTokens?: boolean;
   /** `Idempotency-Key` for proxied calls; without it, the header is ignored. */
   idempotency?: ProxyIdempotency;
+  /** Cuts a stream that runs too long (`TOLLGATE_PROXY_STREAM_MAX_SECONDS`); none: no limit. */
+  streamDeadline?: Pick<StreamDeadline, "watch">;
 }
 
 /** One route: its protocol and where its calls go. */
@@ -58,7 +61,7 @@ export interface ProxyRouteOptions {
 export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     try {
-      return await proxyCall(c.req.raw, protocol, options);
+      return await proxyCall(c.req.raw, protocol, options, c.get("proxyAccount"));
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         options.deps.logger.warn("a proxied call failed: the database is unavailable", { error: String(error) });
@@ -81,10 +84,16 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
  * Refusals are thrown as `ApiError`; the upstream's failures are answered here, in the
  * protocol's format, with the hold released.
  */
-export async function proxyCall(req: Request, protocol: ProxyProtocol, options: ProxyRouteOptions): Promise<Response> {
+export async function proxyCall(
+  req: Request,
+  protocol: ProxyProtocol,
+  options: ProxyRouteOptions,
+  /** The caller's account when the limits in front of the route have already authenticated it. */
+  authenticated?: AccountRef,
+): Promise<Response> {
   const { deps, target } = options;
   const { ledger } = deps.meter;
-  const account = await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() });
+  const account = authenticated ?? (await proxyAccount(req.headers, { keys: deps.keys, clock: () => ledger.now() }));
   const body = await req.text();
   const prepared = protocol.prepare(parseJson(body), { headers: req.headers, defaultProvider: target.defaultProvider });
   const context = callContextOf(req.headers);
@@ -175,6 +184,7 @@ function relayedStream(relayed: RelayedAnswer): Response {
       deps.logger.error("a proxied stream's answer was not kept", { error: String(error) });
     });
   };
+  deps.streamDeadline?.watch(answer.body);
   const stream = relayStream({
     upstream: answer.body,
     call,

@@ -6,6 +6,7 @@ import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { anthropicMessagesProtocol } from "./anthropic-messages-protocol.ts";
 import { type AnthropicUpstreamConfig, anthropicTarget } from "./anthropic-upstream-config.ts";
+import type { StreamDeadline } from "./limits/stream-deadline.ts";
 import { openAIChatProtocol } from "./openai-chat-protocol.ts";
 import { openAIEmbeddingsProtocol } from "./openai-embeddings-protocol.ts";
 import { openAIModelsRoutes } from "./openai-models-route.ts";
@@ -27,6 +28,8 @@ export interface ProxyDependencies {
   nowMs: () => number;
   /** This server's instance, so a retry may take over the `Idempotency-Key`s of one that died. */
   instanceId?: string;
+  /** Cuts a stream that runs too long (`TOLLGATE_PROXY_STREAM_MAX_SECONDS`); none: no limit. */
+  streamDeadline?: Pick<StreamDeadline, "watch">;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { FakeUsage } from "./fake-chat-plan.ts";
 import { FAKE_PIECES, FAKE_USAGE } from "./fake-openrouter.ts";
 import { activeHoldCount, callRecordsOf } from "./proxied-call-records.ts";
 import { openProxyTestApp, type ProxyTestApp } from "./proxy-test-app.ts";
-import { until } from "./wait-until.ts";
+import { until } from "./until.ts";
 
 // 10,000,000 credits a dollar, so a token more or less shows in the charge.
 const PRICING = definePricingConfig({

@@ -9,12 +9,25 @@ import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../create-app.ts";
 import { FakeAnthropic } from "./fake-anthropic.ts";
 import { FakeOpenRouter } from "./fake-openrouter.ts";
+import { ProxyLimits } from "./limits/proxy-limits.ts";
+import { DEFAULT_PROXY_LIMITS, type ProxyLimitsConfig } from "./limits/proxy-limits-config.ts";
+import type { ScheduleTimer } from "./limits/stream-deadline.ts";
 
 /** The proxy's tests' pricing: OpenRouter's cost, 2x markup, 10,000 credits a dollar. */
 export const PROXY_TEST_PRICING = definePricingConfig({
   creditsPerUsd: "10000",
   markup: { default: "2" },
   costSource: "provider_reported",
+});
+
+/**
+ * The test app's limits unless a test sets its own: none an account meets, so a test of 200
+ * concurrent calls on one account tests the hold, not the limits (their own tests set them).
+ */
+export const UNMET_PROXY_LIMITS: ProxyLimitsConfig = Object.freeze({
+  ...DEFAULT_PROXY_LIMITS,
+  concurrentPerAccountMax: 1_000_000,
+  ratePerAccount: null,
 });
 
 /**
@@ -34,6 +47,10 @@ export async function openProxyTestApp(
     /** Another upstream than the fake (one that is not there, say). */
     upstreamBaseUrl?: string;
     pricing?: PricingConfig;
+    /** The proxy's limits (default `UNMET_PROXY_LIMITS`), its rate clock and its stream deadline's timer. */
+    limits?: Partial<ProxyLimitsConfig>;
+    limitsNowMs?: () => number;
+    schedule?: ScheduleTimer;
   } = {},
 ) {
   const ledger = await openTestLedger(database, {
@@ -56,6 +73,13 @@ export async function openProxyTestApp(
   const secret = (await keys.create({ kind: "secret", name: "backend" })).token;
   const upstream = await FakeOpenRouter.start();
   const anthropic = await FakeAnthropic.start();
+  const limits = new ProxyLimits(
+    { ...UNMET_PROXY_LIMITS, ...options.limits },
+    {
+      ...(options.limitsNowMs ? { nowMs: options.limitsNowMs } : {}),
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+    },
+  );
   const app = createApp({
     ledger,
     meter,
@@ -70,6 +94,7 @@ export async function openProxyTestApp(
       ...(options.clampMaxTokens === undefined ? {} : { clampMaxTokens: options.clampMaxTokens }),
     },
     anthropicProxy: { baseUrl: anthropic.baseUrl, apiKey: "sk-ant-test", drainBytesMax: 1 << 20 },
+    proxyLimits: limits,
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   if (!server.listening) await once(server, "listening");
@@ -84,6 +109,7 @@ export async function openProxyTestApp(
     secret,
     upstream,
     anthropic,
+    limits,
     baseURL: `http://127.0.0.1:${port}/openai/v1`,
     /** The Anthropic client's `baseURL`: it calls `${anthropicBaseURL}/v1/messages`. */
     anthropicBaseURL: `http://127.0.0.1:${port}/anthropic`,

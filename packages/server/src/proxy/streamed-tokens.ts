@@ -1,3 +1,5 @@
+import { loadTokenizer } from "@tollgate/metering";
+
 /**
  * The text a stream has carried so far (content, reasoning, tool-call arguments), for charging
  * a stream that ended without the provider's usage: counted with the o200k tokenizer, the
@@ -53,7 +55,7 @@ export class StreamedText {
  */
 export async function countTokens(text: string): Promise<number> {
   if (text.length === 0) return 0;
-  // Loaded on first use only: most answers carry the provider's usage.
-  const tokenizer = await import("gpt-tokenizer/encoding/o200k_base");
+  // Loaded on first use only (most answers carry the provider's usage), and kept.
+  const tokenizer = await loadTokenizer("o200k_base");
   return tokenizer.countTokens(text);
 }

@@ -69,9 +69,22 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
     return Buffer.concat(chunks).toString("utf8");
   }
 
-  /** Stops reading: the upstream's connection is closed. */
-  destroy(): void {
-    this.#source.destroy();
+  /**
+   * Stops reading: the upstream's connection is closed. With an error (a stream cut for running
+   * too long), the reading fails with it after the bytes that already came.
+   */
+  destroy(error?: Error): void {
+    this.#source.destroy(error);
+  }
+
+  /** The upstream's connection is closed (ended, failed or destroyed). */
+  get destroyed(): boolean {
+    return this.#source.destroyed;
+  }
+
+  /** Once the upstream's connection is closed, however it ended. */
+  once(event: "close", listener: () => void): void {
+    this.#source.once(event, listener);
   }
 
   #notify(): void {
