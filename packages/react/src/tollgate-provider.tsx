@@ -23,6 +23,7 @@ export interface TollgateProviderProps {
   account: string;
   /** Another client than the built-in one (the generated SDK, or a test's). */
   api?: TollgateApi;
+  /** How a dropped stream is retried (default 0.5 s doubling to 30 s). Pass a constant: a new object reopens the stream. */
   backoff?: BackoffOptions;
   children?: ReactNode;
 }
