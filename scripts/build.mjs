@@ -14,12 +14,14 @@
 // loaded only when a command needs them (the price catalog, the tokenizers).
 //
 // Beside the bundle: migrations/ (packages/store reads its SQL files next to its code), and
+// widget.js (the web components GET /widget.js serves, scripts/build-widget.mjs), and
 // build-inputs.json, the files the bundle was built from, which the bin checks so that
 // edited sources never run as stale JavaScript without a word.
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { buildWidget } from "./build-widget.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}dist/`;
@@ -64,13 +66,18 @@ export async function build({ log = () => {} } = {}) {
   });
   // Chunks of earlier builds (their names carry a hash of their content) are left-overs.
   const outputs = new Set(Object.keys(result.metafile.outputs).map((output) => relative(dist, `${root}${output}`)));
+  outputs.add("widget.js");
   for (const file of readdirSync(dist)) {
     if (/\.js(\.map)?$/.test(file) && !outputs.has(file)) rmSync(`${dist}${file}`);
   }
+  const widgetSources = await buildWidget({ outfile: `${dist}widget.js` });
   const migrations = "packages/store/src/migrations";
   mkdirSync(`${dist}migrations`, { recursive: true });
   cpSync(`${root}${migrations}`, `${dist}migrations`, { recursive: true });
-  const sources = Object.keys(result.metafile.inputs).filter((input) => !input.includes("node_modules/"));
+  const sources = [
+    ...Object.keys(result.metafile.inputs).filter((input) => !input.includes("node_modules/")),
+    ...widgetSources,
+  ];
   const sqlFiles = readdirSync(`${root}${migrations}`).map((file) => `${migrations}/${file}`);
   writeFileSync(INPUTS, `${JSON.stringify({ startedAtMs, files: [...sources, migrations, ...sqlFiles] }, null, 1)}\n`);
   log(`built ${relative(root, ENTRY)} from ${sources.length} files in ${Date.now() - startedAtMs} ms`);

@@ -19,6 +19,7 @@ import { rateLimit } from "./http/rate-limit/rate-limit.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
 import type { Caller, KeyStore } from "./http/v1/auth.ts";
 import { LiveStreams } from "./http/v1/live-streams.ts";
+import { DEFAULT_WIDGET_SCRIPT_PATH, widgetRoute } from "./http/widget/widget-route.ts";
 import type { JobStats } from "./jobs/job-stats.ts";
 import { LOCAL_KEY_ID } from "./local-credential.ts";
 import { type Logger, SILENT_LOGGER } from "./logger.ts";
@@ -71,6 +72,11 @@ export interface AppDependencies {
    * Without it a key held by a dead process is free only when its 60 s lock ends.
    */
   instanceId?: string;
+  /**
+   * The widget's script, served at `GET /widget.js` (http/widget). Default: dist/widget.js,
+   * beside the built server; tests pass the copy they build.
+   */
+  widgetScriptPath?: string;
   /** A monotonic clock in milliseconds for durations and rate limits; tests move it. */
   nowMs?: () => number;
   /** The plans and packs sold through Stripe (the configuration's). Default: none. */
@@ -138,6 +144,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   }
   if (operations.accessLog) app.use(accessLog({ logger, nowMs, keyIdOf: (c) => callerIn(c)?.keyId }));
   app.route("/", healthRoutes({ ledger: deps.ledger, logger }));
+  app.route("/", widgetRoute({ scriptPath: deps.widgetScriptPath ?? DEFAULT_WIDGET_SCRIPT_PATH }));
   const catalog = deps.catalog ?? EMPTY_PLAN_CATALOG;
   // Outside /v1: Stripe authenticates by signature, not by key, and sends no Idempotency-Key.
   app.use("/stripe/*", requestBodyLimit({ bytesMax: operations.bodyBytesMax, routes: [] }));

@@ -1,0 +1,13 @@
+export { BalanceBadge, type BalanceBadgeProps } from "./balance-badge.tsx";
+export type { BalanceJson } from "./balance-json.ts";
+export { type BalanceLevel, balanceLevel, compareDecimals } from "./balance-level.ts";
+export { type BalanceStatus, subscribeBalance } from "./balance-subscription.ts";
+export { ChatCost, type ChatCostProps } from "./chat-cost.tsx";
+export { formatAmount } from "./format-amount.ts";
+export { PlanPicker, type PlanPickerProps, type PlanSummary } from "./plan-picker.tsx";
+export { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelayMs } from "./reconnect-delay.ts";
+export { createTollgateApi, type TollgateApi, TollgateApiError } from "./tollgate-api.ts";
+export { type LiveBalances, TollgateProvider, type TollgateProviderProps, useTollgate } from "./tollgate-provider.tsx";
+export { UsagePanel, type UsagePanelProps } from "./usage-panel.tsx";
+export { type UseBalance, useBalance } from "./use-balance.ts";
+export { readUsage, type Usage, useUsage } from "./use-usage.ts";
