@@ -140,6 +140,19 @@ for (const database of await testDatabases()) {
       const expected = await balanceNow("user:alice");
       assert.match((await row.textContent()) ?? "", new RegExp(expected.replace(".", "\\.")));
       await page.locator(".balance-value", { hasText: new RegExp(`^${expected.replace(".", "\\.")}$`) }).waitFor();
+    });
+
+    test("a metered model call shows in the usage charts", async () => {
+      await api("POST", "/v1/usage-events", {
+        account: "user:alice",
+        provider: "openai",
+        model: "gpt-4o-mini",
+        usage: { inputTokens: 120_000, outputTokens: 40_000 },
+      });
+      // The live balance's change reloads the charts: a bar for the model and one for today.
+      await page.locator(".chart .recharts-bar-rectangle").nth(1).waitFor();
+      await page.locator(".chart").first().getByText("gpt-4o-mini").waitFor();
+      await page.locator("table.ledger tr", { hasText: "gpt-4o-mini" }).waitFor();
       if (database.name === "pglite") await page.screenshot({ path: artifactPath("account.png"), fullPage: true });
     });
 

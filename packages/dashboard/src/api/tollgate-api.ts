@@ -71,6 +71,15 @@ export interface ReconcileReport {
   summary: { accounts: number; units: number; transactions: number; activeHolds: number; lotsDueToExpire: number };
 }
 
+/** One group of a usage report (`GET /v1/accounts/{account}/usage`). */
+export interface UsageRow {
+  key: string | null;
+  unit: string;
+  calls: number;
+  charged: string;
+  providerCostUsd: string | null;
+}
+
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
@@ -131,6 +140,11 @@ export const api = {
     call<Page<TransactionLine>>(
       "GET",
       `${accountPath(account)}/transactions?limit=50${before ? `&before=${encodeURIComponent(before)}` : ""}`,
+    ),
+  usage: (account: string, options: { groupBy: "model" | "feature" | "day"; from: string }) =>
+    call<{ data: UsageRow[] }>(
+      "GET",
+      `${accountPath(account)}/usage?groupBy=${options.groupBy}&from=${encodeURIComponent(options.from)}`,
     ),
   grant: (account: string, body: { amount: string; unit?: string; reason: string; expiresIn?: string }) =>
     call<{ transactionId: string; balance: string }>("POST", `${accountPath(account)}/grants`, {
