@@ -21,6 +21,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { buildDashboard } from "../packages/dashboard/build-dashboard.mjs";
 import { buildWidget } from "./build-widget.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -81,6 +82,8 @@ export async function build({ log = () => {} } = {}) {
   const sqlFiles = readdirSync(`${root}${migrations}`).map((file) => `${migrations}/${file}`);
   writeFileSync(INPUTS, `${JSON.stringify({ startedAtMs, files: [...sources, migrations, ...sqlFiles] }, null, 1)}\n`);
   log(`built ${relative(root, ENTRY)} from ${sources.length} files in ${Date.now() - startedAtMs} ms`);
+  // The operator dashboard `tollgate serve` serves at / (packages/dashboard, built by Vite).
+  await buildDashboard({ outDir: `${dist}dashboard`, log });
   const { ensurePgliteTemplate } = await import(pathToFileURL(`${dist}pglite-template.js`).href);
   await ensurePgliteTemplate({ log });
 }

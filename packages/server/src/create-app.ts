@@ -8,6 +8,7 @@ import type { AppEnv } from "./app-env.ts";
 import { accessLog } from "./http/access-log/access-log.ts";
 import { requestBodyLimit } from "./http/body-limit/body-limit.ts";
 import { jsonContentType } from "./http/body-limit/json-content-type.ts";
+import { dashboardFiles } from "./http/dashboard/dashboard-files.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { balanceStreamMetrics } from "./http/metrics/balance-stream-metrics.ts";
@@ -16,6 +17,7 @@ import { jobMetrics } from "./http/metrics/job-metrics.ts";
 import { metricsEndpoint } from "./http/metrics/metrics-endpoint.ts";
 import { createMetricsRegistry } from "./http/metrics/metrics-registry.ts";
 import { rateLimit } from "./http/rate-limit/rate-limit.ts";
+import { sessionRoutes } from "./http/session/session-routes.ts";
 import { apiRoutes } from "./http/v1/api-routes.ts";
 import type { Caller, KeyStore } from "./http/v1/auth.ts";
 import { LiveStreams } from "./http/v1/live-streams.ts";
@@ -109,6 +111,11 @@ export interface AppDependencies {
    * `tollgate serve` passes the environment's (`proxyLimitsConfigFromEnv`).
    */
   proxyLimits?: ProxyLimits;
+  /**
+   * The built operator dashboard (dist/dashboard), served at `/`, with its sign-in at `/session`
+   * (needs `keys`). Absent: `/` is not served. `tollgate serve` finds the build's own.
+   */
+  dashboard?: { directory: string };
 }
 
 export type { AppEnv } from "./app-env.ts";
@@ -158,6 +165,18 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       logger,
     }),
   );
+  if (deps.keys) {
+    app.use("/session", requestBodyLimit({ bytesMax: operations.bodyBytesMax, routes: [] }));
+    app.route(
+      "/",
+      sessionRoutes({
+        keys: deps.keys,
+        clock: () => deps.ledger.now(),
+        ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+      }),
+    );
+  }
+  if (deps.dashboard) app.route("/", dashboardFiles(deps.dashboard));
   if (deps.keys && deps.meter) {
     // Before authentication: an oversized or non-JSON body is refused before any work.
     app.use("/v1/*", jsonContentType());

@@ -14,6 +14,7 @@ import {
 import { describeStorage, type ServerConfig } from "./config.ts";
 import { createApp } from "./create-app.ts";
 import { startExpirySweeper } from "./expiry-sweeper.ts";
+import { findDashboardDirectory } from "./http/dashboard/dashboard-files.ts";
 import { LiveStreams } from "./http/v1/live-streams.ts";
 import { startIdempotencyPurger } from "./idempotency-purger.ts";
 import { type InstanceHeartbeat, startInstanceHeartbeat } from "./instance-heartbeat.ts";
@@ -56,6 +57,11 @@ export interface StartServerOptions {
    * token is shown here only (`tollgate serve` prints it); it never reaches the log.
    */
   onFirstKey?: (first: { key: ApiKeyInfo; token: string; url: string }) => void;
+  /**
+   * The built operator dashboard served at `/` (default: the build's dist/dashboard, when it
+   * was built; null: none).
+   */
+  dashboardDirectory?: string | null;
 }
 
 export interface RunningServer {
@@ -142,6 +148,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       ...(upstream ? { proxy: upstream } : {}),
       ...(anthropicUpstream ? { anthropicProxy: anthropicUpstream } : {}),
     };
+    const dashboardDirectory =
+      options.dashboardDirectory === undefined ? findDashboardDirectory() : options.dashboardDirectory;
     const app = createApp({
       jobs,
       ledger: opened.ledger,
@@ -159,6 +167,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       proxyLimits,
       stripe: { client: stripeClient, webhookSecrets: config.stripe.webhookSecrets },
       ...(localCredential === undefined ? {} : { localCredential }),
+      ...(dashboardDirectory ? { dashboard: { directory: dashboardDirectory } } : {}),
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, config.port, config.host);

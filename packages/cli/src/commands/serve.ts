@@ -33,6 +33,8 @@ export function registerServe(program: Command): void {
               `  export TOLLGATE_KEY=${token}`,
               `  curl -H "Authorization: Bearer $TOLLGATE_KEY" ${url}/v1/features`,
               "",
+              `the dashboard is at ${url}/ (sign in with this key)`,
+              "",
             ].join("\n"),
           ),
       });

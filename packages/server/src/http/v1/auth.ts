@@ -1,8 +1,10 @@
 import type { ApiKeys } from "@tollgate/store";
 import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env.ts";
 import { isLocalCredential, LOCAL_KEY_ID } from "../../local-credential.ts";
 import { ApiError } from "../api-error.ts";
+import { assertSameOrigin, CSRF_HEADER, csrfMatches, isSafeMethod, SESSION_COOKIE } from "../session/session-cookie.ts";
 import { accountNotFound } from "./account-not-found.ts";
 
 /** Who is calling: a secret key (the app's backend) or a customer token scoped to one account. */
@@ -21,6 +23,8 @@ export interface Caller {
 export type KeyStore = Pick<ApiKeys, "verify" | "create" | "list" | "get" | "revoke" | "onRevoked">;
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
+/** A token as a Bearer header or the session cookie may carry it. */
+const BEARER_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** What the local credential authenticates as: the operator, on this process only. */
 const LOCAL_CALLER: Caller = Object.freeze({
@@ -31,34 +35,63 @@ const LOCAL_CALLER: Caller = Object.freeze({
   expiresAt: null,
 });
 
+/** What `authenticate` needs to verify a key. */
+export interface AuthenticateOptions {
+  keys: KeyStore;
+  clock: () => Date;
+  localCredential?: string;
+}
+
+/**
+ * The caller a token stands for: this process's local credential, or a key the store verifies;
+ * null for a token that is unknown, revoked or expired.
+ */
+export async function callerOfToken(options: AuthenticateOptions, token: string | undefined): Promise<Caller | null> {
+  const { localCredential } = options;
+  if (!token) return null;
+  if (localCredential !== undefined && isLocalCredential(token, localCredential)) return LOCAL_CALLER;
+  const key = await options.keys.verify(token, options.clock());
+  if (!key) return null;
+  return {
+    keyId: key.keyId,
+    kind: key.kind,
+    accountId: key.account?.accountId ?? null,
+    admin: key.admin,
+    expiresAt: key.expiresAt,
+  };
+}
+
 /**
  * `Authorization: Bearer tg_sk_…` (secret key) or `tg_ct_…` (customer token), or this
  * process's local credential (`tg_lc_…`, see local-credential.ts) when it has one. No key, or a
  * key that is unknown, revoked or expired, is 401 `unauthenticated`; which of these it was
  * is not said, so a probe learns nothing.
+ *
+ * Without an Authorization header, the dashboard's session cookie (session/session-cookie.ts)
+ * carries the key instead; a request that could change something must then also come from
+ * this origin and carry the session's CSRF token (403 `forbidden` otherwise), since a browser
+ * attaches the cookie to whatever page sent the request.
  */
-export function authenticate(options: {
-  keys: KeyStore;
-  clock: () => Date;
-  localCredential?: string;
-}): MiddlewareHandler<AppEnv> {
-  const { localCredential } = options;
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
     const header = c.req.header("authorization");
-    const token = header ? BEARER.exec(header)?.[1] : undefined;
-    let caller: Caller | null = null;
-    if (token && localCredential !== undefined && isLocalCredential(token, localCredential)) caller = LOCAL_CALLER;
-    else {
-      const key = token ? await options.keys.verify(token, options.clock()) : null;
-      if (key)
-        caller = {
-          keyId: key.keyId,
-          kind: key.kind,
-          accountId: key.account?.accountId ?? null,
-          admin: key.admin,
-          expiresAt: key.expiresAt,
-        };
+    let token = header ? BEARER.exec(header)?.[1] : undefined;
+    if (header === undefined) {
+      const sessionToken = getCookie(c, SESSION_COOKIE);
+      if (sessionToken !== undefined && BEARER_TOKEN.test(sessionToken)) {
+        token = sessionToken;
+        if (!isSafeMethod(c.req.method)) {
+          assertSameOrigin(c.req);
+          if (!csrfMatches(sessionToken, c.req.header(CSRF_HEADER))) {
+            throw new ApiError(
+              "forbidden",
+              `A change made with the dashboard's session needs its ${CSRF_HEADER} header (GET /session gives it).`,
+            );
+          }
+        }
+      }
     }
+    const caller = await callerOfToken(options, token);
     if (!caller) {
       throw new ApiError(
         "unauthenticated",

@@ -1,0 +1,29 @@
+import { useEffect, useState } from "react";
+
+/**
+ * The page, from the URL's hash (`#/accounts/acct_…`): the server serves one index.html at `/`,
+ * and a hash never reaches it, so every page is a link that survives a reload.
+ */
+export type Route = { page: "overview" } | { page: "accounts" } | { page: "account"; account: string };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "accounts" && parts[1]) return { page: "account", account: decodeURIComponent(parts[1]) };
+  if (parts[0] === "accounts") return { page: "accounts" };
+  return { page: "overview" };
+}
+
+export function hrefOf(route: Route): string {
+  if (route.page === "account") return `#/accounts/${encodeURIComponent(route.account)}`;
+  return route.page === "accounts" ? "#/accounts" : "#/";
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}
