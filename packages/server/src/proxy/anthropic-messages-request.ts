@@ -1,7 +1,7 @@
-import { ApiError } from "../http/api-error.ts";
 import { holdMessages } from "./anthropic-hold-messages.ts";
 import { anthropicTokensOf, anthropicUsage } from "./anthropic-usage.ts";
 import type { ProviderUsage } from "./provider-usage.ts";
+import { type BodyFault, checkedBody } from "./proxy-body.ts";
 
 /**
  * The API version sent upstream when the client sends none: the Messages API's first, which
@@ -34,15 +34,7 @@ export interface AnthropicMessagesRequest {
  * // { model: "claude-sonnet-4-5", streaming: false, hold: { maxTokens: 1024, … }, upstream: { path: "/v1/messages", … } }
  */
 export function anthropicMessagesRequest(body: unknown, headers: Headers): AnthropicMessagesRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError("invalid_request", "The body must be a JSON object.", {
-      fields: [{ field: "body", message: "expected a JSON object" }],
-    });
-  }
-  const record = body as Record<string, unknown>;
-  const fields = bodyFaults(record);
-  const first = fields[0];
-  if (first) throw new ApiError("invalid_request", `${first.field}: ${first.message}`, { fields });
+  const record = checkedBody(body, bodyFaults);
   const forwardedHeaders: Record<string, string> = { "anthropic-version": DEFAULT_ANTHROPIC_VERSION };
   for (const name of PASSED_HEADERS) {
     const value = headers.get(name);
@@ -79,11 +71,8 @@ export function anthropicAnswerText(answer: unknown): string {
   return text;
 }
 
-function bodyFaults(record: Record<string, unknown>): Array<{ field: string; message: string }> {
-  const fields: Array<{ field: string; message: string }> = [];
-  if (typeof record.model !== "string" || record.model.length === 0 || record.model.length > 200) {
-    fields.push({ field: "model", message: "expected a model id" });
-  }
+function bodyFaults(record: Record<string, unknown>): BodyFault[] {
+  const fields: BodyFault[] = [];
   const { max_tokens: maxTokens } = record;
   if (typeof maxTokens !== "number" || !Number.isSafeInteger(maxTokens) || maxTokens < 1) {
     fields.push({ field: "max_tokens", message: "expected a positive integer (Anthropic requires it)" });

@@ -1,6 +1,6 @@
-import { ApiError } from "../http/api-error.ts";
 import { openAIErrorFormat } from "./openai-error.ts";
 import { providerUsageOf } from "./provider-usage.ts";
+import { type BodyFault, checkedBody } from "./proxy-body.ts";
 import type { PreparedCall, ProxyProtocol, RelayedEvent, StreamReader } from "./proxy-protocol.ts";
 import { sseData } from "./sse-events.ts";
 import { StreamedText } from "./streamed-tokens.ts";
@@ -89,29 +89,20 @@ function chatStreamReader(clientWantsUsage: boolean): StreamReader {
 
 /** The request body, checked only as far as the hold needs it; the upstream judges the rest. */
 function chatBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError("invalid_request", "The body must be a JSON object.", {
-      fields: [{ field: "body", message: "expected a JSON object" }],
-    });
-  }
-  const fields: Array<{ field: string; message: string }> = [];
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== "string" || record.model.length === 0 || record.model.length > 200) {
-    fields.push({ field: "model", message: "expected a model id" });
-  }
-  if (!Array.isArray(record.messages) || record.messages.length === 0) {
-    fields.push({ field: "messages", message: "expected a non-empty array" });
-  }
-  if (record.stream !== undefined && typeof record.stream !== "boolean") {
-    fields.push({ field: "stream", message: "expected a boolean" });
-  }
-  const options = record.stream_options;
-  if (options !== undefined && options !== null && (typeof options !== "object" || Array.isArray(options))) {
-    fields.push({ field: "stream_options", message: "expected an object" });
-  }
-  const first = fields[0];
-  if (first) throw new ApiError("invalid_request", `${first.field}: ${first.message}`, { fields });
-  return record;
+  return checkedBody(body, (record) => {
+    const fields: BodyFault[] = [];
+    if (!Array.isArray(record.messages) || record.messages.length === 0) {
+      fields.push({ field: "messages", message: "expected a non-empty array" });
+    }
+    if (record.stream !== undefined && typeof record.stream !== "boolean") {
+      fields.push({ field: "stream", message: "expected a boolean" });
+    }
+    const options = record.stream_options;
+    if (options !== undefined && options !== null && (typeof options !== "object" || Array.isArray(options))) {
+      fields.push({ field: "stream_options", message: "expected an object" });
+    }
+    return fields;
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { ApiError } from "../http/api-error.ts";
 import { providerModel } from "./openai-chat-protocol.ts";
 import { openAIErrorFormat } from "./openai-error.ts";
 import { providerUsageOf } from "./provider-usage.ts";
+import { checkedBody } from "./proxy-body.ts";
 import type { PreparedCall, ProxyProtocol, StreamReader } from "./proxy-protocol.ts";
 
 /** Most inputs one embeddings request may carry: OpenAI's own limit. */
@@ -43,11 +44,7 @@ function noStream(): StreamReader {
 
 /** The request body, checked only as far as the hold needs it; the upstream judges the rest. */
 function embeddingsBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body", "expected a JSON object");
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== "string" || record.model.length === 0 || record.model.length > 200) {
-    throw invalid("model", "expected a model id");
-  }
+  const record = checkedBody(body, () => []);
   const { input } = record;
   if (typeof input === "string") {
     if (input.length === 0) throw invalid("input", "expected a non-empty string");

@@ -1,8 +1,8 @@
 import { MAX_TOKENS_LIMIT } from "@tollgate/metering";
-import { ApiError } from "../http/api-error.ts";
 import { providerModel } from "./openai-chat-protocol.ts";
 import { openAIErrorFormat } from "./openai-error.ts";
 import { type ProviderUsage, providerUsageOf } from "./provider-usage.ts";
+import { type BodyFault, checkedBody } from "./proxy-body.ts";
 import type { PreparedCall, ProxyProtocol, RelayedEvent, StreamReader } from "./proxy-protocol.ts";
 import { responsesPromptMessages } from "./responses-input.ts";
 import { sseData } from "./sse-events.ts";
@@ -101,36 +101,27 @@ function outputText(output: unknown): string {
 
 /** The request body, checked only as far as the hold needs it; the upstream judges the rest. */
 function responsesBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError("invalid_request", "The body must be a JSON object.", {
-      fields: [{ field: "body", message: "expected a JSON object" }],
-    });
-  }
-  const fields: Array<{ field: string; message: string }> = [];
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== "string" || record.model.length === 0 || record.model.length > 200) {
-    fields.push({ field: "model", message: "expected a model id" });
-  }
-  if (record.stream !== undefined && record.stream !== null && typeof record.stream !== "boolean") {
-    fields.push({ field: "stream", message: "expected a boolean" });
-  }
-  // Checked here so a bad one is named as the client sent it (the meter knows chat's names).
-  const limit = record.max_output_tokens;
-  if (limit !== undefined && limit !== null) {
-    if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit <= 0 || limit > MAX_TOKENS_LIMIT) {
-      fields.push({ field: "max_output_tokens", message: `expected a positive integer up to ${MAX_TOKENS_LIMIT}` });
+  return checkedBody(body, (record) => {
+    const fields: BodyFault[] = [];
+    if (record.stream !== undefined && record.stream !== null && typeof record.stream !== "boolean") {
+      fields.push({ field: "stream", message: "expected a boolean" });
     }
-  }
-  const { tools } = record;
-  if (tools !== undefined && tools !== null) {
-    const objects = (item: unknown) => typeof item === "object" && item !== null && !Array.isArray(item);
-    if (!Array.isArray(tools) || !tools.every(objects))
-      fields.push({ field: "tools", message: "expected an array of tools" });
-  }
-  if (record.background === true) {
-    fields.push({ field: "background", message: "not supported through the proxy: its answer could not be metered" });
-  }
-  const first = fields[0];
-  if (first) throw new ApiError("invalid_request", `${first.field}: ${first.message}`, { fields });
-  return record;
+    // Checked here so a bad one is named as the client sent it (the meter knows chat's names).
+    const limit = record.max_output_tokens;
+    if (limit !== undefined && limit !== null) {
+      if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit <= 0 || limit > MAX_TOKENS_LIMIT) {
+        fields.push({ field: "max_output_tokens", message: `expected a positive integer up to ${MAX_TOKENS_LIMIT}` });
+      }
+    }
+    const { tools } = record;
+    if (tools !== undefined && tools !== null) {
+      const objects = (item: unknown) => typeof item === "object" && item !== null && !Array.isArray(item);
+      if (!Array.isArray(tools) || !tools.every(objects))
+        fields.push({ field: "tools", message: "expected an array of tools" });
+    }
+    if (record.background === true) {
+      fields.push({ field: "background", message: "not supported through the proxy: its answer could not be metered" });
+    }
+    return fields;
+  });
 }
