@@ -5,7 +5,7 @@
  * stdin closes. Run by http-suite.ts.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveUntilStdinEnds } from "./child-server.ts";
 
 const BODY = "hello world";
 
@@ -14,12 +14,4 @@ const server = createServer((_request, response) => {
   response.writeHead(200, { "content-type": "text/plain", "content-length": BODY.length });
   response.end(BODY);
 });
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
-});
-process.stdin.on("end", () => {
-  server.close();
-  server.closeAllConnections();
-});
-process.stdin.resume();
+serveUntilStdinEnds(server);

@@ -8,9 +8,9 @@
  * exits when its stdin closes. Run by proxy-suite.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { request } from "undici";
+import { serveUntilStdinEnds } from "./child-server.ts";
 
 const upstream = new URL(process.argv[2] ?? "");
 
@@ -21,15 +21,7 @@ const server = createServer((incoming, outgoing) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
-});
-process.stdin.on("end", () => {
-  server.close();
-  server.closeAllConnections();
-});
-process.stdin.resume();
+serveUntilStdinEnds(server);
 
 async function forward(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
   // The body is read whole, as Tollgate reads it, then sent: a proxy that holds a call must see it first.

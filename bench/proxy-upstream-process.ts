@@ -8,7 +8,7 @@
  * listening; exits when its stdin closes. Run by proxy-suite.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveUntilStdinEnds } from "./child-server.ts";
 
 const ROUTE = /^\/delay-(\d{1,5})\/v1\/chat\/completions$/;
 /** The answer's text in the pieces a stream sends, and its usage with OpenRouter's `cost` (USD). */
@@ -21,15 +21,7 @@ const server = createServer((request, response) => {
   answer(request, response).catch(() => response.destroy());
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
-});
-process.stdin.on("end", () => {
-  server.close();
-  server.closeAllConnections();
-});
-process.stdin.resume();
+serveUntilStdinEnds(server);
 
 async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];

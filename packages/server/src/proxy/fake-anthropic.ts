@@ -1,6 +1,5 @@
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type LocalHttpServer, startLocalHttpServer } from "./local-http-server.ts";
 
 /** The answer every call gets: its text, streamed in these pieces. */
 export const FAKE_CLAUDE_PIECES = ["Hello", " there", ", friend", ". Anything", " else?"];
@@ -50,24 +49,19 @@ export class FakeAnthropic {
   completedStreams = 0;
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LocalHttpServer,
     readonly baseUrl: string,
   ) {}
 
   static async start(): Promise<FakeAnthropic> {
     let fake: FakeAnthropic | undefined;
-    // A request the proxy aborts (its hold refused) may end mid-read: that answer is dropped.
-    const server = createServer((req, res) => void fake?.handle(req, res).catch(() => res.destroy()));
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeAnthropic(server, `http://127.0.0.1:${port}`);
+    const server = await startLocalHttpServer(async (req, res) => fake?.handle(req, res));
+    fake = new FakeAnthropic(server, `${server.origin}`);
     return fake;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,9 +1,8 @@
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { answerChatByPlan, type FakeAnswerPlan } from "./fake-chat-plan.ts";
 import { answerEmbeddings } from "./fake-embeddings.ts";
 import { answerResponse } from "./fake-responses.ts";
+import { type LocalHttpServer, startLocalHttpServer } from "./local-http-server.ts";
 
 /** The answer every call gets: its text, streamed in these pieces, and its usage with OpenRouter's `cost`. */
 export const FAKE_PIECES = ["Hello", " there", ", friend", ". Anything", " else?"];
@@ -64,24 +63,19 @@ export class FakeOpenRouter {
   abortedStreams = 0;
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LocalHttpServer,
     readonly baseUrl: string,
   ) {}
 
   static async start(): Promise<FakeOpenRouter> {
     let fake: FakeOpenRouter | undefined;
-    // A request the proxy aborts while its body is still coming fails to read: dropped, not a crash.
-    const server = createServer((req, res) => void fake?.handle(req, res).catch(() => res.destroy()));
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeOpenRouter(server, `http://127.0.0.1:${port}/api/v1`);
+    const server = await startLocalHttpServer(async (req, res) => fake?.handle(req, res));
+    fake = new FakeOpenRouter(server, `${server.origin}/api/v1`);
     return fake;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
