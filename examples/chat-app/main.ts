@@ -20,7 +20,7 @@ import { bundlePage } from "./bundle-page.ts";
 import { startChatApp } from "./chat-app-server.ts";
 import { shownToken } from "./open-session.ts";
 
-const port = Number(process.env.PORT ?? 3000);
+const port = appPort(process.env.PORT);
 const [openRouter, pageScript] = await Promise.all([FakeOpenRouter.start(), bundlePage()]);
 
 // Tollgate as `tollgate serve` runs it. The upstream and its key are the deployment's (read from
@@ -54,20 +54,40 @@ await keys.close();
 const operator = createTollgateClient({ baseUrl: tollgate.url, secretKey: adminKey });
 const secretKey = shownToken(await operator.keys.create({ kind: "secret", name: "example chat backend" }));
 
-const app = await startChatApp({ tollgateUrl: tollgate.url, secretKey, pageScript, port });
+const app = await startChatApp({ tollgateUrl: tollgate.url, secretKey, pageScript, port }).catch(async (error) => {
+  await closeServers();
+  const taken = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+  console.error(taken ? `port ${port} is taken: choose another, e.g. PORT=3001 npm run example:chat` : error);
+  process.exit(1);
+});
 console.log(`Example chat:  ${app.url}`);
 console.log(`Tollgate:      ${tollgate.url}/  (the operator dashboard; sign in with ${adminKey})`);
 console.log("Ctrl-C stops it.");
+
+/** Tollgate and the fake upstream, and the temporary directory with the data. */
+async function closeServers() {
+  await tollgate.close();
+  await openRouter.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
 
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
   await app.close();
-  await tollgate.close();
-  await openRouter.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await closeServers();
   console.log("stopped");
 }
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
+
+/** The app's port from PORT (3000 when unset); anything but a port number stops the start, saying so. */
+function appPort(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 3000;
+  if (!/^\d{1,5}$/.test(value.trim()) || Number(value) > 65_535) {
+    console.error(`PORT must be a port number from 0 to 65535, not "${value}"`);
+    process.exit(2);
+  }
+  return Number(value);
+}
