@@ -44,6 +44,14 @@ test("examples/chat-app serves its page, streams a charged reply through /billin
       headers: { authorization: `Bearer ${session.token}` },
     });
     assert.equal(((await balances.json()) as { data: Array<{ available: string }> }).data[0]?.available, "976");
+    // The mount reaches Tollgate only: a path that looks like another host stays on it (its 404).
+    const elsewhere = await fetch(new URL("/billing//example.invalid/healthz", example.chatUrl));
+    assert.equal(elsewhere.status, 404);
+    const tooLarge = await fetch(new URL("/billing/v1/usage-events", example.chatUrl), {
+      method: "POST",
+      body: "x".repeat(4 * 1024 * 1024 + 1),
+    });
+    assert.equal(tooLarge.status, 413);
   } finally {
     const { code, stdout } = await example.stop();
     assert.equal(code, 0, stdout);

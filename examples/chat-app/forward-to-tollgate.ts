@@ -12,6 +12,9 @@ const FORWARDED_REQUEST_HEADERS = [
   "x-tollgate-conversation",
 ];
 
+/** The most a request body may carry here: Tollgate's own proxy limit (TOLLGATE_PROXY_BODY_LIMIT_BYTES' default). */
+const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /**
  * Answer headers not passed on: those about the one connection (the app's own connection to the
  * browser sets its own), and the encoding, since `fetch` hands over the body already decoded.
@@ -38,15 +41,24 @@ export async function forwardToTollgate(
   response: ServerResponse,
   tollgateUrl: string,
 ): Promise<void> {
-  const target = new URL((request.url ?? "/").slice(TOLLGATE_PATH.length), tollgateUrl);
+  // Appended, never resolved against the base: `/billing//elsewhere.example/` stays on Tollgate.
+  const target = new URL(`${tollgateUrl}${(request.url ?? "/").slice(TOLLGATE_PATH.length)}`);
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
-  // The page's requests are small JSON bodies: read whole, then sent.
+  // The page's requests are small JSON bodies: read whole (up to the limit), then sent.
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let bodyBytes = 0;
+  for await (const chunk of request) {
+    bodyBytes += (chunk as Buffer).length;
+    if (bodyBytes > BODY_LIMIT_BYTES) {
+      response.writeHead(413, { "content-type": "text/plain", connection: "close" }).end("the request is too large");
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
   // A browser that goes away (a closed tab ends its balance stream) ends the call to Tollgate too.
   const gone = new AbortController();
   response.on("close", () => gone.abort());
