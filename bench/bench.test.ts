@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { testDatabases, testPostgres } from "@tollgate/store/testing";
 import { openPgliteBench, openPostgresBench } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
+import { collectGoals } from "./goal-sink.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { type ProxySettings, runProxySuite } from "./proxy-suite.ts";
 import { runRenewalSuite } from "./renewal-suite.ts";
@@ -45,6 +46,18 @@ const figures = (withFloors: boolean) => [
   "usage_report_by_day_month_p95",
 ];
 
+/** The goal lines the end of a run prints for one database (ratios.ts), then the run's summary. */
+const goalLines = (database: "postgres" | "pglite") =>
+  database === "postgres"
+    ? [
+        "postgres.charges_10k_accounts.vs_floor",
+        "postgres.charges_hot_account.vs_floor",
+        "postgres.charge_latency_p50_single.vs_goal",
+        "postgres.charge_latency_p99_single.vs_goal",
+        "run.cpu_others_max",
+      ]
+    : ["pglite.charges_10k_accounts.vs_floor", "run.cpu_others_max"];
+
 /**
  * A tiny scale: 2,000 usage events instead of a million, 5 reports per grouping instead of
  * 200, and every run a count of operations instead of a timed window, so a busy machine makes
@@ -60,7 +73,7 @@ const SMOKE: SuiteSettings = {
 };
 
 const LINE =
-  /^\{"bench":"[a-z0-9_.]+","value":-?\d+(\.\d+)?(e[+-]?\d+)?,"unit":"[a-z/]+"(,"[a-z_]+":("[^"]*"|-?\d+(\.\d+)?))*\}$/;
+  /^\{"bench":"[a-z0-9_.]+","value":-?\d+(\.\d+)?(e[+-]?\d+)?,"unit":"[a-z/]+"(,"[a-z_]+":("[^"]*"|-?\d+(\.\d+)?(e[+-]?\d+)?|true|false))*\}$/;
 
 // A smoke test, so the benchmark cannot rot: every run on a tiny scale, every line checked.
 for (const database of await testDatabases()) {
@@ -71,19 +84,22 @@ for (const database of await testDatabases()) {
           ? await openPgliteBench({ storage: "memory" })
           : await openPostgresBench({ databaseUrl: database.databaseUrl });
       const lines: string[] = [];
-      const output = {
-        sink: (figure: Parameters<typeof formatFigure>[0]) => lines.push(formatFigure(figure)),
-        log() {},
-      };
+      const goals = collectGoals(
+        (figure) => lines.push(formatFigure(figure)),
+        () => {},
+      );
+      const output = { sink: goals.sink, log() {} };
       try {
         await measureProcessFigures(bench.ledger, SMOKE.timing, output);
         await runSuite(bench, SMOKE, output);
       } finally {
         await bench.dispose();
       }
+      goals.finish();
       assertFigures(lines, [
         ...PROCESS_FIGURES,
         ...figures(database.databaseUrl !== undefined).map((figure) => `${database.name}.${figure}`),
+        ...goalLines(database.databaseUrl === undefined ? "pglite" : "postgres"),
       ]);
     });
   });
@@ -106,8 +122,18 @@ const HTTP_FIGURES = [
   "balance_read_rate",
   "balance_read_p50_ms",
   "balance_read_p99_ms",
+  "balance_reads_per_s",
   "batch_events_per_s",
   "batch_events.vs_floor",
+];
+
+/** The HTTP part's goal lines, printed at the end of the run, then the run's summary. */
+const HTTP_GOAL_LINES = [
+  "http.charges_per_s.vs_floor",
+  "http.batch_events_per_s.vs_floor",
+  "http.balance_reads_per_s.vs_floor",
+  "http.balance_read_p99_ms.vs_floor_lower_is_better",
+  "run.cpu_others_max",
 ];
 
 /** Two server processes, 40 requests each way, 10-event batches. */
@@ -123,28 +149,37 @@ const postgres = await testPostgres();
 describe("npm run bench, the HTTP part", () => {
   test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
     const lines: string[] = [];
-    await runHttpSuite(HTTP_SMOKE, {
-      databaseUrl: postgres?.databaseUrl as string,
-      sink: (figure) => lines.push(formatFigure(figure)),
-      log() {},
-    });
-    assertFigures(
-      lines,
-      HTTP_FIGURES.map((figure) => `http.${figure}`),
+    const goals = collectGoals(
+      (figure) => lines.push(formatFigure(figure)),
+      () => {},
     );
+    await runHttpSuite(HTTP_SMOKE, { databaseUrl: postgres?.databaseUrl as string, sink: goals.sink, log() {} });
+    goals.finish();
+    assertFigures(lines, [...HTTP_FIGURES.map((figure) => `http.${figure}`), ...HTTP_GOAL_LINES]);
   });
 });
 
 describe("npm run bench, the renewal part", () => {
   test("prints one well-formed JSON line per figure", { skip: postgres ? false : "PostgreSQL only" }, async () => {
     const lines: string[] = [];
+    const goals = collectGoals(
+      (figure) => lines.push(formatFigure(figure)),
+      () => {},
+    );
     // Two rounds, each two batches of grants and two renewDue calls (limit 10 for 20 subscriptions);
     // the suite counts the renewals in the database itself.
     await runRenewalSuite(
       { subscriptions: 20, concurrency: 4, limit: 10, rounds: 2 },
-      { databaseUrl: postgres?.databaseUrl as string, sink: (figure) => lines.push(formatFigure(figure)), log() {} },
+      { databaseUrl: postgres?.databaseUrl as string, sink: goals.sink, log() {} },
     );
-    assertFigures(lines, ["renewal.grant_floor_per_s", "renewal.renewals_per_s", "renewal.renewals.vs_grant_floor"]);
+    goals.finish();
+    // No goal of the hot path's table is a renewal's: the run's summary follows its figures.
+    assertFigures(lines, [
+      "renewal.grant_floor_per_s",
+      "renewal.renewals_per_s",
+      "renewal.renewals.vs_grant_floor",
+      "run.cpu_others_max",
+    ]);
   });
 });
 
@@ -235,8 +270,44 @@ function assertFigures(lines: string[], expected: string[]): void {
     assert.match(line, LINE);
     const parsed = JSON.parse(line) as Record<string, unknown>;
     assert.deepEqual(Object.keys(parsed).slice(0, 3), ["bench", "value", "unit"]);
-    assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) > 0, `${line}: a positive value`);
+    // Others' CPU can be nothing at all; every other figure measured something.
+    const least = parsed.bench === "run.cpu_others_max" ? 0 : Number.MIN_VALUE;
+    assert.ok(Number.isFinite(parsed.value) && (parsed.value as number) >= least, `${line}: a positive value`);
+    assertFields(parsed);
   }
   const names = lines.map((line) => (JSON.parse(line) as { bench: string }).bench);
   assert.deepEqual(names, expected);
+}
+
+/** Every goal line (ratios.ts): `http.charges.vs_floor` and its like are older lines without a goal. */
+const GOAL_LINES = new Set(
+  [...goalLines("postgres"), ...goalLines("pglite"), ...HTTP_GOAL_LINES].filter(
+    (name) => name !== "run.cpu_others_max",
+  ),
+);
+
+/** The fields each kind of line promises (their values vary with the machine; only their shape is checked). */
+function assertFields(figure: Record<string, unknown>): void {
+  const name = figure.bench as string;
+  const hasCpu = typeof figure.cpu_self === "number" || typeof figure.cpu_server === "number";
+  if ((figure.unit as string).endsWith("/s") && hasCpu) {
+    assert.equal(typeof figure.cpu_self_us_per_op, "number", `${name}: CPU per operation of the process at work`);
+    if (figure.database === "postgres") {
+      assert.equal(typeof figure.cpu_postgres_us_per_op, "number", `${name}: PostgreSQL's CPU per operation`);
+    }
+  }
+  if (GOAL_LINES.has(name)) {
+    assert.equal(typeof figure.goal, "number", `${name}: its goal`);
+    assert.equal(typeof figure.met, "boolean", `${name}: whether it met it`);
+    assert.match(String(figure.better), /^(higher|lower)$/, `${name}: which way the goal points`);
+    assert.equal(typeof figure.figure, "string", `${name}: the figure it holds to the goal`);
+    if (!name.endsWith(".vs_goal")) {
+      assert.equal(typeof figure.floor, "string", `${name}: the floor it divides by`);
+      assert.equal(name.endsWith("_lower_is_better"), figure.better === "lower", `${name}: its name says which way`);
+    }
+  }
+  if (name === "run.cpu_others_max") {
+    assert.equal(typeof figure.quiet, "boolean", "run.cpu_others_max: whether the run was quiet");
+    assert.equal(typeof figure.worst, "string", "run.cpu_others_max: the figure taken with the most");
+  }
 }

@@ -79,6 +79,18 @@ function usageBatchBody(options: { key: string; size: number; accounts: number }
   return JSON.stringify({ events });
 }
 
+/** `GET` of a random one of `accounts`'s balances, for a closed loop (autocannon). */
+export function balanceReadRequest(options: { accounts: number }): autocannon.Request {
+  return {
+    method: "GET",
+    path: balancePath(options.accounts),
+    setupRequest(request) {
+      request.path = balancePath(options.accounts);
+      return request;
+    },
+  };
+}
+
 /** The path of a balance read of a random one of `accounts`. */
 export function balancePath(accounts: number): string {
   return `/v1/accounts/${randomAccount(accounts)}/balances`;

@@ -1,11 +1,12 @@
 import { openPostgresBench } from "./bench-database.ts";
+import { cpuFields } from "./cpu-usage.ts";
 import { runFloorCharges, setUpFloor } from "./group-commit-floor.ts";
 import { type ChildServer, startChildServer } from "./http-child-process.ts";
 import { runClosedLoad } from "./http-closed-load.ts";
 import { httpCpuFields } from "./http-cpu.ts";
 import { failureShare, type HttpOutcome, responsesPerSecond } from "./http-outcome.ts";
 import { type PacedLoadOptions, runPacedLoad } from "./http-paced-load.ts";
-import { type BatchTally, balancePath, batchRequest, chargeRequest } from "./http-requests.ts";
+import { type BatchTally, balancePath, balanceReadRequest, batchRequest, chargeRequest } from "./http-requests.ts";
 import type { BenchServerInfo } from "./http-server-process.ts";
 import { createAccounts, runCharges } from "./ledger-runs.ts";
 import { percentile, perSecond, type RunTiming } from "./measure.ts";
@@ -58,6 +59,8 @@ export async function runHttpSuite(
     figure(out, "charges.vs_ledger_direct", charges / ledgerDirect, "x", {});
     figure(out, "charges.vs_floor", charges / floors.charges, "x", {});
     await measureBalanceReads(server, settings, out);
+    // After the paced reads, which keep their conditions, and over a balance cache they filled.
+    await measureMostReads(server, settings, out);
     const batch = await measureBatch(server, settings, out);
     figure(out, "batch_events.vs_floor", batch / floors.batch, "x", {});
   } finally {
@@ -129,6 +132,7 @@ async function measureLedgerDirect(settings: HttpSettings, databaseUrl: string, 
       connections,
       accounts,
       failures: outcome.failures,
+      ...cpuFields(outcome.cpu),
     });
     return rate;
   } finally {
@@ -161,7 +165,11 @@ async function measureFloors(settings: HttpSettings, databaseUrl: string, out: O
       label: "http-floor",
     });
     const charges = perSecond(chargeOutcome);
-    figure(out, "charges_floor_per_s", charges, "charges/s", { connections, accounts });
+    figure(out, "charges_floor_per_s", charges, "charges/s", {
+      connections,
+      accounts,
+      ...cpuFields(chargeOutcome.cpu),
+    });
     out.log(`ceiling: the fewest rows a batch of ${batch.size} charged events writes, ${batch.connections} callers`);
     const batchOutcome = await runUsageBatchFloor(pool, {
       accounts,
@@ -174,6 +182,7 @@ async function measureFloors(settings: HttpSettings, databaseUrl: string, out: O
       connections: batch.connections,
       batch_size: batch.size,
       accounts,
+      ...cpuFields(batchOutcome.cpu),
     });
     return { charges, batch: events };
   } finally {
@@ -199,6 +208,24 @@ async function measureCharges(server: ChildServer<BenchServerInfo>, settings: Ht
   run(out, "charges_per_s", rate, "charges/s", outcome, { connections, accounts });
   latencyFigures(out, "charges", outcome, { connections });
   return rate;
+}
+
+/** Balance reads in the hello world's closed loop (same connections and timing): the most per second. */
+async function measureMostReads(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {
+  const { accounts, connections, timing } = settings;
+  out.log(`balance reads: GET /v1/accounts/{account}/balances, ${connections} connections, as fast as answered`);
+  const outcome = checked(
+    "most balance reads",
+    await runClosedLoad({
+      url: server.info.url,
+      connections,
+      timing,
+      serverPid: server.pid,
+      headers: headersOf(server),
+      request: balanceReadRequest({ accounts }),
+    }),
+  );
+  run(out, "balance_reads_per_s", responsesPerSecond(outcome), "reads/s", outcome, { connections, accounts });
 }
 
 async function measureBalanceReads(server: ChildServer<BenchServerInfo>, settings: HttpSettings, out: Output) {

@@ -21,6 +21,7 @@ import {
   postgresReachable,
 } from "./bench-database.ts";
 import { measureProcessFigures } from "./cost-computations.ts";
+import { collectGoals } from "./goal-sink.ts";
 import { type HttpSettings, runHttpSuite } from "./http-suite.ts";
 import { type ProxySettings, runProxySuite } from "./proxy-suite.ts";
 import { type RenewalSettings, runRenewalSuite } from "./renewal-suite.ts";
@@ -76,7 +77,9 @@ const proxySettings: ProxySettings = {
 /** Five cold starts per figure after one round of warm-up. */
 const startSettings: StartSettings = { starts: 5, warmups: 1 };
 const only = process.env.TOLLGATE_BENCH_ONLY;
-const sink = (figure: Parameters<typeof formatFigure>[0]) => process.stdout.write(`${formatFigure(figure)}\n`);
+// Every figure goes through the goals' sink: the ratios to the floors print at the end, from this run's figures.
+const goals = collectGoals((figure) => process.stdout.write(`${formatFigure(figure)}\n`));
+const { sink } = goals;
 
 let processFiguresDone = false;
 
@@ -138,3 +141,5 @@ if (!only || only === "proxy") {
     progress(`PostgreSQL not reachable at ${databaseUrl}: skipping the proxy figures`);
   }
 }
+// Last: the goal lines (each ratio to its floor) and whether the machine was quiet throughout.
+goals.finish();

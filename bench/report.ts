@@ -3,7 +3,8 @@ export interface Figure {
   bench: string;
   value: number;
   unit: string;
-  [extra: string]: string | number;
+  /** What the run was (its callers, accounts, CPU use) and, on a goal line, whether it was `met`. */
+  [extra: string]: string | number | boolean;
 }
 
 /** Where figures go: `main.ts` prints them, the smoke test collects them. */
