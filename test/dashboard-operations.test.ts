@@ -224,6 +224,10 @@ for (const database of await testDatabases()) {
       await form.getByRole("button", { name: "Create" }).click();
       const token = (await form.locator(".new-token").textContent()) ?? "";
       assert.match(token, /^tg_ct_/);
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: url });
+      await form.getByRole("button", { name: "Copy" }).click();
+      await form.getByText("Copied.").waitFor();
+      assert.equal(await page.evaluate("navigator.clipboard.readText()"), token);
       assert.equal((await api("GET", "/v1/accounts/user:alice/balances", undefined, token)).status, 200);
       const row = keyList.locator("tr", { hasText: "mobile app" });
       await row.getByText("user:alice").waitFor();

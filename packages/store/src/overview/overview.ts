@@ -1,4 +1,4 @@
-import type { SqlExecutor } from "../sql-client.ts";
+import type { SqlClient, SqlExecutor } from "../sql-client.ts";
 import { type FailingWebhooks, readFailingWebhooks } from "./failing-webhooks.ts";
 import { readUsageTotals, type UsageWindow } from "./usage-totals.ts";
 
@@ -44,13 +44,23 @@ const DAY_MS = 86_400_000;
 
 /**
  * Reads the overview: balances and holds per unit, usage today and over 30 days, and failing
- * webhooks. Amounts are never added across units; USD figures are exact decimal strings.
+ * webhooks. Amounts are never added across units; USD figures are exact decimal strings. On a
+ * `SqlClient` every figure reads one snapshot (a repeatable-read, read-only transaction), so the
+ * held amount of the balances always equals the active holds' beside it.
  *
  * @example
  * const overview = await readOverview(ledger.sql, { now: new Date(), timeZone: "Europe/Paris" });
  * overview.outstanding[0]; // { unit: "credits", accounts: 3, balanceMinor: 29700n, … }
  */
-export async function readOverview(sql: SqlExecutor, options: OverviewOptions): Promise<Overview> {
+export async function readOverview(sql: SqlExecutor | SqlClient, options: OverviewOptions): Promise<Overview> {
+  if (!("transaction" in sql)) return readFigures(sql, options);
+  return sql.transaction(async (tx) => {
+    await tx.query("set transaction isolation level repeatable read, read only");
+    return readFigures(tx, options);
+  });
+}
+
+async function readFigures(sql: SqlExecutor, options: OverviewOptions): Promise<Overview> {
   const { now } = options;
   const [startOfToday] = await sql.query<{ at: Date }>(
     "select date_trunc('day', $1::timestamptz at time zone $2) at time zone $2 as at",

@@ -87,7 +87,7 @@ for (const database of await testDatabases()) {
         }),
       });
       admin = (await api.keys.create({ kind: "secret", admin: true })).token;
-      hooks = await receiver([500]);
+      hooks = await receiver([500, 500]);
       dispatcher = Webhooks.of(api.ledger, { retryPolicy: { maxAttempts: 1 } });
       await dispatcher.createEndpoint({ url: hooks.url, eventTypes: ["balance.depleted"] });
       // 40 days ago: outside both windows.
@@ -167,8 +167,18 @@ for (const database of await testDatabases()) {
       );
     });
 
-    test("a failed delivery counts as failing until a replay of it gets through", async () => {
+    test("a delivery retrying, then failed, counts as failing until a replay of it gets through", async () => {
       assert.deepEqual((await overview()).body.webhooks, { failedDeliveries: 0, retryingDeliveries: 0, endpoints: [] });
+      const retrying = Webhooks.of(api.ledger, { retryPolicy: { maxAttempts: 2 } });
+      assert.deepEqual(await dispatchDueWebhooks(retrying, { logger: quiet }), { claimed: 1, succeeded: 0 });
+      const waiting = (await overview()).body.webhooks;
+      assert.deepEqual([waiting.failedDeliveries, waiting.retryingDeliveries], [0, 1]);
+      assert.deepEqual(
+        waiting.endpoints.map((endpoint) => [endpoint.failedDeliveries, endpoint.retryingDeliveries]),
+        [[0, 1]],
+      );
+      // Past its retry time, the second attempt fails too, and for good.
+      now = new Date(T0.getTime() + HOUR_MS);
       assert.deepEqual(await dispatchDueWebhooks(dispatcher, { logger: quiet }), { claimed: 1, succeeded: 0 });
       const failing = (await overview()).body.webhooks;
       assert.deepEqual([failing.failedDeliveries, failing.retryingDeliveries], [1, 0]);
