@@ -128,7 +128,6 @@ export const api = {
     csrfToken = null;
   },
   reconcile: () => call<ReconcileReport>("GET", "/v1/reconcile"),
-  failedDeliveries: () => call<Page<{ id: string }>>("GET", "/v1/webhook-deliveries?status=failed&limit=100"),
   accounts: (options: { search?: string; after?: string | null }) => {
     const query = new URLSearchParams({ limit: "25" });
     if (options.search) query.set("search", options.search);
