@@ -2,8 +2,10 @@ import { useEffect, useState } from "react";
 import { ApiFailure, api, type Session } from "./api/tollgate-api.ts";
 import { AccountPage } from "./pages/account-page.tsx";
 import { AccountsPage } from "./pages/accounts-page.tsx";
+import { KeysPage } from "./pages/keys-page.tsx";
 import { OverviewPage } from "./pages/overview-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
+import { WebhooksPage } from "./pages/webhooks-page.tsx";
 import { hrefOf, useRoute } from "./route.ts";
 
 /** The session gate, the navigation and the current page. */
@@ -33,8 +35,17 @@ export function App() {
           <a href={hrefOf({ page: "overview" })} aria-current={route.page === "overview" ? "page" : undefined}>
             Overview
           </a>
-          <a href={hrefOf({ page: "accounts" })} aria-current={route.page !== "overview" ? "page" : undefined}>
+          <a
+            href={hrefOf({ page: "accounts" })}
+            aria-current={route.page === "accounts" || route.page === "account" ? "page" : undefined}
+          >
             Accounts
+          </a>
+          <a href={hrefOf({ page: "webhooks" })} aria-current={route.page === "webhooks" ? "page" : undefined}>
+            Webhooks
+          </a>
+          <a href={hrefOf({ page: "keys" })} aria-current={route.page === "keys" ? "page" : undefined}>
+            API keys
           </a>
         </nav>
         <span className="who">{session.keyId}</span>
@@ -46,6 +57,8 @@ export function App() {
         {route.page === "overview" && <OverviewPage />}
         {route.page === "accounts" && <AccountsPage />}
         {route.page === "account" && <AccountPage account={route.account} />}
+        {route.page === "webhooks" && <WebhooksPage />}
+        {route.page === "keys" && <KeysPage />}
       </main>
     </div>
   );

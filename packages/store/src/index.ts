@@ -17,6 +17,7 @@ export * from "./members.ts";
 export * from "./migrate.ts";
 export { idFloorAt } from "./new-id.ts";
 export * from "./open-database.ts";
+export * from "./overview/index.ts";
 export { DEFAULT_PLAN_KEY, type DefaultPlans } from "./plans/default-plans.ts";
 export { planFromJson, planHash, planToJson } from "./plans/plan-json.ts";
 export type { PlanVersionCount } from "./plans/plan-version-counts.ts";

@@ -41,6 +41,7 @@ import {
 import { migrate } from "./migrate.ts";
 import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
+import { type Overview, readOverview } from "./overview/overview.ts";
 import { type DefaultPlans, defaultPlansOf } from "./plans/default-plans.ts";
 import { assertPlanCatalog } from "./plans/plan-catalog.ts";
 import { planHash } from "./plans/plan-json.ts";
@@ -659,6 +660,17 @@ export class Ledger {
    */
   jobBacklog(): Promise<JobBacklog> {
     return readJobBacklog(this.sql, this.clock());
+  }
+
+  /**
+   * The deployment at a glance, at the ledger's clock: balances and active holds per unit,
+   * usage today (in `timeZone`, default UTC) and over 30 days, and failing webhooks.
+   *
+   * @example
+   * const { outstanding, today } = await ledger.overview({ timeZone: "Europe/Paris" });
+   */
+  overview(options: { timeZone?: string } = {}): Promise<Overview> {
+    return readOverview(this.sql, { now: this.clock(), ...options });
   }
 
   /** Recomputes every balance from entries and lots and checks every invariant. */

@@ -87,7 +87,8 @@ export interface Page<T> {
 
 let csrfToken: string | null = null;
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One call of the HTTP API with the session cookie (and its CSRF token on writes); other api modules build on it. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -127,7 +128,6 @@ export const api = {
     csrfToken = null;
   },
   reconcile: () => call<ReconcileReport>("GET", "/v1/reconcile"),
-  failedDeliveries: () => call<Page<{ id: string }>>("GET", "/v1/webhook-deliveries?status=failed&limit=100"),
   accounts: (options: { search?: string; after?: string | null }) => {
     const query = new URLSearchParams({ limit: "25" });
     if (options.search) query.set("search", options.search);

@@ -3245,6 +3245,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The deployment at a glance: credits outstanding, active holds, usage, provider cost and margin today and over 30 days, failing webhooks (admin keys only)
+         * @description Amounts are per unit (never added across units), as decimal strings in the unit's scale. Margin is in USD, where both sides are exact: each usage event keeps its charge converted back to USD at the rate its price snapshot used, and the margin is that minus the provider's cost. Amount-only charges and deductions record no usage event, so they are not usage here (they do lower the balances).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Where today begins (default UTC) */
+                    timeZone?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The overview */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Overview"];
+                    };
+                };
+                /** @description invalid_request: a field is missing or malformed (details.fields names each) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthenticated: no valid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description forbidden: the key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: over the key's rate; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal: our fault; quote the requestId */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts/{account}/deductions": {
         parameters: {
             query?: never;
@@ -7850,6 +7937,98 @@ export interface components {
             /** @description An amount in its unit's scale, a count or an id */
             expected: string;
             actual: string;
+        };
+        Overview: {
+            /** Format: date-time */
+            now: string;
+            timeZone: string;
+            outstanding: {
+                unit: string;
+                /** @description Customer accounts with a balance in the unit */
+                accounts: number;
+                /**
+                 * @description The sum of the customers' balances: credits outstanding
+                 * @example 297.00
+                 */
+                balance: string;
+                /**
+                 * @description Of it, reserved by active holds
+                 * @example 297.00
+                 */
+                held: string;
+                /**
+                 * @description A decimal string in the unit's scale
+                 * @example 297.00
+                 */
+                debt: string;
+            }[];
+            activeHolds: {
+                unit: string;
+                holds: number;
+                /**
+                 * @description A decimal string in the unit's scale
+                 * @example 297.00
+                 */
+                amount: string;
+            }[];
+            /** @description Since the start of today in `timeZone` */
+            today: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+                units: components["schemas"]["OverviewUsage"][];
+            };
+            /** @description The 30 days (720 hours) before `now` */
+            last30Days: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+                units: components["schemas"]["OverviewUsage"][];
+            };
+            webhooks: {
+                /** @description Failed for good and not delivered since */
+                failedDeliveries: number;
+                /** @description Last attempt failed, waiting for the next */
+                retryingDeliveries: number;
+                endpoints: {
+                    id: string;
+                    url: string;
+                    enabled: boolean;
+                    failedDeliveries: number;
+                    retryingDeliveries: number;
+                    /** Format: date-time */
+                    lastAttemptAt: string | null;
+                    lastError: string | null;
+                }[];
+            };
+        };
+        OverviewUsage: {
+            unit: string;
+            /** @description Usage events recorded, failed calls included */
+            events: number;
+            failedEvents: number;
+            /**
+             * @description What the events charged, in the unit
+             * @example 297.00
+             */
+            charged: string;
+            /**
+             * @description What the calls cost their providers
+             * @example 0.0123
+             */
+            providerCostUsd: string;
+            /**
+             * @description The charges in USD at each event's own conversion; null for a unit with none (a feature unit)
+             * @example 0.0123
+             */
+            chargedUsd: string | null;
+            /**
+             * @description chargedUsd − providerCostUsd over the events with a USD charge; null when none has one
+             * @example 0.0123
+             */
+            marginUsd: string | null;
         };
         ListedAccount: components["schemas"]["Account"] & {
             balances: components["schemas"]["Balance"][];

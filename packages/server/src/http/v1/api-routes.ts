@@ -23,6 +23,7 @@ import { keyRoutes } from "./key-routes.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { openApiApp } from "./openapi-app.ts";
+import { overviewRoutes } from "./overview-routes.ts";
 import { packRoutes } from "./pack-routes.ts";
 import { planRoutes } from "./plan-routes.ts";
 import { reconcileRoutes } from "./reconcile-routes.ts";
@@ -102,6 +103,7 @@ export function apiRoutes(deps: {
   memberRoutes(v1, deps);
   keyRoutes(v1, deps);
   reconcileRoutes(v1, deps);
+  overviewRoutes(v1, deps);
   accountListRoutes(v1, deps);
   deductionRoutes(v1, deps);
   featureOverrideRoutes(v1, deps);

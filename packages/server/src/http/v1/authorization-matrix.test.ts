@@ -333,6 +333,11 @@ for (const database of await testDatabases()) {
         run: (caller) => call(caller, "GET", "/v1/reconcile"),
       },
       {
+        name: "GET /v1/overview",
+        expected: { admin: 200, secret: 403, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/overview"),
+      },
+      {
         name: "GET /v1/accounts/{account}/usage",
         expected: { secret: 200, owner: 200, other: 404, none: 401 },
         run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/usage?groupBy=model"),
