@@ -3,7 +3,10 @@ import { ApiFailure, api, type Session } from "./api/tollgate-api.ts";
 import { AccountPage } from "./pages/account-page.tsx";
 import { AccountsPage } from "./pages/accounts-page.tsx";
 import { OverviewPage } from "./pages/overview-page.tsx";
+import { PlansPage } from "./pages/plans-page.tsx";
+import { PricesPage } from "./pages/prices-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
+import { SubscriptionsPage } from "./pages/subscriptions-page.tsx";
 import { hrefOf, useRoute } from "./route.ts";
 
 /** The session gate, the navigation and the current page. */
@@ -33,9 +36,18 @@ export function App() {
           <a href={hrefOf({ page: "overview" })} aria-current={route.page === "overview" ? "page" : undefined}>
             Overview
           </a>
-          <a href={hrefOf({ page: "accounts" })} aria-current={route.page !== "overview" ? "page" : undefined}>
+          <a
+            href={hrefOf({ page: "accounts" })}
+            aria-current={route.page === "accounts" || route.page === "account" ? "page" : undefined}
+          >
             Accounts
           </a>
+          {(["prices", "plans", "subscriptions"] as const).map((page) => (
+            <a key={page} href={hrefOf({ page })} aria-current={route.page === page ? "page" : undefined}>
+              {page[0]?.toUpperCase()}
+              {page.slice(1)}
+            </a>
+          ))}
         </nav>
         <span className="who">{session.keyId}</span>
         <button type="button" onClick={signOut}>
@@ -46,6 +58,9 @@ export function App() {
         {route.page === "overview" && <OverviewPage />}
         {route.page === "accounts" && <AccountsPage />}
         {route.page === "account" && <AccountPage account={route.account} />}
+        {route.page === "prices" && <PricesPage />}
+        {route.page === "plans" && <PlansPage />}
+        {route.page === "subscriptions" && <SubscriptionsPage key={route.plan ?? ""} {...route} />}
       </main>
     </div>
   );
