@@ -61,7 +61,9 @@ for (const database of await testDatabases()) {
       if (database.name !== "pglite") return;
       const path = artifactPath(`operations-${name}.png`);
       await page.screenshot({ path, fullPage: options.fullPage ?? false });
-      if (options.guide) copyFileSync(path, `${GUIDE_IMAGES_DIR}${options.guide}`);
+      // The guide's copies change only when asked: an ordinary run leaves the tree as it was.
+      if (options.guide && process.env.TOLLGATE_UPDATE_GUIDE_IMAGES === "1")
+        copyFileSync(path, `${GUIDE_IMAGES_DIR}${options.guide}`);
     };
 
     const api = async (method: string, path: string, body?: unknown, token = secret) => {

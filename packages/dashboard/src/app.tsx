@@ -4,7 +4,10 @@ import { AccountPage } from "./pages/account-page.tsx";
 import { AccountsPage } from "./pages/accounts-page.tsx";
 import { KeysPage } from "./pages/keys-page.tsx";
 import { OverviewPage } from "./pages/overview-page.tsx";
+import { PlansPage } from "./pages/plans-page.tsx";
+import { PricesPage } from "./pages/prices-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
+import { SubscriptionsPage } from "./pages/subscriptions-page.tsx";
 import { WebhooksPage } from "./pages/webhooks-page.tsx";
 import { hrefOf, useRoute } from "./route.ts";
 
@@ -47,6 +50,12 @@ export function App() {
           <a href={hrefOf({ page: "keys" })} aria-current={route.page === "keys" ? "page" : undefined}>
             API keys
           </a>
+          {(["prices", "plans", "subscriptions"] as const).map((page) => (
+            <a key={page} href={hrefOf({ page })} aria-current={route.page === page ? "page" : undefined}>
+              {page[0]?.toUpperCase()}
+              {page.slice(1)}
+            </a>
+          ))}
         </nav>
         <span className="who">{session.keyId}</span>
         <button type="button" onClick={signOut}>
@@ -59,6 +68,9 @@ export function App() {
         {route.page === "account" && <AccountPage account={route.account} />}
         {route.page === "webhooks" && <WebhooksPage />}
         {route.page === "keys" && <KeysPage />}
+        {route.page === "prices" && <PricesPage />}
+        {route.page === "plans" && <PlansPage />}
+        {route.page === "subscriptions" && <SubscriptionsPage key={route.plan ?? ""} {...route} />}
       </main>
     </div>
   );

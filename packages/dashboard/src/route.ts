@@ -9,7 +9,10 @@ export type Route =
   | { page: "accounts" }
   | { page: "account"; account: string }
   | { page: "webhooks" }
-  | { page: "keys" };
+  | { page: "keys" }
+  | { page: "prices" }
+  | { page: "plans" }
+  | { page: "subscriptions"; plan?: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -17,12 +20,17 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "accounts") return { page: "accounts" };
   if (parts[0] === "webhooks") return { page: "webhooks" };
   if (parts[0] === "keys") return { page: "keys" };
+  if (parts[0] === "prices" || parts[0] === "plans") return { page: parts[0] };
+  if (parts[0] === "subscriptions")
+    return parts[1] ? { page: "subscriptions", plan: decodeURIComponent(parts[1]) } : { page: "subscriptions" };
   return { page: "overview" };
 }
 
 export function hrefOf(route: Route): string {
   if (route.page === "account") return `#/accounts/${encodeURIComponent(route.account)}`;
   if (route.page === "webhooks" || route.page === "keys") return `#/${route.page}`;
+  if (route.page === "subscriptions") return `#/subscriptions${route.plan ? `/${encodeURIComponent(route.plan)}` : ""}`;
+  if (route.page === "prices" || route.page === "plans") return `#/${route.page}`;
   return route.page === "accounts" ? "#/accounts" : "#/";
 }
 

@@ -150,6 +150,34 @@ export async function catalogProviders(): Promise<string[]> {
   return (providers ?? []).map((provider) => provider.id);
 }
 
+/** A model the catalog prices: its provider's id, its own id and its display name. */
+export interface CatalogModel {
+  readonly provider: string;
+  readonly model: string;
+  readonly name: string;
+}
+
+/**
+ * Every model of the active catalog data, in provider then model order (~1,700 today). What a
+ * price list searches; a model's prices come from `catalogPrice`, which resolves dates.
+ *
+ * @example
+ * (await catalogModels()).find((entry) => entry.model === "gpt-4o") // { provider: "openai", model: "gpt-4o", name: "gpt 4o" }
+ */
+export async function catalogModels(): Promise<CatalogModel[]> {
+  const providers = await (await genaiPrices()).waitForUpdate();
+  return (providers ?? [])
+    .flatMap((provider) =>
+      provider.models.map((info) => ({ provider: provider.id, model: info.id, name: info.name ?? info.id })),
+    )
+    .sort((a, b) => compareText(`${a.provider}/${a.model}`, `${b.provider}/${b.model}`));
+}
+
+/** Code point order, as the "C" collation and a cursor compare. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * genai-prices' match logic: `equals`, `starts_with`, `ends_with` and `contains` compare
  * lower-cased; a `regex` is tested as written against the id (which `catalogPrice` has

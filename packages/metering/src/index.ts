@@ -6,6 +6,7 @@ export * from "./estimate-usage.ts";
 export * from "./features.ts";
 export * from "./meter.ts";
 export * from "./price-book.ts";
+export * from "./price-list.ts";
 export * from "./pricing-config.ts";
 export * from "./quote.ts";
 export * from "./usage-reports.ts";

@@ -14,12 +14,16 @@ export interface ResolvedPrice {
   contextWindow: number | null;
 }
 
-/** A deployment's price for a model, from a point in time on. */
+/**
+ * A deployment's price for a model, from a point in time on. A null price is a cleared
+ * override: from `effectiveFrom` on the catalog (or the fallback) prices the model again. Rows
+ * are never deleted, so clearing is a row too, and the history says when each price held.
+ */
 export interface PriceOverride {
   provider: string;
   model: string;
   effectiveFrom: Date;
-  price: ModelPrice;
+  price: ModelPrice | null;
   reason: string | null;
   createdAt: Date;
 }
@@ -27,6 +31,8 @@ export interface PriceOverride {
 /** How far in the past an override may take effect: clock skew, not backdating. */
 const BACKDATING_TOLERANCE_MS = 60_000;
 const CHANNEL = "prices";
+/** Most overridden models a price list reads: a limit on everything (a deployment overrides a few dozen). */
+export const OVERRIDDEN_MODELS_MAX = 10_000;
 const PROVIDER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
@@ -60,7 +66,8 @@ export class PriceBook {
   async priceOf(call: { provider: string; model: string; at: Date }): Promise<ResolvedPrice | null> {
     const { provider, model } = normalizeModel(call);
     const overrides = await this.#overrides(provider, model);
-    const override = overrides.find((row) => row.effectiveFrom <= call.at);
+    const inEffect = overrides.find((row) => row.effectiveFrom <= call.at);
+    const override = inEffect?.price ? { ...inEffect, price: inEffect.price } : null;
     const catalog = await catalogPrice({ provider, model, at: call.at });
     const contextWindow = catalog?.contextWindow ?? null;
     if (override) {
@@ -95,9 +102,57 @@ export class PriceBook {
     price: ModelPrice;
     effectiveFrom?: Date;
     reason?: string;
+  }): Promise<PriceOverride & { price: ModelPrice }> {
+    validateModelPrice(input.price);
+    const row = await this.#insert(input);
+    return { ...row, price: input.price };
+  }
+
+  /**
+   * Clears the model's override from `effectiveFrom` (default now) on: the catalog (or the
+   * fallback) prices it again, and overrides scheduled later still take effect when due. A row
+   * of its own (price null), as every change is: earlier usage keeps its price. Throws a
+   * RangeError when no override is in effect then (nothing to clear).
+   *
+   * @example
+   * await book.clearPrice({ provider: "openai", model: "gpt-4o", reason: "back to list price" });
+   */
+  async clearPrice(input: {
+    provider: string;
+    model: string;
+    effectiveFrom?: Date;
+    reason?: string;
   }): Promise<PriceOverride> {
     const { provider, model } = normalizeModel(input);
-    validateModelPrice(input.price);
+    const effectiveFrom = input.effectiveFrom ?? this.clock();
+    const inEffect = (await this.#overrides(provider, model)).find((row) => row.effectiveFrom <= effectiveFrom);
+    if (!inEffect?.price) {
+      throw new RangeError(`${provider}/${model} has no override in effect at ${effectiveFrom.toISOString()} to clear`);
+    }
+    return this.#insert({ ...input, price: null });
+  }
+
+  /**
+   * Every model with an override row (cleared ones too), in provider then model order, those
+   * whose "provider/model" contains `search` (lower case) when given; at most OVERRIDDEN_MODELS_MAX.
+   */
+  async overriddenModels(options: { search?: string } = {}): Promise<Array<{ provider: string; model: string }>> {
+    return this.sql.query<{ provider: string; model: string }>(
+      `select distinct provider, model from model_prices
+       where $1::text is null or strpos(provider || '/' || model, $1) > 0
+       order by provider, model limit $2`,
+      [options.search?.toLowerCase() ?? null, OVERRIDDEN_MODELS_MAX],
+    );
+  }
+
+  async #insert(input: {
+    provider: string;
+    model: string;
+    price: ModelPrice | null;
+    effectiveFrom?: Date;
+    reason?: string;
+  }): Promise<PriceOverride> {
+    const { provider, model } = normalizeModel(input);
     const now = this.clock();
     const effectiveFrom = input.effectiveFrom ?? now;
     if (Number.isNaN(effectiveFrom.getTime())) throw new RangeError("effectiveFrom is not a valid time");
@@ -105,6 +160,7 @@ export class PriceBook {
       throw new RangeError("a price cannot take effect in the past: usage already charged keeps its price");
     }
     const row = await this.sql.transaction(async (tx) => {
+      // JSON null, not SQL null: the column stays not null, and a cleared override reads back as null.
       const [inserted] = await tx.query<{ created_at: Date }>(
         `insert into model_prices (provider, model, effective_from, prices, reason) values ($1, $2, $3, $4, $5)
          on conflict (provider, model, effective_from) do nothing returning created_at`,
@@ -144,7 +200,7 @@ export class PriceBook {
     const generation = this.#generation;
     const rows = await this.sql.query<{
       effective_from: Date;
-      prices: ModelPrice;
+      prices: ModelPrice | null;
       reason: string | null;
       created_at: Date;
     }>(

@@ -13,12 +13,19 @@ export * from "./idempotency-keys.ts";
 export { JOB_BACKLOG_COUNT_MAX, type JobBacklog } from "./job-backlog.ts";
 export * from "./ledger.ts";
 export * from "./list-accounts.ts";
+export * from "./list-holds.ts";
 export * from "./members.ts";
 export * from "./migrate.ts";
 export { idFloorAt } from "./new-id.ts";
 export * from "./open-database.ts";
 export * from "./overview/index.ts";
 export { DEFAULT_PLAN_KEY, type DefaultPlans } from "./plans/default-plans.ts";
+export {
+  type ListedSubscription,
+  type ListSubscriptionsOptions,
+  SUBSCRIPTIONS_PAGE_MAX,
+  type SubscriptionsPage,
+} from "./plans/list-subscriptions.ts";
 export { planFromJson, planHash, planToJson } from "./plans/plan-json.ts";
 export type { PlanVersionCount } from "./plans/plan-version-counts.ts";
 export type { SubscriptionRead } from "./plans/subscription-reads.ts";

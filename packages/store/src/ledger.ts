@@ -28,6 +28,7 @@ import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
 import { assertAppKey, RESERVED_KEY_PREFIX } from "./idempotency-keys.ts";
 import { type JobBacklog, readJobBacklog } from "./job-backlog.ts";
+import { type ActiveHoldsPage, listActiveHolds } from "./list-holds.ts";
 import {
   type AddMemberInput,
   addMember,
@@ -43,6 +44,11 @@ import { newId } from "./new-id.ts";
 import { type DatabaseOptions, DEFAULT_SCHEMA, openDatabase } from "./open-database.ts";
 import { type Overview, readOverview } from "./overview/overview.ts";
 import { type DefaultPlans, defaultPlansOf } from "./plans/default-plans.ts";
+import {
+  type ListSubscriptionsOptions,
+  listSubscriptions,
+  type SubscriptionsPage,
+} from "./plans/list-subscriptions.ts";
 import { assertPlanCatalog } from "./plans/plan-catalog.ts";
 import { planHash } from "./plans/plan-json.ts";
 import { type PlanVersionCount, planVersionCounts } from "./plans/plan-version-counts.ts";
@@ -331,6 +337,16 @@ export class Ledger {
   }
 
   /**
+   * Subscriptions across accounts, a page at a time in account id order, by plan and status.
+   *
+   * @example
+   * const page = await ledger.listSubscriptions({ planId: "pro", status: "active" }); // page.nextCursor
+   */
+  listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<SubscriptionsPage> {
+    return listSubscriptions(this.sql, options);
+  }
+
+  /**
    * Stores each plan definition as a version of its plan unless already stored, and returns
    * the current version per plan id: what new subscribers get. Subscribers keep the version they
    * have (grandfathering) until `migrateSubscribers` moves them.
@@ -500,6 +516,21 @@ export class Ledger {
     if (!result) throw new Error("a usage event returned no result");
     if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
     return result as never;
+  }
+
+  /**
+   * The account's active holds not yet expired, oldest first, a page at a time (cursor: the
+   * last hold id); null when the account does not exist.
+   *
+   * @example
+   * const page = await ledger.listActiveHolds({ accountId }, { limit: 20 }); // page?.holds[0]?.amountMinor
+   */
+  async listActiveHolds(
+    ref: AccountRef,
+    options: { limit?: number; after?: string | null } = {},
+  ): Promise<ActiveHoldsPage | null> {
+    const accountId = await this.accounts.findId(ref);
+    return accountId ? listActiveHolds(this.sql, { ...options, accountId, now: this.clock() }) : null;
   }
 
   /** A hold's account, unit and status; null when there is no such hold. */

@@ -19,7 +19,8 @@ interface PriceInEffect {
   overrides: Array<{
     effectiveFrom: string;
     status: string;
-    price: PriceJson;
+    /** Null: the override was cleared from then on. */
+    price: PriceJson | null;
     reason: string | null;
     createdAt: string;
   }>;
@@ -53,7 +54,7 @@ export function registerPricingShow(pricing: Command): void {
             shown.overrides.map((row) => [
               row.effectiveFrom,
               row.status.replace("_", " "),
-              priceInline(row.price),
+              row.price === null ? "cleared: the catalog prices it again" : priceInline(row.price),
               row.reason === null ? "" : `"${row.reason}"`,
             ]),
             "  ",

@@ -1085,6 +1085,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/{account}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's active holds, oldest first, a page at a time: what its `held` is made of
+         * @description A hold past its expiry is left out even before the sweep releases it, as the balances already count it released. `after` is the previous page's `nextCursor`. A customer token reads its own account's.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default 50 */
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path: {
+                    account: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of active holds */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            data: components["schemas"]["ActiveHold"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description invalid_request: a field is missing or malformed (details.fields names each) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthenticated: no valid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not_found: no such account (or not in the key's scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: over the key's rate; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal: our fault; quote the requestId */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage-events": {
         parameters: {
             query?: never;
@@ -2287,6 +2381,191 @@ export interface paths {
                 };
             };
         };
+        /**
+         * Clear the deployment's override of a model from now on: the catalog (or the fallback) prices it again
+         * @description A row of its own, as every price change is: past usage keeps the price it was charged, the history stays in `GET /v1/prices/{provider}/{model}`, and overrides scheduled for later still take effect. 404 `no_price_override` when no override is in effect. Secret keys only, as setting one.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    reason?: string;
+                };
+                header?: never;
+                path: {
+                    provider: string;
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The override is cleared */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: string;
+                            model: string;
+                            clearedFrom: string;
+                            reason: string | null;
+                            /**
+                             * @description What prices it now
+                             * @enum {string|null}
+                             */
+                            source: "catalog" | "fallback" | null;
+                            price: components["schemas"]["ModelPrice"] & (Record<string, never> | null);
+                        };
+                    };
+                };
+                /** @description invalid_request: a field is missing or malformed (details.fields names each) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthenticated: no valid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description forbidden: the key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not_found: no such account (or not in the key's scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: over the key's rate; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal: our fault; quote the requestId */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The price catalog and the deployment's overridden models, searched, a page at a time, each with its price now
+         * @description In `provider/model` order. `search` matches any part of `provider/model` or of the catalog's model name, case-insensitively (`4o` finds `openai/gpt-4o`). `after` is the previous page's `nextCursor`. Secret keys only, as reading one price.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    search?: string;
+                    /** @description Default 25 */
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of models */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ListedPrice"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description invalid_request: a field is missing or malformed (details.fields names each) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthenticated: no valid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description forbidden: the key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: over the key's rate; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal: our fault; quote the requestId */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7116,6 +7395,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subscriptions across accounts, by plan and status, a page at a time, each with its account
+         * @description In account id order (an account has at most one subscription). Canceled ones are included unless `status` filters them out. `after` is the previous page's `nextCursor`. Secret keys only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this plan (any version) */
+                    plan?: string;
+                    status?: "active" | "past_due" | "canceled";
+                    /** @description Default 50 */
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of subscriptions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ListedSubscription"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description invalid_request: a field is missing or malformed (details.fields names each) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthenticated: no valid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description forbidden: the key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: over the key's rate; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal: our fault; quote the requestId */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts/{account}/auto-top-up": {
         parameters: {
             query?: never;
@@ -7581,6 +7954,22 @@ export interface components {
             /** @enum {string} */
             outputTokensSource: "max_tokens" | "context_window" | "default" | "none";
         } | null;
+        ActiveHold: {
+            /** @example hold_019a… */
+            holdId: string;
+            unit: string;
+            /**
+             * @description What it reserves
+             * @example 100
+             */
+            amount: string;
+            /** @description The member that drew it (an organization's user) */
+            member: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         UsageEvent: {
             usageEventId: string;
             transactionId: string | null;
@@ -7777,7 +8166,7 @@ export interface components {
                 effectiveFrom: string;
                 /** @enum {string} */
                 status: "scheduled" | "in_effect" | "superseded";
-                price: components["schemas"]["ModelPrice"];
+                price: components["schemas"]["ModelPrice"] & (Record<string, never> | null);
                 reason: string | null;
                 createdAt: string;
             }[];
@@ -7845,6 +8234,26 @@ export interface components {
                     price: string;
                 }[];
             };
+        };
+        ListedPrice: {
+            /** @example openai */
+            provider: string;
+            /** @example gpt-4o */
+            model: string;
+            /** @description The catalog's name; null: only the deployment prices it */
+            name: string | null;
+            /** @description The catalog lists this model id */
+            inCatalog: boolean;
+            /** @description The deployment has set (or cleared) a price for it */
+            overridden: boolean;
+            /**
+             * @description Where the price in effect comes from; null: nothing prices it
+             * @enum {string|null}
+             */
+            source: "override" | "catalog" | "fallback" | null;
+            /** @description When the override in effect took effect */
+            effectiveFrom: string | null;
+            price: components["schemas"]["ModelPrice"] & (Record<string, never> | null);
         };
         Member: {
             organizationId: string;
@@ -8302,6 +8711,13 @@ export interface components {
             /** @description The stored version new subscribers get */
             version: number;
             price: components["schemas"]["DisplayPrice"];
+            /** @description The Stripe price the configuration names; null: none set by hand */
+            stripePriceId: string | null;
+            /**
+             * @description The lookup key of the Stripe price `tollgate stripe push` keeps for it (priced, and no stripePriceId set); null otherwise
+             * @example tollgate_plan_pro
+             */
+            stripeLookupKey: string | null;
             period: {
                 /** @enum {string} */
                 every: "day" | "week" | "month" | "year";
@@ -8386,6 +8802,13 @@ export interface components {
             /** @description Lifetime of its lot; null: never expires */
             expiresInMs: number | null;
             price: components["schemas"]["DisplayPrice"];
+            /** @description The Stripe price the configuration names; null: none set by hand */
+            stripePriceId: string | null;
+            /**
+             * @description The lookup key of the Stripe price `tollgate stripe push` keeps for it (priced, and no stripePriceId set); null otherwise
+             * @example tollgate_plan_pro
+             */
+            stripeLookupKey: string | null;
         };
         Subscription: {
             /** @example sub_019a… */
@@ -8418,6 +8841,17 @@ export interface components {
             /** @example 100 */
             balance: string;
             available: string;
+        };
+        ListedSubscription: components["schemas"]["Subscription"] & {
+            account: {
+                id: string;
+                /**
+                 * @example user
+                 * @enum {string}
+                 */
+                type: "user" | "organization" | "guest";
+                externalId: string;
+            };
         };
         AutoTopUps: {
             accountId: string;

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, type ModelPrice, PRICE_KEYS, validateModelPrice } from "@tollgate/core";
+import { formatMinor, type ModelPrice, validateModelPrice } from "@tollgate/core";
 import { assertFeatureName, catalogPrice, type Meter, type PriceOverride } from "@tollgate/metering";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
 import { callerOf, requireSecret } from "./auth.ts";
-import { Model, Provider } from "./call-fields.ts";
 import { domainRule, refusedAs } from "./domain-input.ts";
+import { ModelPriceSchema, type PriceJson, PriceParams } from "./price-schemas.ts";
 import { Amount, errorResponses, jsonContent } from "./schemas.ts";
 import { parseAmountField, unitScale } from "./unit-scale.ts";
 
@@ -29,28 +29,6 @@ const FeatureParam = z.object({
     .string()
     .superRefine(domainRule([], assertFeatureName))
     .openapi({ param: { name: "feature", in: "path" }, example: "generate_goal" }),
-});
-
-const Price = z.union([
-  z.string(),
-  z.strictObject({
-    base: z.string(),
-    tiers: z.array(z.strictObject({ start: z.number().int().min(0), price: z.string() })).max(16),
-  }),
-]);
-
-/**
- * A model's price: USD per million tokens (`input_mtok`, …), per image, per hour of audio, per
- * thousand requests. Called `price`, as in the CLI (`tollgate pricing set --price`) and the
- * configuration file (`fallbackPrice`).
- */
-const ModelPriceSchema = z
-  .partialRecord(z.enum(PRICE_KEYS as unknown as [string, ...string[]]), Price)
-  .openapi("ModelPrice", { example: { input_mtok: "2.5", output_mtok: "10" } });
-
-const PriceParams = z.object({
-  provider: Provider.openapi({ param: { name: "provider", in: "path" }, example: "openai" }),
-  model: Model.openapi({ param: { name: "model", in: "path" }, example: "gpt-4o" }),
 });
 
 const listFeatures = createRoute({
@@ -78,7 +56,9 @@ const putFeature = createRoute({
 const Override = z.object({
   effectiveFrom: z.string(),
   status: z.enum(["scheduled", "in_effect", "superseded"]),
-  price: ModelPriceSchema,
+  price: ModelPriceSchema.nullable().openapi({
+    description: "Null: the override was cleared from effectiveFrom on (the catalog, or the fallback, prices it again)",
+  }),
   reason: z.string().nullable(),
   createdAt: z.string(),
 });
@@ -151,8 +131,6 @@ const setPrice = createRoute({
     ...errorResponses([400, 401, 403, 409, 422]),
   },
 });
-
-type PriceJson = Record<string, z.infer<typeof Price>>;
 
 /** Features and prices, under `/v1`: the deployment's configuration, for secret keys only. */
 export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): void {
@@ -251,7 +229,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
         overrides: overrides.map((row) => ({
           effectiveFrom: row.effectiveFrom.toISOString(),
           status: status(row),
-          price: row.price as PriceJson,
+          price: row.price as PriceJson | null,
           reason: row.reason,
           createdAt: row.createdAt.toISOString(),
         })),

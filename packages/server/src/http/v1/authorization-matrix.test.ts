@@ -379,6 +379,32 @@ for (const database of await testDatabases()) {
           call(caller, "POST", "/v1/prices/acme/acme-large", { price: { input_mtok: "1", output_mtok: "2" } }),
       },
       {
+        name: "GET /v1/prices",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/prices?search=gpt-4o-mini&limit=2"),
+      },
+      {
+        name: "DELETE /v1/prices/{provider}/{model}",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: async (caller) => {
+          // A fresh override a second ago, so the clearing (from now) never lands on its instant.
+          const model = `acme-cleared-${++sequence}`;
+          const effectiveFrom = new Date(Date.now() - 1000).toISOString();
+          await call("secret", "POST", `/v1/prices/acme/${model}`, { price: { input_mtok: "1" }, effectiveFrom });
+          return call(caller, "DELETE", `/v1/prices/acme/${model}`);
+        },
+      },
+      {
+        name: "GET /v1/subscriptions",
+        expected: { secret: 200, owner: 403, other: 403, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/subscriptions?plan=basic&limit=5"),
+      },
+      {
+        name: "GET /v1/accounts/{account}/holds",
+        expected: { secret: 200, owner: 200, other: 404, none: 401 },
+        run: (caller) => call(caller, "GET", "/v1/accounts/user:alice/holds?limit=5"),
+      },
+      {
         name: "POST /v1/accounts/{account}/members",
         expected: { secret: 200, owner: 403, other: 403, none: 401 },
         run: (caller) =>

@@ -54,6 +54,8 @@ for (const database of await testDatabases()) {
         lotAmount: "1098",
         expiresInMs: 365 * DAY_MS,
         price: { amount: "5.00", currency: "usd" },
+        stripePriceId: null,
+        stripeLookupKey: "tollgate_pack_starter",
       });
       assert.equal(body.data[1]?.expiresInMs, null);
     });

@@ -10,6 +10,7 @@ import {
 } from "@tollgate/core";
 import type { Ledger, PlanVersionCount } from "@tollgate/store";
 import { currencyScale } from "../../config/currencies.ts";
+import { lookupKeyOf } from "../../stripe/stripe-lookup-keys.ts";
 import { Amount } from "./schemas.ts";
 import { unitScale } from "./unit-scale.ts";
 
@@ -34,6 +35,15 @@ export const PlanJson = z
     name: z.string(),
     version: z.number().int().openapi({ description: "The stored version new subscribers get" }),
     price: Price.nullable().openapi({ description: "The price shown to customers; null: free" }),
+    stripePriceId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The Stripe price the configuration names; null: none set by hand" }),
+    stripeLookupKey: z.string().nullable().openapi({
+      description:
+        "The lookup key of the Stripe price `tollgate stripe push` keeps for it (priced, and no stripePriceId set); null otherwise",
+      example: "tollgate_plan_pro",
+    }),
     period: z.object({
       every: z.enum(["day", "week", "month", "year"]),
       anchor: z.enum(["calendar", "anniversary"]),
@@ -80,6 +90,15 @@ export const PackJson = z
     lotAmount: Amount.openapi({ description: "What one purchase grants: the amount plus the bonus, rounded down" }),
     expiresInMs: z.number().int().nullable().openapi({ description: "Lifetime of its lot; null: never expires" }),
     price: Price.nullable(),
+    stripePriceId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The Stripe price the configuration names; null: none set by hand" }),
+    stripeLookupKey: z.string().nullable().openapi({
+      description:
+        "The lookup key of the Stripe price `tollgate stripe push` keeps for it (priced, and no stripePriceId set); null otherwise",
+      example: "tollgate_plan_pro",
+    }),
   })
   .openapi("Pack");
 
@@ -108,6 +127,15 @@ type Units = Pick<Ledger, "units">;
 const priceJson = (price: DisplayPrice | null) =>
   price && { amount: formatMinor(price.amountMinor, currencyScale(price.currency)), currency: price.currency };
 
+/** Where checkout finds the item's Stripe price: set by hand, or kept by `stripe push` under its lookup key. */
+const stripeJson = (
+  kind: "plan" | "pack",
+  item: { id: string; price: DisplayPrice | null; stripePriceId: string | null },
+) => ({
+  stripePriceId: item.stripePriceId,
+  stripeLookupKey: item.price !== null && item.stripePriceId === null ? lookupKeyOf(kind, item.id) : null,
+});
+
 const accessJson = (rule: AccessRule) => ({ allow: rule.allow && [...rule.allow], deny: [...rule.deny] });
 
 /**
@@ -123,6 +151,7 @@ export function planJson(ledger: Units, plan: PlanDefinition, version: number): 
     name: plan.name,
     version,
     price: priceJson(plan.price),
+    ...stripeJson("plan", plan),
     period: { ...plan.period },
     allocations: plan.allocations.map((allocation) => {
       const scale = unitScale(ledger, allocation.unit);
@@ -167,6 +196,7 @@ export function packJson(ledger: Units, pack: PackDefinition): z.infer<typeof Pa
     lotAmount: formatMinor(packLotAmountMinor(pack), unitScale(ledger, pack.unit)),
     expiresInMs: pack.expiresInMs,
     price: priceJson(pack.price),
+    ...stripeJson("pack", pack),
   };
 }
 

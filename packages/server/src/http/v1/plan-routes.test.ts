@@ -24,8 +24,14 @@ const pro = testPlan({
   models: { allow: ["openai/*"], deny: ["openai/o1*"] },
   overage: { policy: "allow", unit: "usd", limitMinor: 150n },
 });
+const team = testPlan({
+  id: "team",
+  name: "Team",
+  price: { amountMinor: 9900n, currency: "usd" },
+  stripePriceId: "price_team",
+});
 const catalog: PlanCatalog = {
-  plans: [free, pro, testPlan({ id: "team", name: "Team" })],
+  plans: [free, pro, team],
   packs: [
     {
       id: "topup",
@@ -78,6 +84,16 @@ for (const database of await testDatabases()) {
       ]);
       assert.deepEqual(shown?.models, { allow: ["openai/*"], deny: ["openai/o1*"] });
       assert.deepEqual(shown?.overage, { policy: "allow", unit: "usd", limit: "1.50" });
+      // Where checkout finds each plan's Stripe price: kept by push under a lookup key, or set by hand.
+      const stripe = (await api.call<{ data: PlanAnswer[] }>("GET", "/v1/plans")).body.data.map((plan) => {
+        const { stripePriceId, stripeLookupKey } = plan as PlanAnswer & Record<string, unknown>;
+        return [plan.id, stripePriceId, stripeLookupKey];
+      });
+      assert.deepEqual(stripe, [
+        ["free", null, null],
+        ["pro", null, "tollgate_plan_pro"],
+        ["team", "price_team", null],
+      ]);
       const rest = await api.call<{ data: PlanAnswer[]; nextCursor: string | null }>("GET", "/v1/plans?after=pro");
       assert.deepEqual(
         rest.body.data.map((plan) => plan.id),
@@ -116,6 +132,8 @@ for (const database of await testDatabases()) {
           lotAmount: "11.55",
           expiresInMs: null,
           price: { amount: "1000", currency: "jpy" },
+          stripePriceId: null,
+          stripeLookupKey: "tollgate_pack_topup",
         },
       ]);
     });
