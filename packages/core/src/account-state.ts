@@ -112,8 +112,20 @@ export function peekBalanceRow(state: AccountState, unit: string): BalanceRow {
   return state.balances.get(unit) ?? { unit, balanceMinor: 0n, heldMinor: 0n, debtMinor: 0n, version: 0n };
 }
 
+/**
+ * The one map key of an account's balance in a unit: `LedgerWrites.balances` is keyed by it, and
+ * so is every map the store compares against it (a batch's starting balances, its thresholds).
+ * NUL cannot occur in an id or a unit, so no two pairs share a key.
+ *
+ * @example
+ * ctx.writes.balances.get(accountUnitKey(accountId, "credits"));
+ */
+export function accountUnitKey(accountId: string, unit: string): string {
+  return `${accountId}\u0000${unit}`;
+}
+
 export function markBalance(ctx: BatchContext, state: AccountState, row: BalanceRow): void {
-  ctx.writes.balances.set(`${state.account.accountId}\u0000${row.unit}`, {
+  ctx.writes.balances.set(accountUnitKey(state.account.accountId, row.unit), {
     accountId: state.account.accountId,
     row,
   });

@@ -9,6 +9,7 @@ export * from "./money.ts";
 export * from "./operations.ts";
 export * from "./plans/index.ts";
 export * from "./pricing/index.ts";
+export * from "./replay-or-conflict.ts";
 export * from "./result-codes.ts";
 export { sweepAccount } from "./rules/expire.ts";
 export { balanceAfter } from "./rules/posting.ts";

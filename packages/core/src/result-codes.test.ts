@@ -21,7 +21,8 @@ import { allocation, testPlan } from "./testing/test-plans.ts";
 /**
  * One row per failure code, and rows where two codes apply and the earlier one in
  * FAILURE_CODES must win. Every failure must leave the state and the writes untouched.
- * `idempotency_conflict` is the store's to return; test/ledger-model.test.ts covers it.
+ * `idempotency_conflict` is decided by replayOrConflict (its table test is replay-or-conflict.test.ts);
+ * test/ledger-model.test.ts covers it through the store.
  */
 
 const config = defineLedgerConfig({
@@ -923,7 +924,7 @@ function checkRow(row: Row): void {
 describe("failure codes", () => {
   for (const row of rows) test(`${row.code}: ${row.name}`, () => checkRow(row));
 
-  test("every code the core returns has a row (idempotency_conflict is the store's)", () => {
+  test("every code the rules return has a row (idempotency_conflict has its own table: replay-or-conflict.test.ts)", () => {
     const covered = new Set(rows.map((row) => row.code));
     const missing = FAILURE_CODES.filter((code) => code !== "idempotency_conflict" && !covered.has(code));
     assert.deepEqual(missing, []);

@@ -1,4 +1,5 @@
 import type { Account, AccountRef, AccountType, IdGenerator, LedgerConfig, Unit } from "@tollgate/core";
+import { newAccountKey } from "./batch-new-account.ts";
 import { assertExternalRef, createAccountIn } from "./create-account.ts";
 import { type AccountsPage, type ListAccountsOptions, listAccounts } from "./list-accounts.ts";
 import type { DefaultPlans } from "./plans/default-plans.ts";
@@ -47,7 +48,7 @@ export class AccountDirectory {
   /** Remembers the id of an account a batch created, so the next write finds it without a read. */
   learn(ref: { type: AccountType; externalId: string }, accountId: string): void {
     if (this.#ids.size >= CACHE_SIZE_MAX) this.#ids.clear();
-    this.#ids.set(`${ref.type}\u0000${ref.externalId}`, accountId);
+    this.#ids.set(newAccountKey(ref), accountId);
   }
 
   /** The account's id if it exists; never creates. */
@@ -74,12 +75,12 @@ export class AccountDirectory {
 
   #cached(ref: { type: AccountType; externalId: string }): string | undefined {
     assertExternalRef(ref);
-    return this.#ids.get(`${ref.type}\u0000${ref.externalId}`);
+    return this.#ids.get(newAccountKey(ref));
   }
 
   #remember(account: Account): Account {
     if (this.#ids.size >= CACHE_SIZE_MAX) this.#ids.clear();
-    this.#ids.set(`${account.type}\u0000${account.externalId}`, account.accountId);
+    this.#ids.set(newAccountKey(account), account.accountId);
     return account;
   }
 

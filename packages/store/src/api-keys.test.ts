@@ -30,6 +30,14 @@ function counting(sql: SqlClient): { client: SqlClient; queries: () => number } 
             return tx.query(text, params);
           },
           exec: (script) => tx.exec(script),
+          pipeline: (statements) => {
+            queries += statements.length;
+            return tx.pipeline(statements);
+          },
+          queryAndCommit: (text, params) => {
+            queries++;
+            return tx.queryAndCommit(text, params);
+          },
         }),
       ),
     listen: (channel, onMessage) => sql.listen(channel, onMessage),

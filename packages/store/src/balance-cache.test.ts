@@ -4,7 +4,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
 import { Ledger } from "./ledger.ts";
+import { BALANCES_CHANNEL } from "./persist-writes.ts";
 import type { AccountBalanceState } from "./reads.ts";
+import { notify } from "./sql-client.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const EMPTY: AccountBalanceState = { balances: [], lots: [], holds: [] };
@@ -95,7 +97,7 @@ for (const database of await testDatabases()) {
       assert.equal(await available("n"), 10n, "no notification yet: the entry is still served");
       const fresh = await ledger.getBalances(user("n"), { fresh: true });
       assert.equal(fresh?.[0]?.availableMinor, 3n, "a fresh read goes to the database");
-      await ledger.sql.query("select pg_notify(current_schema() || '__balances', $1)", [accountId]);
+      await notify(ledger.sql, BALANCES_CHANNEL, accountId);
       assert.equal(await eventually(() => available("n"), 3n), 3n);
     });
 

@@ -1,11 +1,17 @@
-import { type Account, type AccountType, applyOperation, availableOf, type BatchContext } from "@tollgate/core";
+import {
+  type Account,
+  type AccountType,
+  accountUnitKey,
+  applyOperation,
+  availableOf,
+  type BatchContext,
+} from "@tollgate/core";
 import { encodeJson, requestHash } from "./codec.ts";
-import type { StoredKey } from "./load-batch-state.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import { type DefaultPlans, defaultPlanOp } from "./plans/default-plans.ts";
-import type { AccountDbRow } from "./rows.ts";
 import { signupGrantOps } from "./signup-grants.ts";
-import type { SqlExecutor } from "./sql-client.ts";
+import type { SqlStatement } from "./sql-client.ts";
+import { type StoredKey, storedKeyId } from "./stored-keys.ts";
 import type { BatchSnapshot } from "./webhooks/batch-events.ts";
 
 /** An account a batch item names by the app's id that did not exist when the item was resolved. */
@@ -14,7 +20,7 @@ export interface NewAccountRef {
   externalId: string;
 }
 
-/** The one map key of a type and an external id. */
+/** The one map key of a type and an external id (NUL occurs in neither). */
 export const newAccountKey = (ref: NewAccountRef): string => `${ref.type}\u0000${ref.externalId}`;
 
 /**
@@ -77,7 +83,7 @@ export function openAccountInBatch(
   const state = ctx.accounts.get(accountId);
   const availableMinor = new Map<string, bigint>();
   for (const row of state?.balances.values() ?? [])
-    availableMinor.set(`${accountId}\u0000${row.unit}`, availableOf(row));
+    availableMinor.set(accountUnitKey(accountId, row.unit), availableOf(row));
   const undo = () => {
     // Only the signup grants and the default plan wrote since the mark: the refused item changed nothing.
     ctx.accounts.delete(accountId);
@@ -98,25 +104,32 @@ export function openAccountInBatch(
  * deadlock): those named by id, and those named by the app's id that exist by now. An account
  * another instance is creating and has not committed is not seen: the batch then inserts it too,
  * fails on the unique (type, external_id), and its items are retried one by one, finding it.
+ * Its rows are `AccountDbRow`s.
  */
-export function lockAccounts(tx: SqlExecutor, ids: string[], refs: NewAccountRef[]): Promise<AccountDbRow[]> {
+export function lockAccountsStatement(ids: string[], refs: readonly NewAccountRef[]): SqlStatement {
   const columns = "account_id, type, external_id, overdraft_limit_minor, created_at";
   if (refs.length === 0) {
-    return tx.query<AccountDbRow>(
-      `select ${columns} from accounts
+    return {
+      text: `select ${columns} from accounts
        where account_id = any($1::text[]) and type <> 'system' order by account_id for no key update`,
-      [ids],
-    );
+      params: [ids],
+    };
   }
-  return tx.query<AccountDbRow>(
-    `select ${columns} from accounts
-     where account_id = any(array_cat($1::text[], array(
-       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
-         on a.type = r.type and a.external_id = r.external_id)))
-       and type <> 'system' order by account_id for no key update`,
-    [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
-  );
+  return {
+    text: `select ${columns} from accounts
+     where account_id = any(${BATCH_ACCOUNT_IDS_SQL}) and type <> 'system' order by account_id for no key update`,
+    params: [ids, refs.map((ref) => ref.type), refs.map((ref) => ref.externalId)],
+  };
 }
+
+/**
+ * The ids of a batch's accounts as one SQL array, from its parameters $1 (ids), $2 and $3 (the
+ * types and external ids of the accounts it names by the app's id): the lock and the load that
+ * follows it compute the same set, so the load need not wait for the lock's answer.
+ */
+export const BATCH_ACCOUNT_IDS_SQL = `array_cat($1::text[], array(
+       select a.account_id from accounts a join unnest($2::text[], $3::text[]) as r(type, external_id)
+         on a.type = r.type and a.external_id = r.external_id))`;
 
 /** An opened account whose item succeeded: written with the batch, its signup grants' keys with it. */
 export function keepOpened(
@@ -131,7 +144,7 @@ export function keepOpened(
   batch.newAccounts.push(opened.account);
   for (const record of opened.idempotency) {
     batch.idempotency.push(record);
-    batch.newKeys.set(`${record.accountId}\u0000${record.idempotencyKey}`, record);
+    batch.newKeys.set(storedKeyId(record.accountId, record.idempotencyKey), record);
   }
   // Events compare against the balance the account started with, its signup grants included.
   for (const [key, minor] of opened.availableMinor) batch.before.availableMinor.set(key, minor);

@@ -12,7 +12,7 @@ import { type DefaultPlans, defaultPlanOp } from "./plans/default-plans.ts";
 import { type BatchItem, processBatch } from "./process-batch.ts";
 import { type AccountDbRow, toAccount } from "./rows.ts";
 import { signupGrantOps } from "./signup-grants.ts";
-import type { SqlExecutor } from "./sql-client.ts";
+import type { TransactionExecutor } from "./sql-client.ts";
 
 /**
  * Inserts an account with the deployment's signup grants and its type's default plan in `tx`,
@@ -21,7 +21,7 @@ import type { SqlExecutor } from "./sql-client.ts";
  * the only way one is created, so none ever exists without the credits it was promised.
  */
 export async function createAccountIn(
-  tx: SqlExecutor,
+  tx: TransactionExecutor,
   env: { config: LedgerConfig; units: ReadonlyMap<string, Unit>; newId: IdGenerator; defaultPlans?: DefaultPlans },
   ref: { type: AccountType; externalId: string },
   now: Date,
@@ -50,7 +50,8 @@ export async function createAccountIn(
     requestHash: requestHash(op as unknown as Record<string, unknown>),
   }));
   if (items.length > 0) {
-    const results = await processBatch(tx, { ...env, now }, items);
+    // Not committed here: the caller's transaction may go on.
+    const results = await processBatch(tx, { ...env, now }, items, { commit: false });
     const failed = results.find((result) => result && !result.ok);
     if (failed && !failed.ok) throw new Error(`the signup grant or default plan failed: ${failed.code}`);
   }

@@ -170,7 +170,7 @@ export class Ledger {
     this.#env = env;
     const runBatch = async (items: BatchItem[]) => {
       try {
-        return await sql.transaction((tx) => processBatch(tx, env(), items));
+        return await sql.transaction((tx) => processBatch(tx, env(), items, { commit: true }));
       } finally {
         // Before any caller of the batch gets its result: a read after a write sees the write.
         cache?.evict(accountIdsOf(items));

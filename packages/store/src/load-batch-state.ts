@@ -1,4 +1,11 @@
-import type { AccountState, BatchContext, PriorTransaction } from "@tollgate/core";
+import { type AccountState, accountUnitKey, type BatchContext } from "@tollgate/core";
+import {
+  BATCH_ACCOUNT_IDS_SQL,
+  lockAccountsStatement,
+  type NewAccountRef,
+  newAccountKey,
+} from "./batch-new-account.ts";
+import { loadPriors } from "./load-priors.ts";
 import {
   SUBSCRIPTION_FROM,
   SUBSCRIPTION_JSON_FIELDS,
@@ -6,16 +13,14 @@ import {
   subscriptionFromJson,
 } from "./plans/subscription-rows.ts";
 import {
-  type EntryDbRow,
+  type AccountDbRow,
   type HoldDbRow,
   type LotDbRow,
   type MemberLimitDbRow,
-  type TransactionDbRow,
-  toEntry,
+  toAccount,
   toMemberLimit,
-  toTransaction,
 } from "./rows.ts";
-import type { SqlExecutor } from "./sql-client.ts";
+import type { SqlStatement, TransactionExecutor } from "./sql-client.ts";
 import {
   type AsJson,
   BALANCE_JSON_FIELDS,
@@ -26,74 +31,159 @@ import {
   LOT_JSON_FIELDS,
   lotFromJson,
 } from "./state-json.ts";
+import { type StoredKey, storedKeyId } from "./stored-keys.ts";
 
-/** An idempotency key already stored: the request it was first used for, and its result. */
-export interface StoredKey {
-  requestHash: string;
-  resultJson: string;
+/** What a batch names, collected from its items before anything is read. */
+export interface BatchReferences {
+  /** The accounts named by id, sorted (the lock's order). */
+  accountIds: string[];
+  /** The accounts named by the app's id that did not exist when their items were resolved. */
+  newAccounts: NewAccountRef[];
+  /** Each item's idempotency key, with the account it names (by id, or by the app's id). */
+  keyed: Array<{ accountId: string | null; newAccount: NewAccountRef | null; idempotencyKey: string }>;
+  holdIds: string[];
+  /** The transactions that refunds and reversals name. */
+  priorIds: string[];
+}
+
+/** What the batch read besides its accounts' state, which is in `ctx.accounts`. */
+export interface LoadedBatch {
+  /** Accounts named by the app's id that exist by now (another batch created them), by `newAccountKey`. */
+  createdIds: Map<string, string>;
+  /** The stored idempotency keys of the batch's items, by `storedKeyId`. */
+  storedKeys: Map<string, StoredKey>;
+  /** Each loaded balance's own low-balance threshold, by `accountUnitKey`. */
+  lowBalanceThresholds: Map<string, bigint>;
+}
+
+/**
+ * Locks the batch's accounts and loads their state into `ctx`. The begin, the lock and the load
+ * travel together (`tx.pipeline`): one round trip. They stay two statements, the load after
+ * the lock, because in READ COMMITTED a statement reads a snapshot taken when it starts, and
+ * only one that starts once the lock is granted sees what the lock's previous holder committed;
+ * so the load names the accounts as the lock does, by its parameters, not by the lock's answer.
+ * A refund or reversal first needs the transactions it names (and their lots): that batch waits
+ * on the lock before it loads.
+ */
+export async function lockAndLoad(
+  tx: TransactionExecutor,
+  ctx: BatchContext,
+  refs: BatchReferences,
+): Promise<LoadedBatch> {
+  const lock = lockAccountsStatement(refs.accountIds, refs.newAccounts);
+  const load = (priorLotIds: string[]) => loadStateStatement(refs, priorLotIds);
+  let loaded: LoadedState | undefined;
+  let accountRows: AccountDbRow[];
+  if (refs.priorIds.length === 0) {
+    const [locked, state] = await tx.pipeline([lock, load([])]);
+    accountRows = locked as unknown as AccountDbRow[];
+    [loaded] = state as unknown as LoadedState[];
+    addLockedAccounts(ctx, accountRows);
+  } else {
+    accountRows = await tx.query<AccountDbRow>(lock.text, lock.params);
+    addLockedAccounts(ctx, accountRows);
+    const statement = load(await loadPriors(tx, ctx, refs.priorIds));
+    [loaded] = await tx.query<LoadedState>(statement.text, statement.params);
+  }
+  if (!loaded) throw new Error("the batch state query returned no row");
+  const createdIds = new Map<string, string>();
+  const wanted = new Set(refs.newAccounts.map(newAccountKey));
+  for (const row of accountRows) {
+    const key = newAccountKey({ type: row.type, externalId: row.external_id } as NewAccountRef);
+    if (wanted.has(key)) createdIds.set(key, row.account_id);
+  }
+  return { createdIds, ...fillBatchState(ctx, loaded) };
+}
+
+/** An empty state for each locked account, which the load fills. */
+function addLockedAccounts(ctx: BatchContext, rows: readonly AccountDbRow[]): void {
+  for (const row of rows) {
+    ctx.accounts.set(row.account_id, {
+      account: toAccount(row),
+      balances: new Map(),
+      lots: new Map(),
+      holds: new Map(),
+      members: new Map(),
+    });
+  }
 }
 
 /**
  * Everything a batch reads after taking its locks, in one statement (one round trip, where
- * one per table cost a round trip each): the idempotency keys its operations name, and the
- * locked accounts' balances, live lots, active holds, subscriptions (with their plan versions'
- * definitions, which the renewal in every sweep reads) and organization members. It must be
- * a statement of its own after the lock: in READ COMMITTED each statement reads a snapshot
- * taken when it starts, and only one that starts after the lock is granted sees what the
- * previous holder of the lock committed. Amounts travel as text inside the JSON, so no
- * bigint is ever a JS number. Parts with nothing to look up are left out (the server then
- * neither parses nor plans them); each part yields `[]` when it finds nothing.
+ * one per table cost a round trip each): the idempotency keys its items name, and its
+ * accounts' balances, live lots, active holds, subscriptions (with their plan versions'
+ * definitions, which the renewal in every sweep reads) and organization members (only
+ * organizations have member rows). Amounts travel as text inside the JSON, so no bigint is
+ * ever a JS number. Parts with nothing to look up are left out (the server then neither
+ * parses nor plans them); each part yields `[]` when it finds nothing.
  */
-function loadStateStatement(refs: {
-  accountIds: string[];
-  keyAccountIds: string[];
-  keys: string[];
-  holdIds: string[];
-  priorLotIds: string[];
-  organizationIds: string[];
-}): { text: string; params: unknown[] } {
+function loadStateStatement(refs: BatchReferences, priorLotIds: string[]): SqlStatement {
+  const byAppId = refs.newAccounts.length > 0;
   const params: unknown[] = [refs.accountIds];
+  if (byAppId)
+    params.push(
+      refs.newAccounts.map((ref) => ref.type),
+      refs.newAccounts.map((ref) => ref.externalId),
+    );
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}::text[]`;
   };
+  // The same accounts as the lock's: by id, and by the app's id once they exist.
+  const accounts = byAppId ? "(select ids from batch_accounts)::text[]" : "$1::text[]";
   const parts: string[] = [];
   const part = (name: string, fields: string, from: string) =>
     parts.push(`(select coalesce(json_agg(json_build_object(${fields})), '[]') from ${from}) as ${name}`);
-  if (refs.keys.length > 0) {
-    part(
-      "keys",
-      "'account_id', account_id, 'idempotency_key', idempotency_key, 'request_hash', request_hash, 'result', result::text",
-      `idempotency_keys where (account_id, idempotency_key) in
-        (select * from unnest(${param(refs.keyAccountIds)}, ${param(refs.keys)}))`,
-    );
-  }
-  part("balances", BALANCE_JSON_FIELDS, "balances where account_id = any($1::text[])");
+  if (refs.keyed.length > 0) part("keys", KEY_FIELDS, `idempotency_keys where ${keyedRows(refs, param)}`);
+  part("balances", BALANCE_JSON_FIELDS, `balances where account_id = any(${accounts})`);
   part(
     "lots",
     LOT_JSON_FIELDS,
-    refs.priorLotIds.length > 0
-      ? `lots where account_id = any($1::text[]) and (live or lot_id = any(${param(refs.priorLotIds)}))`
-      : "lots where account_id = any($1::text[]) and live",
+    priorLotIds.length > 0
+      ? `lots where account_id = any(${accounts}) and (live or lot_id = any(${param(priorLotIds)}))`
+      : `lots where account_id = any(${accounts}) and live`,
   );
   part(
     "holds",
     HOLD_JSON_FIELDS,
     refs.holdIds.length > 0
-      ? `holds where account_id = any($1::text[]) and (status = 'active' or hold_id = any(${param(refs.holdIds)}))`
-      : "holds where account_id = any($1::text[]) and status = 'active'",
+      ? `holds where account_id = any(${accounts}) and (status = 'active' or hold_id = any(${param(refs.holdIds)}))`
+      : `holds where account_id = any(${accounts}) and status = 'active'`,
   );
-  part("subscriptions", SUBSCRIPTION_JSON_FIELDS, `${SUBSCRIPTION_FROM} where s.account_id = any($1::text[])`);
-  if (refs.organizationIds.length > 0) {
-    part(
-      "members",
-      `'account_id', m.account_id, 'member_account_id', m.member_account_id, 'unit', l.unit,
+  part("subscriptions", SUBSCRIPTION_JSON_FIELDS, `${SUBSCRIPTION_FROM} where s.account_id = any(${accounts})`);
+  part(
+    "members",
+    `'account_id', m.account_id, 'member_account_id', m.member_account_id, 'unit', l.unit,
        'cap_minor', l.cap_minor::text, 'spent_minor', l.spent_minor::text, 'held_minor', l.held_minor::text`,
-      `members m left join member_limits l using (account_id, member_account_id)
-        where m.account_id = any(${param(refs.organizationIds)})`,
-    );
+    `members m left join member_limits l using (account_id, member_account_id)
+        where m.account_id = any(${accounts})`,
+  );
+  const select = `select ${parts.join(",\n  ")}`;
+  return {
+    text: byAppId ? `with batch_accounts as (select ${BATCH_ACCOUNT_IDS_SQL} as ids) ${select}` : select,
+    params,
+  };
+}
+
+const KEY_FIELDS =
+  "'account_id', account_id, 'idempotency_key', idempotency_key, 'request_hash', request_hash, 'result', result::text";
+
+/**
+ * The condition on `idempotency_keys` for the items' keys: on the account each names by id, or,
+ * for an account named by the app's id, on the account of that id if it exists by now.
+ */
+function keyedRows(refs: BatchReferences, param: (value: unknown) => string): string {
+  const accountIds = refs.keyed.map((key) => key.accountId);
+  const keys = refs.keyed.map((key) => key.idempotencyKey);
+  if (refs.keyed.every((key) => key.newAccount === null)) {
+    return `(account_id, idempotency_key) in (select * from unnest(${param(accountIds)}, ${param(keys)}))`;
   }
-  return { text: `select ${parts.join(",\n  ")}`, params };
+  return `(account_id, idempotency_key) in (
+        select coalesce(k.account_id, a.account_id), k.idempotency_key
+        from unnest(${param(accountIds)}, ${param(refs.keyed.map((key) => key.newAccount?.type ?? null))},
+          ${param(refs.keyed.map((key) => key.newAccount?.externalId ?? null))}, ${param(keys)})
+          as k(account_id, type, external_id, idempotency_key)
+        left join accounts a on k.account_id is null and a.type = k.type and a.external_id = k.external_id)`;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -109,78 +199,49 @@ interface LoadedState {
 
 const bigintOrNull = (value: string | null) => (value === null ? null : BigInt(value));
 
-/**
- * Loads the locked accounts' state into `ctx` and returns the stored idempotency keys of
- * the batch's operations, keyed by account and key.
- */
-export async function loadAccountState(
-  tx: SqlExecutor,
+/** Puts the loaded rows into `ctx` and returns the stored keys and the balances' own thresholds. */
+function fillBatchState(
   ctx: BatchContext,
-  refs: {
-    keyed: ReadonlyArray<{ accountId: string | null; idempotencyKey: string }>;
-    holdIds: string[];
-    priorLotIds: string[];
-    /** Filled with each loaded balance's own low-balance threshold, keyed `accountId \0 unit`. */
-    lowBalanceThresholds?: Map<string, bigint>;
-  },
-): Promise<Map<string, StoredKey>> {
-  const ids = [...ctx.accounts.keys()];
-  if (ids.length === 0) return new Map();
-  const keyAccounts: string[] = [];
-  const keys: string[] = [];
-  for (const { accountId, idempotencyKey } of refs.keyed) {
-    if (accountId === null || !ctx.accounts.has(accountId)) continue;
-    keyAccounts.push(accountId);
-    keys.push(idempotencyKey);
-  }
-  const state = (accountId: string): AccountState => {
-    const found = ctx.accounts.get(accountId);
-    if (!found) throw new Error(`row for unlocked account ${accountId}`);
-    return found;
-  };
-  const statement = loadStateStatement({
-    accountIds: ids,
-    keyAccountIds: keyAccounts,
-    keys,
-    holdIds: refs.holdIds,
-    priorLotIds: refs.priorLotIds,
-    organizationIds: ids.filter((id) => state(id).account.type === "organization"),
-  });
-  const [loaded] = await tx.query<LoadedState>(statement.text, statement.params);
-  if (!loaded) throw new Error("the batch state query returned no row");
-  fillAccountStates(loaded, state);
+  loaded: LoadedState,
+): Pick<LoadedBatch, "storedKeys" | "lowBalanceThresholds"> {
+  // The load names the accounts as the lock does, so it can read rows of one the lock did not
+  // take (a system account): they are not the batch's, and are left out.
+  fillAccountStates(loaded, (accountId) => ctx.accounts.get(accountId));
+  const lowBalanceThresholds = new Map<string, bigint>();
   for (const row of loaded.balances) {
-    if (row.low_balance_threshold_minor === null) continue;
-    refs.lowBalanceThresholds?.set(`${row.account_id}\u0000${row.unit}`, BigInt(row.low_balance_threshold_minor));
+    if (row.low_balance_threshold_minor === null || !ctx.accounts.has(row.account_id)) continue;
+    lowBalanceThresholds.set(accountUnitKey(row.account_id, row.unit), BigInt(row.low_balance_threshold_minor));
   }
-  const stored = new Map<string, StoredKey>();
+  const storedKeys = new Map<string, StoredKey>();
   for (const row of loaded.keys ?? []) {
-    stored.set(`${row.account_id}\u0000${row.idempotency_key}`, {
+    storedKeys.set(storedKeyId(row.account_id, row.idempotency_key), {
       requestHash: row.request_hash,
       resultJson: row.result,
     });
   }
-  return stored;
+  return { storedKeys, lowBalanceThresholds };
 }
 
 /** Puts the loaded rows into their accounts' state, as the domain's types. */
-function fillAccountStates(loaded: LoadedState, state: (accountId: string) => AccountState): void {
+function fillAccountStates(loaded: LoadedState, state: (accountId: string) => AccountState | undefined): void {
   for (const row of loaded.balances) {
-    state(row.account_id).balances.set(row.unit, balanceFromJson(row));
+    state(row.account_id)?.balances.set(row.unit, balanceFromJson(row));
   }
   for (const row of loaded.lots) {
     const lot = lotFromJson(row);
-    state(row.account_id).lots.set(lot.lotId, lot);
+    state(row.account_id)?.lots.set(lot.lotId, lot);
   }
   for (const row of loaded.holds) {
     const hold = holdFromJson(row);
-    state(row.account_id).holds.set(hold.holdId, hold);
+    state(row.account_id)?.holds.set(hold.holdId, hold);
   }
   for (const row of loaded.subscriptions) {
-    state(row.account_id).subscription = subscriptionFromJson(row);
+    const found = state(row.account_id);
+    if (found) found.subscription = subscriptionFromJson(row);
   }
   for (const row of loaded.members ?? []) {
-    const limits = state(row.account_id).members;
+    const limits = state(row.account_id)?.members;
+    if (!limits) continue;
     let byUnit = limits.get(row.member_account_id);
     if (!byUnit) {
       byUnit = new Map();
@@ -196,46 +257,4 @@ function fillAccountStates(loaded: LoadedState, state: (accountId: string) => Ac
     });
     byUnit.set(row.unit, limit);
   }
-}
-
-/** Loads the transactions that refunds and reversals name, with every undo of them so far. */
-export async function loadPriors(tx: SqlExecutor, ctx: BatchContext, priorIds: string[]): Promise<string[]> {
-  const transactions = await tx.query<TransactionDbRow>(
-    `select * from transactions where transaction_id = any($1::text[]) or reverses_transaction_id = any($1::text[])
-     order by created_at, transaction_id`,
-    [priorIds],
-  );
-  const entries = await tx.query<EntryDbRow>(
-    "select * from entries where transaction_id = any($1::text[]) order by entry_id",
-    [transactions.map((row) => row.transaction_id)],
-  );
-  const byTransaction = new Map<string, PriorTransaction>();
-  for (const row of transactions) {
-    if (priorIds.includes(row.transaction_id)) {
-      byTransaction.set(row.transaction_id, {
-        record: toTransaction(row),
-        entries: [],
-        refundedMinor: 0n,
-        reversed: false,
-      });
-    }
-  }
-  for (const row of transactions) {
-    const prior = row.reverses_transaction_id ? byTransaction.get(row.reverses_transaction_id) : undefined;
-    if (!prior) continue;
-    if (row.kind === "refund") prior.refundedMinor += row.amount_minor;
-    if (row.kind === "reversal") prior.reversed = true;
-  }
-  const undoing = new Map(
-    transactions.map((row) => [row.transaction_id, row.reverses_transaction_id ?? row.transaction_id]),
-  );
-  const lotIds = new Set<string>();
-  for (const row of entries) {
-    const prior = byTransaction.get(undoing.get(row.transaction_id) ?? "");
-    if (!prior) continue;
-    prior.entries.push(toEntry(row));
-    if (row.lot_id) lotIds.add(row.lot_id);
-  }
-  for (const [id, prior] of byTransaction) ctx.priorTransactions.set(id, prior);
-  return [...lotIds];
 }

@@ -1,9 +1,17 @@
-import type { AccountRef, GrantOperation, GrantOutcome, OperationResult, Result } from "@tollgate/core";
+import {
+  type AccountRef,
+  accountUnitKey,
+  type GrantOperation,
+  type GrantOutcome,
+  type OperationResult,
+  type Result,
+} from "@tollgate/core";
+import { newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { createAccountIn } from "./create-account.ts";
 import { type BatchEnvironment, type BatchItem, processBatch } from "./process-batch.ts";
 import { readBalanceState, viewBalances } from "./reads.ts";
-import type { SqlClient, SqlExecutor } from "./sql-client.ts";
+import type { SqlClient, SqlExecutor, TransactionExecutor } from "./sql-client.ts";
 
 /** What one grant of a preview would do. */
 export interface GrantPreview {
@@ -21,7 +29,7 @@ export interface GrantPreview {
 }
 
 /** One key per account a ref names as written: an id, or a type and an external id. */
-const refKey = (ref: AccountRef) => ("accountId" in ref ? ref.accountId : `${ref.type}\u0000${ref.externalId}`);
+const refKey = (ref: AccountRef) => ("accountId" in ref ? ref.accountId : newAccountKey(ref));
 
 /** Thrown to roll the preview's transaction back, and caught. */
 const ROLLBACK = Symbol("preview rollback");
@@ -54,10 +62,11 @@ export async function previewGrants(
         // As `Ledger.execute` hashes a grant, so a replay is recognized as one.
         requestHash: requestHash(op as unknown as Record<string, unknown>),
       }));
-      const results = await processBatch(tx, env, items);
+      // Not committed: the preview's transaction is rolled back below.
+      const results = await processBatch(tx, env, items, { commit: false });
       previews = ops.map((op, index) => {
         const account = accounts.get(refKey(op.account)) ?? { accountId: null, exists: false };
-        const balanceKey = `${account.accountId}\u0000${op.unit ?? env.config.defaultUnit}`;
+        const balanceKey = accountUnitKey(account.accountId ?? "", op.unit ?? env.config.defaultUnit);
         const balanceBeforeMinor = balances.get(balanceKey) ?? 0n;
         const result = results[index] as OperationResult as Result<GrantOutcome>;
         if (result.ok && !result.replayed) balances.set(balanceKey, result.value.balanceMinor);
@@ -78,7 +87,7 @@ export async function previewGrants(
 
 /** The account a ref names, created inside the preview's transaction when it does not exist. */
 async function resolveInPreview(
-  tx: SqlExecutor,
+  tx: TransactionExecutor,
   env: BatchEnvironment,
   ref: AccountRef,
 ): Promise<{ accountId: string | null; exists: boolean }> {
@@ -112,7 +121,7 @@ async function balancesNow(
     read.add(account.accountId);
     const state = await readBalanceState(tx, account.accountId);
     for (const view of state ? viewBalances(state, env.now) : []) {
-      balances.set(`${account.accountId}\u0000${view.unit}`, view.balanceMinor);
+      balances.set(accountUnitKey(account.accountId, view.unit), view.balanceMinor);
     }
   }
   return balances;

@@ -35,16 +35,24 @@ export async function openPglite(options: { dataDir: string; schema: string }): 
       await db.exec(script);
     },
     transaction(work) {
-      return db.transaction((tx) =>
-        work({
-          async query<Row>(text: string, params: readonly unknown[] = []) {
-            return (await tx.query<Row>(text, params as unknown[])).rows;
-          },
+      return db.transaction((tx) => {
+        const query = async <Row>(text: string, params: readonly unknown[] = []) =>
+          (await tx.query<Row>(text, params as unknown[])).rows;
+        // One connection in this process: nothing to gain by sending statements together.
+        return work({
+          query,
           async exec(script: string) {
             await tx.exec(script);
           },
-        }),
-      );
+          async pipeline(statements) {
+            const results: Array<Array<Record<string, unknown>>> = [];
+            for (const { text, params } of statements) results.push(await query(text, params));
+            return results;
+          },
+          // PGlite commits when the work resolves.
+          queryAndCommit: query,
+        });
+      });
     },
     async listen(channel, onMessage) {
       // PGlite is one process: nothing can be missed, so null never comes.

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { channelName, quoteIdentifier, type SqlClient } from "../sql-client.ts";
+import { channelName, quoteIdentifier, type SqlClient, type TransactionExecutor } from "../sql-client.ts";
 import { listenWithReconnect } from "./listen.ts";
 
 const INT8_OID = 20;
@@ -28,6 +28,9 @@ export async function openPostgres(options: {
       connectionString: options.connectionString,
       max,
       types: bigintTypes,
+      // Statements issued without awaiting the one before go out back to back, each with its own
+      // sync point: a transaction's begin, lock and load are one round trip (TransactionExecutor).
+      pipeline: true,
       // A connect that hangs (a database that vanished without a reset) fails instead of holding
       // its request forever; the HTTP layer answers it 503 (isDatabaseUnavailable).
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -73,16 +76,9 @@ export async function openPostgres(options: {
       };
       client.on("error", onError);
       try {
-        await client.query("begin");
-        const result = await work({
-          async query<Row>(text: string, params: readonly unknown[] = []) {
-            return (await client.query(statement(text, params))).rows as Row[];
-          },
-          async exec(script: string) {
-            await client.query(script);
-          },
-        });
-        await client.query("commit");
+        const tx = pipelinedTransaction(client, statement);
+        const result = await work(tx);
+        await tx.commitUnlessCommitted();
         return result;
       } catch (error) {
         // A connection whose rollback fails is in an unknown state: destroyed too.
@@ -102,6 +98,57 @@ export async function openPostgres(options: {
       await Promise.all([pool.end(), unflushedPool?.end()]);
     },
   };
+}
+
+/**
+ * A transaction's statements on a pipelined connection: the `begin` is sent, not awaited, so it
+ * travels with the first statements of the work; `queryAndCommit` sends the last statement with
+ * the commit. Every statement sent is awaited before its caller goes on, so no error is left
+ * unhandled and the first one, in the order sent, is the one reported.
+ */
+function pipelinedTransaction(
+  client: pg.PoolClient,
+  statement: (text: string, params: readonly unknown[]) => pg.QueryConfig,
+): TransactionExecutor & { commitUnlessCommitted(): Promise<void> } {
+  let begin: Promise<pg.QueryResult> | null = client.query("begin");
+  // Handled here too: work that throws before sending anything never awaits it (its rollback follows it).
+  begin.catch(() => {});
+  let committed = false;
+  const send = async (sent: Array<Promise<pg.QueryResult>>): Promise<Array<Array<Record<string, unknown>>>> => {
+    const leading = begin;
+    begin = null;
+    const results = await inOrder(leading ? [leading, ...sent] : sent);
+    return (leading ? results.slice(1) : results).map((result) => result.rows);
+  };
+  const run = (text: string, params: readonly unknown[]) => client.query(statement(text, params));
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      const [rows] = await send([run(text, params)]);
+      return rows as Row[];
+    },
+    async exec(script: string) {
+      await send([client.query(script)]);
+    },
+    pipeline(statements) {
+      return send(statements.map(({ text, params }) => run(text, params)));
+    },
+    async queryAndCommit<Row>(text: string, params: readonly unknown[] = []) {
+      committed = true;
+      const [rows] = await send([run(text, params), client.query("commit")]);
+      return rows as Row[];
+    },
+    async commitUnlessCommitted() {
+      if (!committed) await send([client.query("commit")]);
+    },
+  };
+}
+
+/** Waits for every promise and returns their values, or throws the earliest one's error. */
+async function inOrder<T>(promises: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 /** How long a new connection may take before the request that needs it fails as unavailable. */

@@ -1,4 +1,11 @@
-import { type AccountState, availableOf, type BatchContext, formatMinor, type Hold } from "@tollgate/core";
+import {
+  type AccountState,
+  accountUnitKey,
+  availableOf,
+  type BatchContext,
+  formatMinor,
+  type Hold,
+} from "@tollgate/core";
 import { newIdAt } from "../new-id.ts";
 import type { WebhookAccount, WebhookEvent, WebhookEventType } from "./webhook-event-types.ts";
 
@@ -35,7 +42,8 @@ export function snapshotBatch(ctx: BatchContext): BatchSnapshot {
   const subscriptionStatus = new Map<string, string>();
   for (const [accountId, state] of ctx.accounts) {
     if (state.subscription) subscriptionStatus.set(accountId, state.subscription.status);
-    for (const row of state.balances.values()) availableMinor.set(`${accountId}\u0000${row.unit}`, availableOf(row));
+    for (const row of state.balances.values())
+      availableMinor.set(accountUnitKey(accountId, row.unit), availableOf(row));
     for (const hold of state.holds.values()) if (hold.status === "active") activeHoldIds.add(hold.holdId);
   }
   return { availableMinor, activeHoldIds, subscriptionStatus };

@@ -1,5 +1,5 @@
 import { BALANCES_CHANNEL } from "../persist-writes.ts";
-import type { SqlExecutor } from "../sql-client.ts";
+import { channelNameSql, type SqlExecutor } from "../sql-client.ts";
 
 /** An account's `balance.low` threshold in one unit, and where the one that applies comes from. */
 export interface LowBalanceThreshold {
@@ -53,7 +53,7 @@ export async function setLowBalanceThreshold(
      select exists (select 1 from account) as account_found, exists (select 1 from unit) as unit_found,
        exists (select 1 from written) as written,
        -- A new zero balance row shows in the account's balances: caches of it must hear so.
-       (select count(pg_notify(current_schema() || '__${BALANCES_CHANNEL}', account_id)) from account
+       (select count(pg_notify(${channelNameSql(`'${BALANCES_CHANNEL}'`)}, account_id)) from account
          where exists (select 1 from written)) as notified`,
     [input.accountId, input.unit, thresholdMinor?.toString() ?? null, input.now.toISOString()],
   );
