@@ -5,6 +5,7 @@ export * from "./balance-cache.ts";
 export * from "./balance-events.ts";
 export * from "./codec.ts";
 export * from "./commit-lane.ts";
+export * from "./commit-lane-full.ts";
 export { EXTERNAL_ID_LENGTH_MAX } from "./create-account.ts";
 export * from "./database-unavailable.ts";
 export * from "./history.ts";
