@@ -48,6 +48,7 @@ const EXEMPT_TABLES: Readonly<Record<string, string>> = {
   api_keys: "looked up by token hash on every request, not per account: a reference table",
   http_idempotency_keys: "per API key (scope), not per account: distributed by scope if at all",
   server_instances: "one row per server process: a reference table",
+  dashboard_sessions: "the dashboard's sign-ins, per admin key: a reference table or the coordinator's",
   schema_migrations: "the migration log: on the coordinator only",
   stripe_customers: "looked up by Stripe's customer id from webhooks: Stripe's side, low volume",
   stripe_events: "Stripe's event log, keyed by Stripe's event id: low volume",

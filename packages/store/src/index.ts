@@ -7,6 +7,7 @@ export * from "./codec.ts";
 export * from "./commit-lane.ts";
 export * from "./commit-lane-full.ts";
 export { EXTERNAL_ID_LENGTH_MAX } from "./create-account.ts";
+export * from "./dashboard-sessions.ts";
 export * from "./database-unavailable.ts";
 export * from "./history.ts";
 export * from "./http-idempotency.ts";

@@ -33,3 +33,15 @@ alter table auto_top_up_crossings drop constraint auto_top_up_crossings_payment_
 create unique index auto_top_up_crossings_payment_intent on auto_top_up_crossings (account_id, payment_intent_id);
 create index auto_top_up_crossings_by_payment_intent on auto_top_up_crossings (payment_intent_id)
   where payment_intent_id is not null;
+
+-- The operator dashboard's sessions (docs/guides/dashboard.md, "Security"): the cookie holds a
+-- random session token, never a key; the row keeps its SHA-256, the admin key it stands for, and
+-- when it ends. Signing out deletes the row; a revoked or expired key ends its sessions at their
+-- next request (checked against api_keys every time). Per admin key, not per account.
+create table dashboard_sessions (
+  token_hash bytea primary key check (length(token_hash) = 32),
+  key_id text collate "C" not null references api_keys on delete cascade,
+  created_at timestamptz not null,
+  expires_at timestamptz not null check (expires_at > created_at)
+);
+create index dashboard_sessions_expiry on dashboard_sessions (expires_at);
