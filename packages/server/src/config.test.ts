@@ -65,6 +65,7 @@ test("operations: generous defaults; metrics, access logs and the balance cache 
     batchBodyBytesMax: 4_194_304,
     balanceCache: true,
     streams: { perSecretKey: 1000, perCustomerToken: 10, perAccount: 20, perProcess: 10_000 },
+    ledgerQueueMax: null,
   });
 });
 
@@ -82,6 +83,7 @@ test("operations variables: switches, rate limits (with or without a burst, or o
       TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN: "2",
       TOLLGATE_STREAMS_PER_ACCOUNT: "4",
       TOLLGATE_STREAMS_MAX: "500",
+      TOLLGATE_LEDGER_QUEUE_MAX: "4096",
     },
     cwd,
   );
@@ -93,7 +95,10 @@ test("operations variables: switches, rate limits (with or without a burst, or o
     batchBodyBytesMax: 8_388_608,
     balanceCache: false,
     streams: { perSecretKey: 50, perCustomerToken: 2, perAccount: 4, perProcess: 500 },
+    ledgerQueueMax: 4096,
   });
+  assert.equal(ledgerOptionsOf(loadServerConfig({ TOLLGATE_LEDGER_QUEUE_MAX: "4096" }, cwd)).queueMax, 4096);
+  assert.equal(ledgerOptionsOf(loadServerConfig({}, cwd)).queueMax, undefined);
   // Without a burst, twice the rate (at least 1).
   const halfPerSecond = loadServerConfig({ TOLLGATE_RATE_LIMIT_CUSTOMER: "0.5" }, cwd).operations.rateLimits;
   assert.deepEqual(halfPerSecond.customer, { ratePerSecond: 0.5, burst: 1 });
@@ -104,6 +109,8 @@ test("bad operations variables are named", () => {
     [{ TOLLGATE_METRICS: "maybe" }, "TOLLGATE_METRICS"],
     [{ TOLLGATE_ACCESS_LOG: "verbose" }, "TOLLGATE_ACCESS_LOG"],
     [{ TOLLGATE_BALANCE_CACHE: "sometimes" }, "TOLLGATE_BALANCE_CACHE"],
+    [{ TOLLGATE_LEDGER_QUEUE_MAX: "0" }, "TOLLGATE_LEDGER_QUEUE_MAX"],
+    [{ TOLLGATE_LEDGER_QUEUE_MAX: "off" }, "TOLLGATE_LEDGER_QUEUE_MAX"],
     [{ TOLLGATE_RATE_LIMIT_SECRET: "0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
     [{ TOLLGATE_RATE_LIMIT_SECRET: "100,0" }, "TOLLGATE_RATE_LIMIT_SECRET"],
     [{ TOLLGATE_RATE_LIMIT_CUSTOMER: "fast" }, "TOLLGATE_RATE_LIMIT_CUSTOMER"],

@@ -69,9 +69,16 @@ export function loadServerConfig(env: Environment = process.env, cwd: string = p
 export function ledgerOptionsOf(config: ServerConfig): LedgerOptions {
   const { storage } = config;
   const lowBalanceThresholdsDefault = config.webhooks?.lowBalanceThresholdsMinor;
+  const queueMax = config.operations?.ledgerQueueMax;
+  const common = {
+    schema: config.schema,
+    config: config.ledger,
+    lowBalanceThresholdsDefault,
+    ...(queueMax == null ? {} : { queueMax }),
+  };
   return storage.kind === "postgres"
-    ? { databaseUrl: storage.databaseUrl, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault }
-    : { dataDir: storage.dataDir, schema: config.schema, config: config.ledger, lowBalanceThresholdsDefault };
+    ? { databaseUrl: storage.databaseUrl, ...common }
+    : { dataDir: storage.dataDir, ...common };
 }
 
 /** Where the data is, safe to log: a PostgreSQL URL loses its password and query string. */

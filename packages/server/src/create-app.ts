@@ -1,6 +1,6 @@
 import { EMPTY_PLAN_CATALOG, type PlanCatalog } from "@tollgate/core";
 import type { Meter, PricingConfig } from "@tollgate/metering";
-import type { BalanceEvents, Ledger } from "@tollgate/store";
+import { type BalanceEvents, DashboardSessions, type Ledger } from "@tollgate/store";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type Stripe from "stripe";
@@ -165,13 +165,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       logger,
     }),
   );
-  if (deps.keys) {
+  // The dashboard's sessions live in the database, so every instance knows each one.
+  const sessions = deps.keys ? new DashboardSessions(deps.ledger.sql) : undefined;
+  if (deps.keys && sessions) {
     app.use("/session", requestBodyLimit({ bytesMax: operations.bodyBytesMax, routes: [] }));
     app.route(
       "/",
       sessionRoutes({
         keys: deps.keys,
         clock: () => deps.ledger.now(),
+        sessions,
         ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
       }),
     );
@@ -215,6 +218,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
           : {}),
         requestBodyBytesMax: Math.max(operations.bodyBytesMax, operations.batchBodyBytesMax),
         ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+        ...(sessions === undefined ? {} : { sessions }),
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
         stripe: deps.stripe?.client ?? null,
         catalog,

@@ -19,6 +19,12 @@ export interface OperationsConfig {
   balanceCache: boolean;
   /** How many live balance streams may be open at once, per key, per account and in the process. */
   streams: StreamLimits;
+  /**
+   * The most ledger operations waiting for a batch (`TOLLGATE_LEDGER_QUEUE_MAX`; Ledger's
+   * `queueMax`); one more is answered 503 `unavailable`. Null: the ledger's default, two full
+   * batches per lane (`ledgerQueueMaxDefault`).
+   */
+  ledgerQueueMax: number | null;
 }
 
 /** Generous defaults: a limit that only a runaway client meets. */
@@ -33,6 +39,7 @@ export const DEFAULT_OPERATIONS_CONFIG: OperationsConfig = Object.freeze({
   batchBodyBytesMax: 4 * BODY_BYTES_MAX,
   balanceCache: true,
   streams: DEFAULT_STREAM_LIMITS,
+  ledgerQueueMax: null,
 });
 
 /** The bounds of every limit a variable may set: a typo must not disable a limit. */
@@ -41,6 +48,8 @@ const RATE_PER_SECOND_MAX = 1_000_000;
 const BURST_MAX = 10_000_000;
 /** Each stream holds a socket and some memory: a million is far past what one process holds. */
 const STREAMS_MAX = 1_000_000;
+/** Each waiting operation holds a request and its promise: a million is far past any useful queue. */
+const LEDGER_QUEUE_MAX = 1_000_000;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -48,7 +57,7 @@ type Environment = Readonly<Record<string, string | undefined>>;
  * Reads TOLLGATE_METRICS, TOLLGATE_ACCESS_LOG, TOLLGATE_RATE_LIMIT_SECRET,
  * TOLLGATE_RATE_LIMIT_CUSTOMER, TOLLGATE_BODY_LIMIT_BYTES, TOLLGATE_BATCH_BODY_LIMIT_BYTES,
  * TOLLGATE_BALANCE_CACHE, TOLLGATE_STREAMS_PER_SECRET_KEY, TOLLGATE_STREAMS_PER_CUSTOMER_TOKEN,
- * TOLLGATE_STREAMS_PER_ACCOUNT and TOLLGATE_STREAMS_MAX.
+ * TOLLGATE_STREAMS_PER_ACCOUNT, TOLLGATE_STREAMS_MAX and TOLLGATE_LEDGER_QUEUE_MAX.
  * Throws a `ConfigError` naming the bad variable.
  *
  * @example
@@ -80,7 +89,19 @@ export function loadOperationsConfig(env: Environment): OperationsConfig {
       perAccount: parseCount(env, "TOLLGATE_STREAMS_PER_ACCOUNT", defaults.streams.perAccount),
       perProcess: parseCount(env, "TOLLGATE_STREAMS_MAX", defaults.streams.perProcess),
     },
+    ledgerQueueMax: parseQueueMax(env, "TOLLGATE_LEDGER_QUEUE_MAX", defaults.ledgerQueueMax),
   };
+}
+
+/** A whole number of waiting operations, 1 to LEDGER_QUEUE_MAX; no `off`: the bound is what keeps latency finite. */
+function parseQueueMax(env: Environment, name: string, fallback: number | null): number | null {
+  const value = env[name]?.trim();
+  if (value === undefined || value === "") return fallback;
+  const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(count >= 1 && count <= LEDGER_QUEUE_MAX)) {
+    throw new ConfigError(name, `"${value}" must be a whole number of operations from 1 to ${LEDGER_QUEUE_MAX}`);
+  }
+  return count;
 }
 
 /** A whole number of open streams, 1 to STREAMS_MAX: no `off`, since a stream with no limit is the attack. */

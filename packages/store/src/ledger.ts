@@ -77,6 +77,13 @@ export interface LedgerOptions extends DatabaseOptions {
   lanes?: number;
   /** The most operations one database transaction carries. */
   batchSizeMax?: number;
+  /**
+   * The most operations waiting for a batch, all lanes together (each lane takes its share,
+   * rounded up); one more is refused at once with `CommitLaneFull`, and has no effect. Default
+   * `ledgerQueueMaxDefault(lanes, batchSizeMax)`. Settlements, releases, renewals and sweeps
+   * are never refused: they end work already admitted.
+   */
+  queueMax?: number;
   /** The ledger's clock; tests move it to expire holds and lots. */
   clock?: () => Date;
   /** Apply pending migrations on open (default true). */
@@ -96,6 +103,26 @@ export interface LedgerOptions extends DatabaseOptions {
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
+
+/**
+ * Two full batches per lane waiting behind the one being written. A lane writes one batch at a
+ * time and a batch carries at most `batchSizeMax`, so a longer queue adds latency and no
+ * throughput: with two batches queued a burst still fills the next batches whole (the lane's
+ * cheapest shape), and the last operation in line waits at most three transactions.
+ *
+ * @example
+ * ledgerQueueMaxDefault(2, 512) // 2048
+ */
+export function ledgerQueueMaxDefault(lanes: number, batchSizeMax: number): number {
+  return 2 * lanes * batchSizeMax;
+}
+
+/**
+ * Operations that end work already admitted (a hold's settlement or release, a period's
+ * renewal): refusing one when the lanes are full would strand what was begun (a hold left to
+ * expire, a call unpaid), so they queue whatever the length, bounded by the work they end.
+ */
+const ADMITTED_ALWAYS: ReadonlySet<OperationKind> = new Set(["settle", "release", "renew"]);
 
 type OperationInput<K extends OperationKind> = Omit<Extract<Operation, { kind: K }>, "kind">;
 
@@ -149,6 +176,7 @@ export class Ledger {
     options: {
       lanes: number;
       batchSizeMax: number;
+      queueMax: number;
       lowBalanceThresholdsDefault: ReadonlyMap<string, bigint>;
       balanceCache: BalanceCacheOptions | null;
     },
@@ -176,7 +204,11 @@ export class Ledger {
         cache?.evict(accountIdsOf(items));
       }
     };
-    this.#lanes = Array.from({ length: options.lanes }, () => new CommitLane(runBatch, options.batchSizeMax));
+    const laneQueueMax = Math.ceil(options.queueMax / options.lanes);
+    this.#lanes = Array.from(
+      { length: options.lanes },
+      () => new CommitLane(runBatch, options.batchSizeMax, { queueMax: laneQueueMax }),
+    );
     this.accounts = new AccountDirectory(sql, { config, units, newId, clock, defaultPlans });
   }
 
@@ -191,9 +223,11 @@ export class Ledger {
       if (options.migrate ?? true) await migrate(sql, schema);
       const config = options.config ?? DEFAULT_LEDGER_CONFIG;
       const units = await ensureUnits(sql, config.units);
+      const batchSizeMax = options.batchSizeMax ?? 512;
       return new Ledger(sql, config, units, schema, options.clock ?? (() => new Date()), {
         lanes,
-        batchSizeMax: options.batchSizeMax ?? 512,
+        batchSizeMax,
+        queueMax: options.queueMax ?? ledgerQueueMaxDefault(lanes, batchSizeMax),
         lowBalanceThresholdsDefault: thresholdsOf(options.lowBalanceThresholdsDefault ?? {}, units),
         balanceCache: options.balanceCache ? (options.balanceCache === true ? {} : options.balanceCache) : null,
       });
@@ -234,13 +268,24 @@ export class Ledger {
       ),
       ...(usageEvent ? { usageEvent } : {}),
     };
-    const result = await this.#laneFor(laneKeyOf(resolved.accountId, newAccount, op.idempotencyKey)).submit(item);
+    const lane = this.#laneFor(laneKeyOf(resolved.accountId, newAccount, op.idempotencyKey));
+    const result = await lane.submit(item, ADMITTED_ALWAYS.has(op.kind) ? "always" : "bounded");
     if (!result) throw new Error("an operation returned no result");
     if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
     if (result.ok && op.kind === "authorize" && "holdId" in result.value) {
       this.#rememberHold(result.value.holdId, result.value.accountId);
     }
     return result as Result<OutcomeByKind[K]>;
+  }
+
+  /** Operations waiting for a batch in every lane (not those being written): what `queueMax` bounds. */
+  get pendingOperations(): number {
+    return this.#lanes.reduce((total, lane) => total + lane.pending, 0);
+  }
+
+  /** Operations in the batches being written now, in every lane. */
+  get writingOperations(): number {
+    return this.#lanes.reduce((total, lane) => total + lane.writing, 0);
   }
 
   grant(input: OperationInput<"grant">) {
@@ -427,7 +472,9 @@ export class Ledger {
   async renewDue(options: { limit?: number } = {}): Promise<{ accounts: number }> {
     const limit = boundedLimit(options.limit ?? 1000);
     const accountIds = await dueSubscriptionAccounts(this.sql, { now: this.clock(), limit });
-    await Promise.all(accountIds.map((accountId) => this.#laneFor(accountId).submit({ type: "sweep", accountId })));
+    await Promise.all(
+      accountIds.map((accountId) => this.#laneFor(accountId).submit({ type: "sweep", accountId }, "always")),
+    );
     return { accounts: accountIds.length };
   }
 
@@ -615,7 +662,10 @@ export class Ledger {
     if (!memberAccountId) return { removed: false, reason: "not_a_member" };
     // Releases the holds that expired but were not swept yet, through the organization's own
     // lane, so only a hold that is still live keeps the member in.
-    await this.#laneFor(input.organizationAccountId).submit({ type: "sweep", accountId: input.organizationAccountId });
+    await this.#laneFor(input.organizationAccountId).submit(
+      { type: "sweep", accountId: input.organizationAccountId },
+      "always",
+    );
     return removeMember(this.sql, { organizationAccountId: input.organizationAccountId, memberAccountId });
   }
 
@@ -677,7 +727,7 @@ export class Ledger {
       [now, options.accountsMax ?? 1000],
     );
     await Promise.all(
-      rows.map((row) => this.#laneFor(row.account_id).submit({ type: "sweep", accountId: row.account_id })),
+      rows.map((row) => this.#laneFor(row.account_id).submit({ type: "sweep", accountId: row.account_id }, "always")),
     );
     return { accounts: rows.length };
   }

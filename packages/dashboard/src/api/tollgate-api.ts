@@ -17,6 +17,7 @@ export class ApiFailure extends Error {
 export interface Session {
   keyId: string;
   admin: boolean;
+  /** When the session ends: its 12 hours, or its key's expiry if sooner (null from older servers). */
   expiresAt: string | null;
   csrfToken: string;
 }

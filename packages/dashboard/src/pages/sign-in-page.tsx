@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ApiFailure, api, type Session } from "../api/tollgate-api.ts";
 
-/** Sign-in with an admin key: the key goes to `POST /session` once and lives on only in an HttpOnly cookie. */
+/** Sign-in with an admin key: the key goes to `POST /session` once; the HttpOnly cookie then holds a session token, never the key. */
 export function SignInPage(props: { onSignedIn: (session: Session) => void }) {
   const [key, setKey] = useState("");
   const [error, setError] = useState<string | null>(null);

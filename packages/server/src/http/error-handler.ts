@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from "@tollgate/store";
+import { CommitLaneFull, isDatabaseUnavailable } from "@tollgate/store";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -20,11 +20,19 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /**
+ * What a client waits before retrying a write the ledger's full lanes refused, in seconds: the
+ * lanes drain a full queue in a few transactions, well under a second on a healthy database.
+ */
+export const LEDGER_RETRY_AFTER_SECONDS = 1;
+
+/**
  * The one error handler: `{ error: { code, message, details, requestId } }` for every failure. An
  * unexpected error is logged with its stack and answered with `internal` and nothing else,
  * so no query, path or secret ever reaches a client. A database that cannot be reached or
  * dropped the connection is not a bug: 503 `database_unavailable` with Retry-After, and one
- * warning line with the reason. One caused by the client going away is answered 499 and not
+ * warning line with the reason. A write refused because the ledger's lanes are full
+ * (`CommitLaneFull`: back-pressure) is 503 `unavailable` with Retry-After and no log line, since
+ * under overload one per request would flood the log (the access log has each 503). One caused by the client going away is answered 499 and not
  * logged as an error.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
@@ -41,6 +49,14 @@ export function errorHandler(logger: Logger): ErrorHandler {
     // A client that hung up mid-request (an upload cut off) is not a fault of ours: no error
     // line, and the access log shows 499. Nobody is there to read an answer.
     if (clientClosed(c)) return c.body(null, CLIENT_CLOSED_STATUS as ContentfulStatusCode);
+    if (error instanceof CommitLaneFull) {
+      c.header("Retry-After", String(LEDGER_RETRY_AFTER_SECONDS));
+      return respond(c, "unavailable", 503, ledgerQueueFullMessage(LEDGER_RETRY_AFTER_SECONDS), {
+        reason: "ledger_queue_full",
+        queueMax: error.queueMax,
+        retryAfterSeconds: LEDGER_RETRY_AFTER_SECONDS,
+      });
+    }
     if (isDatabaseUnavailable(error)) {
       logger.warn("request failed: the database is unavailable", {
         requestId: requestIdOf(c),
@@ -59,6 +75,11 @@ export function errorHandler(logger: Logger): ErrorHandler {
     logger.error("request failed", { requestId: requestIdOf(c), method: c.req.method, path: c.req.path, error });
     return respond(c, "internal", 500, "Something went wrong on our side. Quote the request id if you report it.");
   };
+}
+
+/** The words of a `ledger_queue_full` refusal, the same through the API and the proxy. */
+export function ledgerQueueFullMessage(retryAfterSeconds: number): string {
+  return `The ledger has as many operations waiting as it may; this request had no effect. Retry after ${retryAfterSeconds} s with the same Idempotency-Key.`;
 }
 
 export const notFoundHandler: NotFoundHandler = (c) =>

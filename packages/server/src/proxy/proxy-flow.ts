@@ -1,10 +1,9 @@
 import type { AccountRef } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
-import { isDatabaseUnavailable, type StoredHttpResponse } from "@tollgate/store";
+import { CommitLaneFull, isDatabaseUnavailable, type StoredHttpResponse } from "@tollgate/store";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../http/api-error.ts";
-import { DATABASE_RETRY_AFTER_SECONDS } from "../http/error-handler.ts";
 import type { KeyStore } from "../http/v1/auth.ts";
 import type { Logger } from "../logger.ts";
 import { type CallContext, callContextOf } from "./call-context.ts";
@@ -14,7 +13,7 @@ import type { UpstreamAnswer } from "./hold-while-sending.ts";
 import type { StreamDeadline } from "./limits/stream-deadline.ts";
 import type { ProxiedCall } from "./proxied-call.ts";
 import { proxyAccount } from "./proxy-account.ts";
-import { type ProxyError, proxyErrorOf } from "./proxy-error.ts";
+import { type ProxyError, proxyErrorOf, retryAfterSecondsOf } from "./proxy-error.ts";
 import {
   accountScope,
   type ClaimedKey,
@@ -65,12 +64,13 @@ export function proxyRoute(protocol: ProxyProtocol, options: ProxyRouteOptions) 
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         options.deps.logger.warn("a proxied call failed: the database is unavailable", { error: String(error) });
-        const response = protocol.error(proxyErrorOf(error));
-        response.headers.set("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
-        return response;
+      } else if (!(error instanceof ApiError) && !(error instanceof CommitLaneFull)) {
+        options.deps.logger.error("proxied call failed", { error: String(error) });
       }
-      if (!(error instanceof ApiError)) options.deps.logger.error("proxied call failed", { error: String(error) });
-      return protocol.error(proxyErrorOf(error));
+      const response = protocol.error(proxyErrorOf(error));
+      const retryAfterSeconds = retryAfterSecondsOf(error);
+      if (retryAfterSeconds !== null) response.headers.set("retry-after", String(retryAfterSeconds));
+      return response;
     }
   };
 }

@@ -2,20 +2,22 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { ApiError } from "../api-error.ts";
 
 /**
- * The operator dashboard's session: an HttpOnly cookie that carries the signed-in key itself,
- * so the key is verified on every request exactly as a Bearer key is (a revoked or expired key
- * ends its session at the next request, on every instance, with nothing stored server-side).
+ * The operator dashboard's session: an HttpOnly cookie that carries a random session token
+ * (`tg_ds_…`), never a key. The session row (store/src/dashboard-sessions.ts) names the admin
+ * key, whose state is read again on every request: a revoked or expired key ends its sessions at
+ * their next request, on every instance; signing out deletes the row; a session ends after
+ * SESSION_MAX_AGE_SECONDS.
  */
 export const SESSION_COOKIE = "tollgate_session";
 
 /** The header an unsafe request made with the session cookie must carry (see `csrfTokenFor`). */
 export const CSRF_HEADER = "X-CSRF-Token";
 
-/** How long a browser keeps the session cookie: a working day; the key's own expiry ends it sooner. */
+/** How long a session lasts: a working day; the key's own expiry ends it sooner. */
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 /**
- * The CSRF token of a session: an HMAC of a fixed label keyed by the session's key. Another
+ * The CSRF token of a session: an HMAC of a fixed label keyed by the session's token. Another
  * site's page cannot read it (it comes only in same-origin JSON answers, `GET /session`), and
  * nothing needs storing to check it: the server derives it again from the cookie it was sent.
  *

@@ -1,13 +1,14 @@
 // The dashboard's session on both databases: sign-in takes only an admin key, the cookie then
-// authenticates /v1, a change needs the session's CSRF token and this origin, a revoked key
-// ends the session at its next request, and signing out clears the cookie.
+// holds a session token (never the key) that authenticates /v1, a change needs the session's
+// CSRF token and this origin, a revoked key ends the session at its next request, signing out
+// ends the session (a copy of the cookie is refused too), and a session expires.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Meter } from "@tollgate/metering";
 import { ApiKeys } from "@tollgate/store";
 import { openTestLedger, testDatabases } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
-import { CSRF_HEADER, csrfTokenFor, SESSION_COOKIE } from "./session-cookie.ts";
+import { CSRF_HEADER, csrfTokenFor, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from "./session-cookie.ts";
 
 const ORIGIN = "http://localhost";
 
@@ -18,11 +19,14 @@ for (const database of await testDatabases()) {
     let keys: ApiKeys;
     let app: ReturnType<typeof createApp>;
     let admin = { token: "", keyId: "" };
+    /** The admin's session token, from the cookie its sign-in set. */
+    let session = "";
+    let nowMs = Date.now();
     let secret = "";
     let sequence = 0;
 
     before(async () => {
-      ledger = await openTestLedger(database);
+      ledger = await openTestLedger(database, { clock: () => new Date(nowMs) });
       meter = await Meter.open({ ledger });
       keys = await ApiKeys.open(ledger.sql);
       const created = await keys.create({ kind: "secret", admin: true, name: "operator" });
@@ -30,6 +34,7 @@ for (const database of await testDatabases()) {
       secret = (await keys.create({ kind: "secret", name: "backend" })).token;
       app = createApp({ ledger, meter, keys });
       await ledger.ensureAccount({ type: "user", externalId: "alice" });
+      session = sessionTokenOf(await signIn(admin.token));
     });
     after(async () => {
       await keys.close();
@@ -61,18 +66,30 @@ for (const database of await testDatabases()) {
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       });
     const grant = { amount: "5", source: "admin", reason: "support" };
+    const sessionTokenOf = (response: Response) => {
+      const match = new RegExp(`^${SESSION_COOKIE}=([^;]*);`).exec(response.headers.get("set-cookie") ?? "");
+      assert.ok(match?.[1], "the sign-in set the session cookie");
+      return match[1];
+    };
 
     test("sign-in with an admin key sets an HttpOnly, SameSite=Strict cookie and answers the CSRF token", async () => {
       const response = await signIn(admin.token);
       assert.equal(response.status, 200);
       const cookie = response.headers.get("set-cookie") ?? "";
-      assert.match(cookie, new RegExp(`^${SESSION_COOKIE}=${admin.token};`));
+      const token = sessionTokenOf(response);
+      assert.match(token, /^tg_ds_[A-Za-z0-9_-]{43}$/);
+      assert.ok(!cookie.includes(admin.token), "the cookie never holds the key");
       assert.match(cookie, /HttpOnly/);
       assert.match(cookie, /SameSite=Strict/);
       assert.doesNotMatch(cookie, /Secure/, "plain http: a Secure cookie would never come back");
       const body = (await response.json()) as { keyId: string; csrfToken: string };
       assert.equal(body.keyId, admin.keyId);
-      assert.equal(body.csrfToken, csrfTokenFor(admin.token));
+      assert.equal(body.csrfToken, csrfTokenFor(token));
+    });
+
+    test("the key itself in the cookie authenticates nothing", async () => {
+      assert.equal((await withSession(admin.token, "GET", "/v1/accounts", { csrf: null })).status, 401);
+      assert.equal((await withSession(admin.token, "GET", "/session", { csrf: null })).status, 401);
     });
 
     test("over https (a proxy saying so) the cookie is Secure", async () => {
@@ -94,10 +111,12 @@ for (const database of await testDatabases()) {
     });
 
     test("the cookie authenticates reads; GET /session gives the same CSRF token back", async () => {
-      const accounts = await withSession(admin.token, "GET", "/v1/accounts", { csrf: null });
+      const accounts = await withSession(session, "GET", "/v1/accounts", { csrf: null });
       assert.equal(accounts.status, 200);
-      const session = await withSession(admin.token, "GET", "/session", { csrf: null });
-      assert.equal(((await session.json()) as { csrfToken: string }).csrfToken, csrfTokenFor(admin.token));
+      const answer = await withSession(session, "GET", "/session", { csrf: null });
+      const body = (await answer.json()) as { csrfToken: string; keyId: string };
+      assert.equal(body.csrfToken, csrfTokenFor(session));
+      assert.equal(body.keyId, admin.keyId);
     });
 
     test("a change without the CSRF token, with a wrong one, or from another origin is 403 and changes nothing", async () => {
@@ -108,7 +127,7 @@ for (const database of await testDatabases()) {
         { csrf: csrfTokenFor(secret) },
         { origin: "https://evil.example" },
       ]) {
-        const response = await withSession(admin.token, "POST", "/v1/accounts/user:alice/grants", {
+        const response = await withSession(session, "POST", "/v1/accounts/user:alice/grants", {
           ...options,
           body: grant,
         });
@@ -119,7 +138,7 @@ for (const database of await testDatabases()) {
     });
 
     test("with the CSRF token a change goes through", async () => {
-      const response = await withSession(admin.token, "POST", "/v1/accounts/user:alice/grants", { body: grant });
+      const response = await withSession(session, "POST", "/v1/accounts/user:alice/grants", { body: grant });
       assert.equal(response.status, 200);
       assert.equal(((await response.json()) as { amount: string }).amount, "5");
     });
@@ -137,20 +156,47 @@ for (const database of await testDatabases()) {
       assert.equal(response.status, 200);
     });
 
-    test("sign-out needs the CSRF token and clears the cookie", async () => {
-      assert.equal((await withSession(admin.token, "DELETE", "/session", { csrf: "wrong" })).status, 403);
-      const response = await withSession(admin.token, "DELETE", "/session");
+    test("sign-out needs the CSRF token, clears the cookie and ends the session for a copy of it too", async () => {
+      const ending = sessionTokenOf(await signIn(admin.token));
+      assert.equal((await withSession(ending, "DELETE", "/session", { csrf: "wrong" })).status, 403);
+      assert.equal((await withSession(ending, "GET", "/v1/accounts", { csrf: null })).status, 200);
+      const response = await withSession(ending, "DELETE", "/session");
       assert.equal(response.status, 204);
       assert.match(response.headers.get("set-cookie") ?? "", new RegExp(`^${SESSION_COOKIE}=;.*Max-Age=0`));
+      assert.equal((await withSession(ending, "GET", "/v1/accounts", { csrf: null })).status, 401);
+      assert.equal((await withSession(ending, "GET", "/session", { csrf: null })).status, 401);
+      // Another session of the same key is not ended by it.
+      assert.equal((await withSession(session, "GET", "/v1/accounts", { csrf: null })).status, 200);
+    });
+
+    test("a session expires after its working day, and no later than its key", async () => {
+      const started = sessionTokenOf(await signIn(admin.token));
+      const expiring = await keys.create({
+        kind: "secret",
+        admin: true,
+        name: "temporary operator",
+        expiresAt: new Date(nowMs + 60 * 60 * 1000),
+      });
+      const short = await signIn(expiring.token);
+      assert.match(short.headers.get("set-cookie") ?? "", /Max-Age=3600;/);
+      const shortSession = sessionTokenOf(short);
+      nowMs += SESSION_MAX_AGE_SECONDS * 1000 - 1000;
+      assert.equal((await withSession(started, "GET", "/v1/accounts", { csrf: null })).status, 200);
+      assert.equal((await withSession(shortSession, "GET", "/v1/accounts", { csrf: null })).status, 401);
+      nowMs += 1000;
+      assert.equal((await withSession(started, "GET", "/v1/accounts", { csrf: null })).status, 401);
+      session = sessionTokenOf(await signIn(admin.token));
     });
 
     test("revoking the key ends its session at the next request", async () => {
       const other = await keys.create({ kind: "secret", admin: true, name: "second operator" });
-      assert.equal((await signIn(other.token)).status, 200);
-      assert.equal((await withSession(other.token, "GET", "/v1/accounts", { csrf: null })).status, 200);
+      const signedIn = await signIn(other.token);
+      assert.equal(signedIn.status, 200);
+      const otherSession = sessionTokenOf(signedIn);
+      assert.equal((await withSession(otherSession, "GET", "/v1/accounts", { csrf: null })).status, 200);
       await keys.revoke(other.key.keyId, ledger.now());
-      assert.equal((await withSession(other.token, "GET", "/v1/accounts", { csrf: null })).status, 401);
-      assert.equal((await withSession(other.token, "GET", "/session", { csrf: null })).status, 401);
+      assert.equal((await withSession(otherSession, "GET", "/v1/accounts", { csrf: null })).status, 401);
+      assert.equal((await withSession(otherSession, "GET", "/session", { csrf: null })).status, 401);
     });
   });
 }

@@ -6,6 +6,7 @@ import type Stripe from "stripe";
 import type { AppEnv } from "../../app-env.ts";
 import type { JobStats } from "../../jobs/job-stats.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
+import type { SessionStore } from "../session/session-caller.ts";
 import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -65,6 +66,8 @@ export function apiRoutes(deps: {
   requestBodyBytesMax?: number;
   /** This process's local credential, accepted as an admin key (local-credential.ts). */
   localCredential?: string;
+  /** The dashboard's sessions, which its cookie names; without them the cookie authenticates nothing. */
+  sessions?: SessionStore;
   /** This server process's instance, named on Idempotency-Key reservations (idempotency.ts). */
   instanceId?: string;
   /** The Stripe client; null: the Stripe routes answer `stripe_not_configured`. */
@@ -81,6 +84,7 @@ export function apiRoutes(deps: {
       keys: deps.keys,
       clock: deps.clock,
       ...(deps.localCredential === undefined ? {} : { localCredential: deps.localCredential }),
+      ...(deps.sessions === undefined ? {} : { sessions: deps.sessions }),
     }),
   );
   if (deps.rateLimit) v1.use("*", deps.rateLimit);

@@ -4,6 +4,7 @@ import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env.ts";
 import { isLocalCredential, LOCAL_KEY_ID } from "../../local-credential.ts";
 import { ApiError } from "../api-error.ts";
+import { callerOfSession, type SessionStore } from "../session/session-caller.ts";
 import { assertSameOrigin, CSRF_HEADER, csrfMatches, isSafeMethod, SESSION_COOKIE } from "../session/session-cookie.ts";
 import { accountNotFound } from "./account-not-found.ts";
 
@@ -40,6 +41,8 @@ export interface AuthenticateOptions {
   keys: KeyStore;
   clock: () => Date;
   localCredential?: string;
+  /** The dashboard's sessions; without them the session cookie authenticates nothing. */
+  sessions?: SessionStore;
 }
 
 /**
@@ -68,30 +71,31 @@ export async function callerOfToken(options: AuthenticateOptions, token: string 
  * is not said, so a probe learns nothing.
  *
  * Without an Authorization header, the dashboard's session cookie (session/session-cookie.ts)
- * carries the key instead; a request that could change something must then also come from
+ * names a session instead, whose admin key is checked again on every request; a request that could change something must then also come from
  * this origin and carry the session's CSRF token (403 `forbidden` otherwise), since a browser
  * attaches the cookie to whatever page sent the request.
  */
 export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
     const header = c.req.header("authorization");
-    let token = header ? BEARER.exec(header)?.[1] : undefined;
-    if (header === undefined) {
-      const sessionToken = getCookie(c, SESSION_COOKIE);
-      if (sessionToken !== undefined && BEARER_TOKEN.test(sessionToken)) {
-        token = sessionToken;
-        if (!isSafeMethod(c.req.method)) {
-          assertSameOrigin(c.req);
-          if (!csrfMatches(sessionToken, c.req.header(CSRF_HEADER))) {
-            throw new ApiError(
-              "forbidden",
-              `A change made with the dashboard's session needs its ${CSRF_HEADER} header (GET /session gives it).`,
-            );
-          }
+    const sessionToken = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+    let caller: Caller | null;
+    if (sessionToken !== undefined && BEARER_TOKEN.test(sessionToken)) {
+      if (!isSafeMethod(c.req.method)) {
+        assertSameOrigin(c.req);
+        if (!csrfMatches(sessionToken, c.req.header(CSRF_HEADER))) {
+          throw new ApiError(
+            "forbidden",
+            `A change made with the dashboard's session needs its ${CSRF_HEADER} header (GET /session gives it).`,
+          );
         }
       }
+      caller = options.sessions
+        ? await callerOfSession({ ...options, sessions: options.sessions }, sessionToken)
+        : null;
+    } else {
+      caller = await callerOfToken(options, header ? BEARER.exec(header)?.[1] : undefined);
     }
-    const caller = await callerOfToken(options, token);
     if (!caller) {
       throw new ApiError(
         "unauthenticated",

@@ -1,6 +1,6 @@
 import { defineLedgerConfig, type LedgerConfig, type PlanCatalog } from "@tollgate/core";
 import { Meter, type PricingConfig } from "@tollgate/metering";
-import { ApiKeys } from "@tollgate/store";
+import { ApiKeys, type LedgerOptions } from "@tollgate/store";
 import { openTestLedger, type TestDatabase } from "@tollgate/store/testing";
 import { createApp } from "../../create-app.ts";
 
@@ -28,11 +28,14 @@ export async function openTestApi(
     clock?: () => Date;
     /** Plans and packs, synced into the ledger as the server does at start. */
     catalog?: PlanCatalog;
+    /** The ledger's lanes, batch size and queue bound (back-pressure tests). */
+    lanes?: Pick<LedgerOptions, "lanes" | "batchSizeMax" | "queueMax">;
   } = {},
 ) {
   const ledger = await openTestLedger(database, {
     config: defineLedgerConfig({ signupGrants: { user: [], organization: [], guest: [] }, ...options.ledger }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...options.lanes,
   });
   if (options.catalog) await ledger.syncPlanCatalog(options.catalog);
   const meter = await Meter.open({ ledger, ...(options.pricing ? { pricing: options.pricing } : {}) });
