@@ -108,8 +108,6 @@ for (const database of await testDatabases()) {
 /** The HTTP part's figures (PostgreSQL only), in order. */
 const HTTP_FIGURES = [
   "hello_world_per_s",
-  "hello_world_read_p50_ms",
-  "hello_world_read_p99_ms",
   "ledger_direct_charges_per_s",
   "charges_floor_per_s",
   "batch_floor_events_per_s",
@@ -119,10 +117,16 @@ const HTTP_FIGURES = [
   "charges.vs_hello_world",
   "charges.vs_ledger_direct",
   "charges.vs_floor",
+  "balance_reads_per_s",
+  "balance_reads_customer_per_s",
+  "balance_reads.vs_hello_world",
+  "balance_reads_customer.vs_hello_world",
+  "hello_world_read_p50_ms",
+  "hello_world_read_p99_ms",
   "balance_read_rate",
   "balance_read_p50_ms",
   "balance_read_p99_ms",
-  "balance_reads_per_s",
+  "balance_read_p99.vs_hello_world",
   "batch_events_per_s",
   "batch_events.vs_floor",
 ];

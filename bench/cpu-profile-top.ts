@@ -1,5 +1,6 @@
 /**
- * Where a process's CPU went, from a V8 `.cpuprofile` (e.g. the proxy server's, with
+ * Where a process's CPU went, from a V8 `.cpuprofile` (the HTTP bench server's, with
+ * TOLLGATE_BENCH_HTTP_PROFILE, or the proxy server's, with
  * TOLLGATE_BENCH_PROXY_PROFILE): self time by package or source file, and the heaviest
  * functions, as plain text. Run: `node --import tsx bench/cpu-profile-top.ts file.cpuprofile`.
  */

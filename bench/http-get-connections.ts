@@ -15,15 +15,13 @@ const HEAD_BYTES_MAX = 16_384;
 
 /**
  * Keep-alive GETs over plain sockets, one request in flight per connection, at most
- * `connectionsMax` connections (a request finding them all busy waits for one, and its
- * latency shows it). The load generator of the paced balance reads: Node's `http` client
+ * `connectionsMax` connections (a request finding them all busy is not sent). The load generator of the paced balance reads: Node's `http` client
  * spends about half a millisecond of its own per request (request and response objects, the
  * agent's queues), which a sub-millisecond answer would be measured with. Reads only what
  * Tollgate answers a GET with: a status line, headers with `Content-Length`, the body.
  */
 export class HttpGetConnections {
   readonly #idle: Connection[] = [];
-  readonly #queue: Array<{ path: string; answer: (answer: GetAnswer) => void }> = [];
   readonly #all = new Set<Connection>();
   readonly #host: string;
   readonly #port: number;
@@ -42,13 +40,15 @@ export class HttpGetConnections {
       .join("");
   }
 
-  /** Sends `GET path` now if a connection is free, else when one is. */
-  get(path: string): Promise<GetAnswer> {
-    return new Promise((answer) => {
-      const connection = this.#idle.pop() ?? (this.#all.size < this.connectionsMax ? this.#open() : null);
-      if (connection) this.#send(connection, path, answer);
-      else this.#queue.push({ path, answer });
-    });
+  /**
+   * Sends `GET path` now if a connection is free or may still be opened; null, sending
+   * nothing, when all `connectionsMax` are busy (the paced load skips such a request rather
+   * than queue it behind a server that is already that far behind).
+   */
+  tryGet(path: string): Promise<GetAnswer> | null {
+    const connection = this.#idle.pop() ?? (this.#all.size < this.connectionsMax ? this.#open() : null);
+    if (!connection) return null;
+    return new Promise((answer) => this.#send(connection, path, answer));
   }
 
   close(): void {
@@ -68,8 +68,6 @@ export class HttpGetConnections {
       if (index >= 0) this.#idle.splice(index, 1);
       connection.waiting?.(null);
       connection.waiting = null;
-      const next = this.#queue.shift();
-      if (next) this.#send(this.#open(), next.path, next.answer);
     };
     socket.on("error", () => socket.destroy());
     socket.on("close", lost);
@@ -104,9 +102,7 @@ export class HttpGetConnections {
     connection.buffer = Buffer.alloc(0);
     const answer = connection.waiting;
     connection.waiting = null;
-    const next = this.#queue.shift();
-    if (next) this.#send(connection, next.path, next.answer);
-    else this.#idle.push(connection);
+    this.#idle.push(connection);
     answer?.({ status: Number(head.slice(9, 12)) });
   }
 }

@@ -15,8 +15,20 @@ export interface PacedLoadOptions {
   headers: Record<string, string>;
   /** The path of the request numbered `sequence`. */
   path: (sequence: number) => string;
-  /** Keep-alive sockets at most; a request finding them all busy waits, and its latency shows it. */
+  /**
+   * Keep-alive sockets at most. A request due while every one is busy is skipped, not queued:
+   * the server is then that many answers behind, and a queue in the load generator would only
+   * add its own wait to every latency after it (seconds, on a machine over capacity).
+   */
   connectionsMax: number;
+}
+
+/** A paced run: what was answered, and how much of the schedule was sent at all. */
+export interface PacedOutcome extends HttpOutcome {
+  /** Requests due while every connection was busy, so never sent. */
+  skipped: number;
+  /** Requests sent per second of the window: below `ratePerSecond` when some were skipped. */
+  sentPerSecond: number;
 }
 
 /**
@@ -26,7 +38,7 @@ export interface PacedLoadOptions {
  * second back to back and then idles, so its latencies are those of a closed loop at full
  * concurrency for part of every second. A warm-up run, dropped, then the measured one.
  */
-export async function runPacedLoad(options: PacedLoadOptions): Promise<HttpOutcome> {
+export async function runPacedLoad(options: PacedLoadOptions): Promise<PacedOutcome> {
   const connections = new HttpGetConnections(options.url, options.headers, options.connectionsMax);
   try {
     const { timing, ratePerSecond } = options;
@@ -40,11 +52,12 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<HttpOutco
   }
 }
 
-function runPaced(options: PacedLoadOptions, connections: HttpGetConnections, total: number): Promise<HttpOutcome> {
+function runPaced(options: PacedLoadOptions, connections: HttpGetConnections, total: number): Promise<PacedOutcome> {
   const latenciesMs: number[] = [];
   let non2xx = 0;
   let errors = 0;
-  let sent = 0;
+  let skipped = 0;
+  let due = 0;
   let settled = 0;
   const stopCpu = watchHttpCpu(options.serverPid);
   const startedAt = performance.now();
@@ -53,11 +66,19 @@ function runPaced(options: PacedLoadOptions, connections: HttpGetConnections, to
       if (++settled < total) return;
       clearInterval(timer);
       const windowMs = performance.now() - startedAt;
-      resolve({ responses: latenciesMs.length, non2xx, errors, windowMs, latenciesMs, cpu: stopCpu() });
+      const sentPerSecond = ((total - skipped) * 1000) / windowMs;
+      const cpu = stopCpu();
+      resolve({ responses: latenciesMs.length, non2xx, errors, windowMs, latenciesMs, cpu, skipped, sentPerSecond });
     };
     const send = (sequence: number) => {
       const began = performance.now();
-      void connections.get(options.path(sequence)).then((answer) => {
+      const answered = connections.tryGet(options.path(sequence));
+      if (answered === null) {
+        skipped++;
+        onSettled();
+        return;
+      }
+      void answered.then((answer) => {
         if (answer === null) errors++;
         else if (answer.status >= 200 && answer.status < 300) latenciesMs.push(performance.now() - began);
         else non2xx++;
@@ -65,8 +86,8 @@ function runPaced(options: PacedLoadOptions, connections: HttpGetConnections, to
       });
     };
     const timer = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - startedAt) * options.ratePerSecond) / 1000));
-      while (sent < due) send(sent++);
+      const dueNow = Math.min(total, Math.floor(((performance.now() - startedAt) * options.ratePerSecond) / 1000));
+      while (due < dueNow) send(due++);
     }, TICK_MS);
   });
 }

@@ -14,15 +14,14 @@
  * `.cpuprofile` there when it stops (`bench/cpu-profile-top.ts` summarises one). Run by
  * proxy-suite.ts.
  */
-import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { definePricingConfig, Meter } from "@tollgate/metering";
 import { createApp, type Logger, startExpirySweeper } from "@tollgate/server";
 import { ApiKeys } from "@tollgate/store";
 import { LOCAL_POSTGRES, openPostgresBench } from "./bench-database.ts";
+import { startProfile } from "./cpu-profile.ts";
 import { benchAccount } from "./ledger-runs.ts";
 import { type Segment, SegmentTimes, timeMethod } from "./proxy-segments.ts";
 import { progress } from "./report.ts";
@@ -150,23 +149,6 @@ async function fundedCustomers(count: number): Promise<string[]> {
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   return tokens;
-}
-
-/** V8's sampling profiler on this process, written to `file` on `stop`; null without a file. */
-async function startProfile(file: string | undefined): Promise<{ stop(): Promise<void> } | null> {
-  if (!file) return null;
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return {
-    async stop() {
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      progress(`proxy server: CPU profile written to ${file}`);
-    },
-  };
 }
 
 /** The access log's lines dropped (a line per request would measure the terminal); warnings and errors kept, a few. */

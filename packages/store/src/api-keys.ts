@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AccountType } from "@tollgate/core";
 import { newIdAt } from "./new-id.ts";
 import { notify, type SqlClient } from "./sql-client.ts";
@@ -238,7 +238,7 @@ export class ApiKeys {
       [
         newIdAt("apiKey", now),
         input.kind,
-        hashOf(token).toString("hex"),
+        hashOf(token),
         `${token.slice(0, 6)}...${token.slice(-4)}`,
         nameOf(input.name),
         accountId,
@@ -309,9 +309,8 @@ export class ApiKeys {
   async verify(token: string, now: Date = this.#clock()): Promise<ApiKeyInfo | null> {
     const kind = apiKeyKindOf(token);
     if (kind === null) return null;
-    const hash = hashOf(token);
-    const hashHex = hash.toString("hex");
-    const entry = this.#cached(hashHex, now) ?? (await this.#load(hash, hashHex, kind, now));
+    const hashHex = hashOf(token);
+    const entry = this.#cached(hashHex, now) ?? (await this.#load(hashHex, kind, now));
     if (!entry) return null;
     const { info } = entry;
     if (info.revokedAt !== null || (info.expiresAt !== null && info.expiresAt.getTime() <= now.getTime())) return null;
@@ -334,14 +333,15 @@ export class ApiKeys {
     return undefined;
   }
 
-  async #load(hash: Buffer, hashHex: string, kind: ApiKeyKind, now: Date): Promise<CacheEntry | null> {
+  async #load(hashHex: string, kind: ApiKeyKind, now: Date): Promise<CacheEntry | null> {
     const generation = this.#generation;
     const [row] = await this.sql.query<ApiKeyDbRow>(`${SELECT_KEYS} where k.token_hash = $1`, [hashHex]);
     if (!row) return null;
     // The index compared hashes, which tell nothing of a token; this compare is constant time
     // anyway, so no path through Tollgate compares key material in variable time. The kind is
     // part of the hashed token, so a mismatch means a row written by hand: not a valid key.
-    if (!timingSafeEqual(Buffer.from(row.token_hash, "hex"), hash) || row.kind !== kind) return null;
+    const matches = timingSafeEqual(Buffer.from(row.token_hash, "hex"), Buffer.from(hashHex, "hex"));
+    if (!matches || row.kind !== kind) return null;
     const entry: CacheEntry = {
       info: toInfo(row),
       cachedAtMs: now.getTime(),
@@ -417,8 +417,12 @@ export function apiKeyKindOf(token: unknown): ApiKeyKind | null {
   return kind !== null && TOKEN_BODY.test(token.slice(6)) ? kind : null;
 }
 
-function hashOf(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
+/**
+ * The token's SHA-256 in hex, as `api_keys.token_hash` keeps it: the one-shot `hash` (no Hash
+ * object, no Buffer), since every request that presents a key pays for it.
+ */
+function hashOf(token: string): string {
+  return hash("sha256", token, "hex");
 }
 
 function nameOf(name: string | null | undefined): string | null {

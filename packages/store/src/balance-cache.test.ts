@@ -181,6 +181,33 @@ describe("balance cache entries", () => {
     await cache.close();
   });
 
+  test("reads that miss while a load is in flight share it; after an eviction they load again", async () => {
+    const { cache } = cacheOn();
+    await live(cache);
+    let loads = 0;
+    const finishes: Array<(state: AccountBalanceState) => void> = [];
+    const slowLoad = () => {
+      loads++;
+      return new Promise<AccountBalanceState>((resolve) => finishes.push(resolve));
+    };
+    const first = cache.read("a", slowLoad);
+    const second = cache.read("a", slowLoad);
+    assert.equal(loads, 1);
+    cache.evict(["a"]);
+    const third = cache.read("a", slowLoad); // after the eviction: the first load may be stale
+    assert.equal(loads, 2);
+    const old = { ...EMPTY, balances: [] };
+    const fresh = { ...EMPTY, balances: [] };
+    finishes[0]?.(old);
+    finishes[1]?.(fresh);
+    assert.equal(await first, old);
+    assert.equal(await second, old);
+    assert.equal(await third, fresh);
+    assert.equal(await cache.read("a", slowLoad), fresh, "the second load was kept");
+    assert.equal(loads, 2);
+    await cache.close();
+  });
+
   test("a read near the maximum age is answered from memory and reloads the entry once, in the background", async () => {
     // Each entry's refresh point is drawn between 600 and 1,000 ms: 0.5 puts it at 800.
     const { cache, advanceMs } = cacheOn({ maxAgeMs: 1_000, refreshAfterMs: 600 }, () => 0.5);

@@ -33,6 +33,8 @@ interface Filled {
 /** A read in flight: its result is kept only if nothing changed the account meanwhile. */
 interface Filling {
   token: symbol;
+  /** What the load will answer: reads that miss while it runs wait for it instead of loading again. */
+  loading: Promise<AccountBalanceState | null>;
 }
 
 /**
@@ -92,11 +94,15 @@ export class BalanceCache {
         return entry.state;
       }
     }
+    // A load already in flight, begun after the account's last eviction (an eviction deletes
+    // it), answers as a new one would: many readers of a cold account cost one query.
+    if (entry && "loading" in entry) return entry.loading;
     const token = Symbol(accountId);
-    this.#put(accountId, { token });
+    const loading = load();
+    this.#put(accountId, { token, loading });
     let state: AccountBalanceState | null = null;
     try {
-      state = await load();
+      state = await loading;
       return state;
     } finally {
       const current = this.#entries.get(accountId);

@@ -22,6 +22,7 @@ import {
 } from "@tollgate/core";
 import { AccountDirectory } from "./account-directory.ts";
 import { BalanceCache, type BalanceCacheOptions } from "./balance-cache.ts";
+import { BalanceViewMemo } from "./balance-view-memo.ts";
 import { type NewAccountRef, newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
@@ -150,6 +151,8 @@ export class Ledger {
   /** Stored plan versions by definition hash: a definition is looked up once per process. */
   readonly #planVersions = new Map<string, number>();
   readonly #balanceCache: BalanceCache | null;
+  /** The views of the cached states, reused until a state or an expiry changes them. */
+  readonly #balanceViews = new BalanceViewMemo();
   /**
    * Per account type, the plan a new account is subscribed to: set by `syncPlanCatalog`, one map
    * shared with the batches and the account directory, so a new catalog reaches both at once.
@@ -685,9 +688,13 @@ export class Ledger {
   /**
    * Balances per unit (or one unit) as of now; null if the account does not exist. `fresh`
    * reads the database even with the balance cache on: what a reader woken by a `balances`
-   * notification needs, since its own notification may arrive before the cache's.
+   * notification needs, since its own notification may arrive before the cache's. From the
+   * cache, the same frozen array comes back for as long as it stays true (BalanceViewMemo).
    */
-  async getBalances(ref: AccountRef, options: { unit?: string; fresh?: boolean } = {}): Promise<BalanceView[] | null> {
+  async getBalances(
+    ref: AccountRef,
+    options: { unit?: string; fresh?: boolean } = {},
+  ): Promise<readonly BalanceView[] | null> {
     // The id alone (cached once seen): the read itself says whether the account exists.
     const accountId = await this.accounts.findId(ref);
     if (!accountId) return null;
@@ -696,7 +703,9 @@ export class Ledger {
       ? await cache.read(accountId, () => readBalanceState(this.sql, accountId))
       : await readBalanceState(this.sql, accountId, options);
     if (!state) return null;
-    const views = viewBalances(state, this.clock(), options.unit);
+    const views = cache
+      ? this.#balanceViews.viewsOf(state, this.clock(), options.unit)
+      : viewBalances(state, this.clock(), options.unit);
     if (options.unit && views.length === 0 && this.units.has(options.unit)) {
       return [{ unit: options.unit, balanceMinor: 0n, heldMinor: 0n, availableMinor: 0n, debtMinor: 0n, lots: [] }];
     }

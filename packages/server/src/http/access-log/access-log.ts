@@ -29,15 +29,18 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler {
   return async function accessLog(c, next) {
     const startMs = nowMs();
     await next();
-    const keyId = keyIdOf(c);
-    logger.info("request", {
+    const { status } = c.res;
+    // One object of one shape, fields added in place: no spread copies on every request.
+    const line: Record<string, unknown> = {
       requestId: c.get("requestId" as never) ?? null,
       method: c.req.method,
       route: routePatternOf(c),
-      status: c.res.status,
+      status,
       durationMs: Math.round((nowMs() - startMs) * 100) / 100,
-      ...(keyId === undefined ? {} : { keyId }),
-      ...(c.res.status === CLIENT_CLOSED_STATUS ? { outcome: "client_closed" } : {}),
-    });
+    };
+    const keyId = keyIdOf(c);
+    if (keyId !== undefined) line.keyId = keyId;
+    if (status === CLIENT_CLOSED_STATUS) line.outcome = "client_closed";
+    logger.info("request", line);
   };
 }

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import { routePatternOf } from "../route-pattern.ts";
 import { METRICS_PREFIX } from "./metrics-registry.ts";
+import { RequestTally } from "./request-tally.ts";
 
 /** Request duration buckets in seconds: a charge takes about a millisecond, a stream start longer. */
 export const HTTP_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,7 +23,8 @@ export interface HttpMetricsOptions {
  * `tollgate_http_requests_in_flight`. `route` is the matched pattern
  * (`/v1/accounts/:account/balances`) or "unmatched", never the raw path, so the series stay
  * few. Mount it first: it then times everything, errors included. For a stream (SSE) the
- * duration ends when the response starts.
+ * duration ends when the response starts. The counts are kept in plain numbers per series
+ * (request-tally.ts) and formatted only when scraped.
  *
  * @example
  * const registry = createMetricsRegistry();
@@ -31,18 +33,13 @@ export interface HttpMetricsOptions {
 export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const { registry } = options;
   const nowMs = options.nowMs ?? (() => performance.now());
-  const requests = new Counter({
-    name: `${METRICS_PREFIX}http_requests_total`,
-    help: "HTTP requests answered, by method, matched route pattern and status.",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: `${METRICS_PREFIX}http_request_duration_seconds`,
-    help: "Time from a request's arrival to its response, by method and matched route pattern.",
-    labelNames: ["method", "route"] as const,
-    buckets: HTTP_DURATION_BUCKETS_SECONDS,
-    registers: [registry],
+  const tally = new RequestTally({
+    registry,
+    counterName: `${METRICS_PREFIX}http_requests_total`,
+    counterHelp: "HTTP requests answered, by method, matched route pattern and status.",
+    histogramName: `${METRICS_PREFIX}http_request_duration_seconds`,
+    histogramHelp: "Time from a request's arrival to its response, by method and matched route pattern.",
+    bucketsSeconds: HTTP_DURATION_BUCKETS_SECONDS,
   });
   // A plain integer on the hot path; prom-client reads it only when scraped.
   let inFlight = 0;
@@ -64,8 +61,6 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
       inFlight--;
     }
     const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : "other";
-    const route = routePatternOf(c);
-    requests.inc({ method, route, status: c.res.status });
-    duration.observe({ method, route }, (nowMs() - startMs) / 1000);
+    tally.record(method, routePatternOf(c), c.res.status, (nowMs() - startMs) / 1000);
   };
 }

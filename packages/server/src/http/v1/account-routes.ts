@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { formatMinor, GRANT_SOURCES } from "@tollgate/core";
+import { type BalanceView, formatMinor, GRANT_SOURCES } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { parseDuration } from "../../duration.ts";
@@ -11,6 +11,7 @@ import { balanceWithLotsJson } from "./balance-json.ts";
 import { Reason } from "./call-fields.ts";
 import { domainRule } from "./domain-input.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
+import { type JsonText, jsonAnswer, jsonText } from "./json-text.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
 import {
   Account,
@@ -52,13 +53,17 @@ const getAccount = createRoute({
   responses: { 200: jsonContent(Account, "The account"), ...errorResponses([400, 401, 404]) },
 });
 
+/** `GET …/balances`'s answer. */
+const BalancesAnswer = z.object({ data: z.array(Balance) });
+type BalancesAnswer = z.infer<typeof BalancesAnswer>;
+
 const getBalances = createRoute({
   method: "get",
   path: "/accounts/{account}/balances",
   summary: "Balances per unit: balance, held, available, debt and live lots with their expiry",
   request: { params: AccountParam, query: z.strictObject({ unit: z.string().max(64).optional() }) },
   responses: {
-    200: jsonContent(z.object({ data: z.array(Balance) }), "The balances"),
+    200: jsonContent(BalancesAnswer, "The balances"),
     ...errorResponses([400, 401, 404]),
   },
 });
@@ -127,13 +132,21 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
 
   app.openapi(getAccount, async (c) => c.json(accountJson(await findInScope(c, c.req.valid("param").account)), 200));
 
+  // The body of each balance answer, by the views it shows: the ledger hands out the same
+  // frozen views until the account changes or an expiry passes, so a read between is one lookup.
+  const balanceBodies = new WeakMap<readonly BalanceView[], JsonText<BalancesAnswer>>();
   app.openapi(getBalances, async (c) => {
     const accountId = await accountIdInScope(ledger, c, c.req.valid("param").account);
     const { unit } = c.req.valid("query");
     if (unit !== undefined) scaleOf(unit);
     const views = await ledger.getBalances({ accountId }, unit ? { unit } : {});
     if (!views) throw accountNotFound();
-    return c.json({ data: views.map((view) => balanceWithLotsJson(ledger, view)) }, 200);
+    let body = balanceBodies.get(views);
+    if (body === undefined) {
+      body = jsonText({ data: views.map((view) => balanceWithLotsJson(ledger, view)) });
+      balanceBodies.set(views, body);
+    }
+    return jsonAnswer(c, body);
   });
 
   app.openapi(createGrant, async (c) => {
