@@ -7,7 +7,7 @@ import {
   type Usage,
   validateUsage,
 } from "@tollgate/core";
-import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/store";
+import { canonicalJson, type HttpKeyInBatch, type Ledger, type UsageEventDraft } from "@tollgate/store";
 import { type AccountStats, accountStats } from "./account-stats.ts";
 import { largestAffordableOutput } from "./affordable-output.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
@@ -133,7 +133,7 @@ export class Meter {
   }
 
   /** Records a model call and charges it (or settles its hold). */
-  async recordUsage(input: ModelUsageInput): Promise<MeteringResult<UsageOutcome>> {
+  async recordUsage(input: ModelUsageInput, options: MeterOptions = {}): Promise<MeteringResult<UsageOutcome>> {
     validateCallFields(input);
     validateUsage(input.usage);
     const now = this.ledger.now();
@@ -155,14 +155,17 @@ export class Meter {
       priceSnapshot: quote.snapshot,
     };
     const charged = success || this.config.chargeFailedCalls ? quote.chargeMinor : 0n;
-    return this.#apply(input, { ...draft, chargedUsd: charged === 0n ? "0" : draft.chargedUsd }, charged, {
-      model: planModelId(input),
-      ...(input.feature === undefined ? {} : { feature: input.feature }),
-    });
+    return this.#apply(
+      input,
+      { ...draft, chargedUsd: charged === 0n ? "0" : draft.chargedUsd },
+      charged,
+      { model: planModelId(input), ...(input.feature === undefined ? {} : { feature: input.feature }) },
+      options,
+    );
   }
 
   /** Charges a feature's fixed cost (the account's override, if any) and records its use. */
-  async chargeFeature(input: FeatureUsageInput): Promise<MeteringResult<UsageOutcome>> {
+  async chargeFeature(input: FeatureUsageInput, options: MeterOptions = {}): Promise<MeteringResult<UsageOutcome>> {
     validateCallFields(input);
     // Found, never created: an account that does not exist has no override, and the charge
     // creates it in its own transaction only if it succeeds.
@@ -186,7 +189,8 @@ export class Meter {
         }),
       ),
     };
-    return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n, { feature: input.feature });
+    const chargeMinor = (input.success ?? true) ? cost.costMinor : 0n;
+    return this.#apply(input, draft, chargeMinor, { feature: input.feature }, options);
   }
 
   /**
@@ -320,9 +324,11 @@ export class Meter {
     draft: UsageEventDraft,
     chargeMinor: bigint,
     subject: { model?: string; feature?: string },
+    options: MeterOptions,
   ): Promise<MeteringResult<UsageOutcome>> {
     const { idempotencyKey } = input;
     const request = usageRequest(input);
+    const httpKey = options.httpKey ? { httpKey: options.httpKey } : {};
     if (input.holdId) {
       const op =
         chargeMinor === 0n
@@ -334,7 +340,9 @@ export class Meter {
               captureAvailable: true,
               idempotencyKey,
             } as const);
-      return this.ledger.execute(op, { usageEvent: draft, request }) as Promise<MeteringResult<UsageOutcome>>;
+      return this.ledger.execute(op, { usageEvent: draft, request, ...httpKey }) as Promise<
+        MeteringResult<UsageOutcome>
+      >;
     }
     if (chargeMinor === 0n) {
       return this.ledger.recordUncharged({
@@ -343,6 +351,7 @@ export class Meter {
         idempotencyKey,
         usageEvent: draft,
         request,
+        ...httpKey,
       });
     }
     const op = {
@@ -354,8 +363,13 @@ export class Meter {
       ...subject,
       idempotencyKey,
     } as const;
-    return this.ledger.execute(op, { usageEvent: draft, request }) as Promise<MeteringResult<UsageOutcome>>;
+    return this.ledger.execute(op, { usageEvent: draft, request, ...httpKey }) as Promise<MeteringResult<UsageOutcome>>;
   }
+}
+
+/** How the meter runs a call: with the HTTP request's Idempotency-Key answered in the ledger's transaction. */
+export interface MeterOptions {
+  httpKey?: HttpKeyInBatch;
 }
 
 function eventContext(

@@ -26,6 +26,7 @@ import { type NewAccountRef, newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
+import type { HttpKeyInBatch } from "./http-key-in-batch.ts";
 import { assertAppKey, RESERVED_KEY_PREFIX } from "./idempotency-keys.ts";
 import { type JobBacklog, readJobBacklog } from "./job-backlog.ts";
 import {
@@ -86,6 +87,13 @@ export interface LedgerOptions extends DatabaseOptions {
    * wait for the notification). See docs/concepts/ledger.md, "Balance reads".
    */
   balanceCache?: BalanceCacheOptions | boolean;
+}
+
+/** How `execute` runs an operation: with the usage event it pays for, what its key stands for, and the HTTP key it answers. */
+export interface ExecuteOptions {
+  usageEvent?: UsageEventDraft;
+  request?: Record<string, unknown> | string;
+  httpKey?: HttpKeyInBatch;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -201,11 +209,13 @@ export class Ledger {
    * settlement may carry the usage event it pays for: the event is written in the same
    * transaction and its id comes back as `usageEventId`. The idempotency key stands for
    * `request` when given (the caller's own input, so a retry after a price change replays
-   * instead of conflicting), else for the operation and its usage event.
+   * instead of conflicting), else for the operation and its usage event. With `httpKey`, the
+   * HTTP request's Idempotency-Key is claimed and its answer stored in the operation's own
+   * transaction (see `HttpKeyInBatch`): read `httpKey.outcome` before the result.
    */
   async execute<K extends OperationKind>(
     op: Extract<Operation, { kind: K }>,
-    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
+    options: ExecuteOptions = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
     return this.#submit(op, options);
@@ -214,14 +224,15 @@ export class Ledger {
   /** `execute` without the check that the key is the app's: Tollgate's own operations use reserved keys. */
   async #submit<K extends OperationKind>(
     op: Extract<Operation, { kind: K }>,
-    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
+    options: ExecuteOptions = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     const { resolved, newAccount } = await this.#resolve(op);
-    const { usageEvent } = options;
+    const { usageEvent, httpKey } = options;
     const item: BatchItem = {
       type: "operation",
       resolved,
       ...(newAccount ? { newAccount } : {}),
+      ...(httpKey ? { httpKey } : {}),
       requestHash: requestHash(
         options.request ?? ({ ...op, ...(usageEvent ? { usageEvent } : {}) } as unknown as Record<string, unknown>),
       ),
@@ -236,29 +247,29 @@ export class Ledger {
     return result as Result<OutcomeByKind[K]>;
   }
 
-  grant(input: OperationInput<"grant">) {
-    return this.execute({ kind: "grant", ...input });
+  grant(input: OperationInput<"grant">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "grant", ...input }, options);
   }
-  authorize(input: OperationInput<"authorize">) {
-    return this.execute({ kind: "authorize", ...input });
+  authorize(input: OperationInput<"authorize">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "authorize", ...input }, options);
   }
-  settle(input: OperationInput<"settle">) {
-    return this.execute({ kind: "settle", ...input });
+  settle(input: OperationInput<"settle">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "settle", ...input }, options);
   }
-  release(input: OperationInput<"release">) {
-    return this.execute({ kind: "release", ...input });
+  release(input: OperationInput<"release">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "release", ...input }, options);
   }
-  charge(input: OperationInput<"charge">) {
-    return this.execute({ kind: "charge", ...input });
+  charge(input: OperationInput<"charge">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "charge", ...input }, options);
   }
-  deduct(input: OperationInput<"deduct">) {
-    return this.execute({ kind: "deduct", ...input });
+  deduct(input: OperationInput<"deduct">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "deduct", ...input }, options);
   }
-  refund(input: OperationInput<"refund">) {
-    return this.execute({ kind: "refund", ...input });
+  refund(input: OperationInput<"refund">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "refund", ...input }, options);
   }
-  reverse(input: OperationInput<"reverse">) {
-    return this.execute({ kind: "reverse", ...input });
+  reverse(input: OperationInput<"reverse">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "reverse", ...input }, options);
   }
   /**
    * Takes back up to `amountMinor` of a grant's lot, never more than it has free: see
@@ -478,6 +489,8 @@ export class Ledger {
     usageEvent: UsageEventDraft;
     /** What the idempotency key stands for (see `execute`); the event itself when absent. */
     request?: Record<string, unknown> | string;
+    /** The HTTP request's Idempotency-Key, answered in the same transaction (see `execute`). */
+    httpKey?: HttpKeyInBatch;
   }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
     assertAppKey(input.idempotencyKey);
     const accountId = await this.accounts.findId(input.account);
@@ -494,6 +507,7 @@ export class Ledger {
         input.request ?? { uncharged: input.usageEvent, account: input.account, member: input.member },
       ),
       usageEvent: input.usageEvent,
+      ...(input.httpKey ? { httpKey: input.httpKey } : {}),
     };
     const result = await this.#laneFor(laneKeyOf(accountId, newAccount, input.idempotencyKey)).submit(item);
     if (!result) throw new Error("a usage event returned no result");

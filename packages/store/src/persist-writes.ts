@@ -1,4 +1,5 @@
 import type { Account, LedgerWrites } from "@tollgate/core";
+import type { HttpKeysInBatch } from "./http-key-in-batch.ts";
 import { encodeAllocations } from "./rows.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventJson } from "./usage-events.ts";
@@ -42,6 +43,8 @@ export async function persistWrites(
     usageEvents: UsageEventRow[];
     /** The batch's outgoing webhook events (the outbox), stored and fanned out in the same statement. */
     webhookEvents?: readonly WebhookEvent[];
+    /** The HTTP Idempotency-Keys the batch claimed, finished in the same statement. */
+    httpKeys?: HttpKeysInBatch;
     now: Date;
   },
 ): Promise<void> {
@@ -64,6 +67,7 @@ export async function persistWrites(
   });
   parts.push(...usageEventParts(batch.usageEvents, params));
   parts.push(...webhookOutboxParts(batch.webhookEvents ?? [], params));
+  parts.push(...(batch.httpKeys?.persistParts(params) ?? []));
   if (parts.length === 0) return;
   // Every account whose balance changed is announced on the schema's `balances` channel; a
   // notification is delivered at commit, and never if the batch rolls back.

@@ -23,6 +23,7 @@ import {
   openAccountInBatch,
 } from "./batch-new-account.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
+import { type HttpKeyInBatch, HttpKeysInBatch } from "./http-key-in-batch.ts";
 import { loadAccountState, loadPriors, type StoredKey } from "./load-batch-state.ts";
 import { newIdAt } from "./new-id.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
@@ -45,6 +46,8 @@ export type BatchItem =
       usageEvent?: UsageEventDraft;
       /** The account the operation names when it did not exist: opened by the batch if the operation succeeds. */
       newAccount?: NewAccountRef;
+      /** The HTTP request's Idempotency-Key, claimed and answered in this transaction. */
+      httpKey?: HttpKeyInBatch;
     }
   | {
       type: "usage";
@@ -54,6 +57,7 @@ export type BatchItem =
       requestHash: string;
       usageEvent: UsageEventDraft;
       newAccount?: NewAccountRef;
+      httpKey?: HttpKeyInBatch;
     }
   | { type: "sweep"; accountId: string };
 
@@ -135,6 +139,10 @@ export async function processBatch(
   });
   const lowBalanceThresholds = new Map<string, bigint>();
   const storedKeys = await loadAccountState(tx, ctx, { keyed, holdIds, priorLotIds, lowBalanceThresholds });
+  const httpKeys = await HttpKeysInBatch.claim(
+    tx,
+    items.flatMap((item) => (item.type !== "sweep" && item.httpKey ? [item.httpKey] : [])),
+  );
   const before = snapshotBatch(ctx);
 
   const results: Array<OperationResult | null> = [];
@@ -149,6 +157,15 @@ export async function processBatch(
       results.push(null);
       continue;
     }
+    const { httpKey } = item;
+    if (httpKey && httpKeys.answered(httpKey)) {
+      results.push(ANSWERED_BY_HTTP_KEY);
+      continue;
+    }
+    const answer = (result: OperationResult) => {
+      if (httpKey) httpKeys.record(httpKey, result);
+      results.push(result);
+    };
     let accountId = item.type === "operation" ? item.resolved.accountId : item.accountId;
     let opened: OpenedAccount | null = null;
     if (accountId === null && item.newAccount) {
@@ -168,7 +185,7 @@ export async function processBatch(
     const key = `${known}\u0000${idempotencyKey}`;
     const earlier = newKeys.get(key) ?? storedKeys.get(key);
     if (known !== null && earlier) {
-      results.push(
+      answer(
         earlier.requestHash === item.requestHash
           ? { ...decodeJson<Extract<OperationResult, { ok: true }>>(earlier.resultJson), replayed: true }
           : fail("idempotency_conflict", { message: "this idempotency key was used with a different request" }),
@@ -209,7 +226,7 @@ export async function processBatch(
         createdAt: env.now,
       });
     }
-    results.push(result);
+    answer(result);
   }
   const webhookEvents = batchEvents(ctx, before, {
     account: lowBalanceThresholds,
@@ -221,10 +238,16 @@ export async function processBatch(
     idempotency,
     usageEvents,
     webhookEvents,
+    httpKeys,
     now: env.now,
   });
   return results;
 }
+
+/** The result of an item its HTTP key answered instead (`HttpKeyInBatch.outcome`): it did not run. */
+const ANSWERED_BY_HTTP_KEY = fail("idempotency_conflict", {
+  message: "the request's Idempotency-Key already stands for a request; see its HTTP outcome",
+});
 
 const NO_THRESHOLDS: ReadonlyMap<string, bigint> = new Map();
 
