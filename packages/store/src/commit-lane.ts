@@ -22,6 +22,21 @@ export class CommitLane<Item, Outcome> {
     });
   }
 
+  /**
+   * Submits many items at once, in order: they are queued together, so they go in as few
+   * batches as the size limit allows instead of the first alone and the rest after it.
+   */
+  submitMany(items: readonly Item[]): Promise<Outcome[]> {
+    const outcomes = items.map(
+      (item) =>
+        new Promise<Outcome>((resolve, reject) => {
+          this.#queue.push({ item, resolve, reject });
+        }),
+    );
+    if (!this.#running && items.length > 0) void this.#drain();
+    return Promise.all(outcomes);
+  }
+
   get pending(): number {
     return this.#queue.length;
   }

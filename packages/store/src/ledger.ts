@@ -89,6 +89,20 @@ export interface LedgerOptions extends DatabaseOptions {
   balanceCache?: BalanceCacheOptions | boolean;
 }
 
+/** A usage event that charges nothing (`recordUncharged`). */
+export interface UnchargedInput {
+  account: AccountRef;
+  member?: string;
+  idempotencyKey: string;
+  usageEvent: UsageEventDraft;
+  /** What the idempotency key stands for (see `execute`); the event itself when absent. */
+  request?: Record<string, unknown> | string;
+  /** The HTTP request's Idempotency-Key, answered in the same transaction (see `execute`). */
+  httpKey?: HttpKeyInBatch;
+}
+
+type UnchargedResult = Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>;
+
 /** How `execute` runs an operation: with the usage event it pays for, what its key stands for, and the HTTP key it answers. */
 export interface ExecuteOptions {
   usageEvent?: UsageEventDraft;
@@ -226,9 +240,19 @@ export class Ledger {
     op: Extract<Operation, { kind: K }>,
     options: ExecuteOptions = {},
   ): Promise<Result<OutcomeByKind[K]>> {
+    const item = await this.#operationItem(op, options);
+    const result = await this.#laneFor(laneKeyOf(item.resolved.accountId, item.newAccount, op.idempotencyKey)).submit(
+      item,
+    );
+    if (!result) throw new Error("an operation returned no result");
+    this.#learnFrom(item, result);
+    return result as Result<OutcomeByKind[K]>;
+  }
+
+  async #operationItem(op: Operation, options: ExecuteOptions): Promise<Extract<BatchItem, { type: "operation" }>> {
     const { resolved, newAccount } = await this.#resolve(op);
     const { usageEvent, httpKey } = options;
-    const item: BatchItem = {
+    return {
       type: "operation",
       resolved,
       ...(newAccount ? { newAccount } : {}),
@@ -238,13 +262,6 @@ export class Ledger {
       ),
       ...(usageEvent ? { usageEvent } : {}),
     };
-    const result = await this.#laneFor(laneKeyOf(resolved.accountId, newAccount, op.idempotencyKey)).submit(item);
-    if (!result) throw new Error("an operation returned no result");
-    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
-    if (result.ok && op.kind === "authorize" && "holdId" in result.value) {
-      this.#rememberHold(result.value.holdId, result.value.accountId);
-    }
-    return result as Result<OutcomeByKind[K]>;
   }
 
   grant(input: OperationInput<"grant">, options: ExecuteOptions = {}) {
@@ -482,22 +499,59 @@ export class Ledger {
    * idempotent under `idempotencyKey` like every write. The account is created on first use,
    * in the same transaction, and only if the event is recorded.
    */
-  async recordUncharged(input: {
-    account: AccountRef;
-    member?: string;
-    idempotencyKey: string;
-    usageEvent: UsageEventDraft;
-    /** What the idempotency key stands for (see `execute`); the event itself when absent. */
-    request?: Record<string, unknown> | string;
-    /** The HTTP request's Idempotency-Key, answered in the same transaction (see `execute`). */
-    httpKey?: HttpKeyInBatch;
-  }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
+  async recordUncharged(input: UnchargedInput): Promise<UnchargedResult> {
+    const item = await this.#unchargedItem(input);
+    const result = await this.#laneFor(laneKeyOf(item.accountId, item.newAccount, input.idempotencyKey)).submit(item);
+    if (!result) throw new Error("a usage event returned no result");
+    this.#learnFrom(item, result);
+    return result as never;
+  }
+
+  /**
+   * Applies many operations (and uncharged usage events) as one submission: every item is
+   * resolved, then queued on its lane at once, so a request's items go in as few transactions
+   * as the batch size allows. Each keeps its own result (in order) and its own idempotency key.
+   *
+   * @example
+   * const [first, second] = await ledger.executeMany([{ op: chargeOne }, { uncharged: failedCall }]);
+   */
+  async executeMany(
+    entries: ReadonlyArray<{ op: Operation; options?: ExecuteOptions } | { uncharged: UnchargedInput }>,
+  ): Promise<OperationResult[]> {
+    const items = await Promise.all(
+      entries.map((entry) => {
+        if ("uncharged" in entry) return this.#unchargedItem(entry.uncharged);
+        assertAppKey(entry.op.idempotencyKey);
+        return this.#operationItem(entry.op, entry.options ?? {});
+      }),
+    );
+    const byLane = new Map<BatchLane, number[]>();
+    items.forEach((item, index) => {
+      const lane = this.#laneFor(laneKeyOf(accountIdOf(item), item.newAccount, keyOf(item)));
+      byLane.set(lane, [...(byLane.get(lane) ?? []), index]);
+    });
+    const results: OperationResult[] = new Array(items.length);
+    await Promise.all(
+      [...byLane].map(async ([lane, indexes]) => {
+        const outcomes = await lane.submitMany(indexes.map((index) => items[index] as BatchItem));
+        indexes.forEach((index, position) => {
+          const result = outcomes[position];
+          if (!result) throw new Error("an operation returned no result");
+          this.#learnFrom(items[index] as BatchItem, result);
+          results[index] = result;
+        });
+      }),
+    );
+    return results;
+  }
+
+  async #unchargedItem(input: UnchargedInput): Promise<Extract<BatchItem, { type: "usage" }>> {
     assertAppKey(input.idempotencyKey);
     const accountId = await this.accounts.findId(input.account);
     const newAccount = accountId === null && "type" in input.account ? input.account : undefined;
     const memberAccountId =
       input.member === undefined ? null : await this.accounts.findId({ type: "user", externalId: input.member });
-    const item: BatchItem = {
+    return {
       type: "usage",
       accountId,
       memberAccountId,
@@ -509,10 +563,16 @@ export class Ledger {
       usageEvent: input.usageEvent,
       ...(input.httpKey ? { httpKey: input.httpKey } : {}),
     };
-    const result = await this.#laneFor(laneKeyOf(accountId, newAccount, input.idempotencyKey)).submit(item);
-    if (!result) throw new Error("a usage event returned no result");
-    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
-    return result as never;
+  }
+
+  /** What the caches learn from an item's result: the account it opened, the hold it placed. */
+  #learnFrom(item: BatchItem, result: OperationResult | null): void {
+    if (!result?.ok || item.type === "sweep") return;
+    const value = result.value as { accountId?: string; holdId?: string };
+    if (item.newAccount && value.accountId) this.accounts.learn(item.newAccount, value.accountId);
+    if (item.type === "operation" && item.resolved.op.kind === "authorize" && value.holdId && value.accountId) {
+      this.#rememberHold(value.holdId, value.accountId);
+    }
   }
 
   /** A hold's account, unit and status; null when there is no such hold. */
@@ -763,6 +823,14 @@ export class Ledger {
  */
 function laneKeyOf(accountId: string | null, newAccount: NewAccountRef | undefined, fallback: string): string {
   return accountId ?? (newAccount ? newAccountKey(newAccount) : fallback);
+}
+
+function accountIdOf(item: Extract<BatchItem, { type: "operation" | "usage" }>): string | null {
+  return item.type === "operation" ? item.resolved.accountId : item.accountId;
+}
+
+function keyOf(item: Extract<BatchItem, { type: "operation" | "usage" }>): string {
+  return item.type === "operation" ? item.resolved.op.idempotencyKey : item.idempotencyKey;
 }
 
 /** Every account a batch may change: its operations', usage events' and sweeps'. */

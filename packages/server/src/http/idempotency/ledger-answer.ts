@@ -1,8 +1,9 @@
 import type { HttpKeyInBatch, HttpRequestFingerprint, StoredHttpResponse } from "@tollgate/store";
 import type { Context, TypedResponse } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "../api-error.ts";
 import { errorJsonOf } from "../error-handler.ts";
-import { conflictError, replayResponse } from "./key-answers.ts";
+import { conflictError, IDEMPOTENT_REPLAYED_HEADER, nullIfEmpty } from "./key-answers.ts";
 
 const INTENT = "idempotencyKeyInLedger";
 const ANSWERED = "idempotencyAnsweredInLedger";
@@ -79,8 +80,8 @@ async function answer<R, B>(
   const outcome = httpKey?.outcome;
   if (outcome !== undefined && outcome.outcome !== "unstored") {
     c.set(ANSWERED as never, true as never);
-    if (outcome.outcome === "stored") return responseOf(outcome.response);
-    if (outcome.outcome === "replay") return replayResponse(outcome.response);
+    if (outcome.outcome === "stored") return responseOf(c, outcome.response, {});
+    if (outcome.outcome === "replay") return responseOf(c, outcome.response, { [IDEMPOTENT_REPLAYED_HEADER]: "true" });
     if (outcome.outcome === "conflict") throw conflictError(outcome.firstRequest, intent?.request.target ?? "");
     // Only a reservation made outside the ledger (a server of an older version) is in progress:
     // it holds the key for a moment.
@@ -117,6 +118,10 @@ function storedAnswerOf(c: Context, render: () => unknown): StoredHttpResponse |
   };
 }
 
-function responseOf(stored: StoredHttpResponse): Response {
-  return new Response(stored.body, { status: stored.status, headers: stored.headers });
+/** Through the context, so the headers set before the route (the request id) come with it. */
+function responseOf(c: Context, stored: StoredHttpResponse, extraHeaders: Record<string, string>): Response {
+  const headers = { ...stored.headers, ...extraHeaders };
+  const body = nullIfEmpty(stored.body);
+  const status = stored.status as ContentfulStatusCode;
+  return body === null ? c.body(null, status, headers) : c.body(body as Uint8Array<ArrayBuffer>, status, headers);
 }

@@ -49,7 +49,18 @@ export const READ_ONLY_POSTS: readonly string[] = ["/v1/check"];
  * transaction (docs/reference/http-idempotency.md). By route pattern, listed by hand: a route
  * joins only once its handler answers through `ledgerAnswer`.
  */
-export const LEDGER_ANSWERED_POSTS: ReadonlySet<string> = new Set(["/v1/charges"]);
+export const LEDGER_ANSWERED_POSTS: ReadonlySet<string> = new Set([
+  "/v1/charges",
+  "/v1/holds",
+  "/v1/holds/:hold/settle",
+  "/v1/holds/:hold/release",
+  "/v1/usage-events",
+  "/v1/accounts/:account/grants",
+  "/v1/accounts/:account/deductions",
+  "/v1/accounts/:account/packs",
+  "/v1/transactions/:transaction/refund",
+  "/v1/transactions/:transaction/reverse",
+]);
 
 /**
  * The HTTP API: `/v1/…` behind authentication, its OpenAPI 3.1 document at `/openapi.json`

@@ -92,30 +92,46 @@ for (const database of await testDatabases()) {
       assert.deepEqual(again, { ...invalid, replayed: "true" });
     });
 
-    test("a key first used on another route conflicts here, and one used here conflicts there", async () => {
+    test("a key first used on a route of the key store conflicts here, and one used here there", async () => {
+      const as = (key: string) => ({ key, token: secret });
+      const created = await api.call("POST", "/v1/accounts", { type: "user", externalId: "jo" }, as("ivy-6"));
+      assert.equal(created.status, 200);
+      const here = await charge("ivy-6", { account: "user:ivy", amount: "1" });
+      assert.equal(here.status, 422);
+      await charge("ivy-7", { account: "user:ivy", amount: "1" });
+      const there = await api.call("POST", "/v1/accounts", { type: "user", externalId: "jo" }, as("ivy-7"));
+      assert.equal(there.status, 422);
       const grant = await api.call(
         "POST",
         "/v1/accounts/user:ivy/grants",
         { amount: "1", source: "promo" },
-        {
-          key: "ivy-6",
-          token: secret,
-        },
+        as("ivy-7"),
       );
-      assert.equal(grant.status, 200);
-      const here = await charge("ivy-6", { account: "user:ivy", amount: "1" });
-      assert.equal(here.status, 422);
-      await charge("ivy-7", { account: "user:ivy", amount: "1" });
-      const there = await api.call(
+      assert.equal(grant.status, 422, "a ledger route of another path conflicts too");
+    });
+
+    test("a hold, its settlement and its release each answer in the ledger and replay", async () => {
+      const key = (name: string) => ({ key: name });
+      const hold = await api.call<{ holdId: string }>(
         "POST",
-        "/v1/accounts/user:ivy/grants",
-        { amount: "1", source: "promo" },
-        {
-          key: "ivy-7",
-          token: secret,
-        },
+        "/v1/holds",
+        { account: "user:ivy", amount: "4" },
+        key("ivy-h1"),
       );
-      assert.equal(there.status, 422);
+      assert.equal(hold.status, 200);
+      assert.deepEqual(await rowOf("ivy-h1"), { state: "done", response_status: 200 });
+      const again = await api.call("POST", "/v1/holds", { account: "user:ivy", amount: "4" }, key("ivy-h1"));
+      assert.deepEqual(again.body, hold.body);
+      assert.equal(again.headers.get("idempotent-replayed"), "true");
+      const path = `/v1/holds/${hold.body.holdId}/settle`;
+      const settled = await api.call("POST", path, { amount: "3" }, key("ivy-h2"));
+      assert.equal(settled.status, 200);
+      const resettled = await api.call("POST", path, { amount: "3" }, key("ivy-h2"));
+      assert.equal(resettled.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(resettled.body, settled.body);
+      const released = await api.call("POST", `/v1/holds/${hold.body.holdId}/release`, undefined, key("ivy-h3"));
+      assert.equal(released.status, 400, "a settled hold cannot be released");
+      assert.deepEqual(await rowOf("ivy-h3"), { state: "done", response_status: 400 });
     });
 
     test("keys are per caller: the same key from another API key is another request", async () => {
