@@ -68,6 +68,9 @@ type KeyState =
       lockToken: string;
       request: HttpRequestFingerprint;
       response: StoredHttpResponse | null;
+      /** The item that claimed the key, and the one whose answer was stored (it may be a later one). */
+      httpKey: HttpKeyInBatch;
+      answeredBy?: HttpKeyInBatch;
     }
   | { kind: "existing"; row: ExistingRow }
   | { kind: "absent" };
@@ -80,7 +83,6 @@ const refOf = (scope: string, key: string) => `${scope}\u0000${key}`;
  */
 export class HttpKeysInBatch {
   readonly #states = new Map<string, KeyState>();
-  readonly #done: Array<{ lockToken: string; httpKey: HttpKeyInBatch; response: StoredHttpResponse }> = [];
 
   private constructor() {}
 
@@ -116,7 +118,7 @@ export class HttpKeysInBatch {
     for (const [ref, { httpKey, lockToken }] of claims) {
       if (tokens.has(lockToken)) {
         const { scope, key, request } = httpKey;
-        book.#states.set(ref, { kind: "claimed", scope, key, lockToken, request, response: null });
+        book.#states.set(ref, { kind: "claimed", scope, key, lockToken, request, response: null, httpKey });
       } else {
         book.#states.set(ref, { kind: "absent" });
         others.push(httpKey);
@@ -170,50 +172,90 @@ export class HttpKeysInBatch {
       return;
     }
     state.response = response;
-    this.#done.push({ lockToken: state.lockToken, httpKey, response });
+    state.answeredBy = httpKey;
     httpKey.outcome = { outcome: "stored", response };
   }
 
   /**
-   * The statement parts that finish the claims: the answers stored (state `done`), and the
-   * claims no answer came for deleted, so the HTTP layer can store its own answer later.
+   * The statement part that finishes the claims: each claimed row rewritten whole, as its answer
+   * (state `done`), or, when no answer came, as a reservation already past its lock and its
+   * retention, so the key is free for the answer the HTTP layer stores later. Written by
+   * `insert … on conflict do update` on rows this transaction holds: found through the primary
+   * key's arbiter, never by a join a cached plan could turn into a scan of the whole table.
    */
   persistParts(params: unknown[]): string[] {
-    const claimed = [...this.#states.values()].filter(
-      (state): state is Extract<KeyState, { kind: "claimed" }> => state.kind === "claimed",
-    );
-    if (claimed.length === 0) return [];
-    const parts: string[] = [];
-    const done = this.#done;
-    if (done.length > 0) {
-      const first = params.length + 1;
-      params.push(
-        done.map(({ httpKey }) => httpKey.scope),
-        done.map(({ httpKey }) => httpKey.key),
-        done.map(({ lockToken }) => lockToken),
-        done.map(({ response }) => response.status),
-        done.map(({ response }) => JSON.stringify(response.headers)),
-        done.map(({ response }) => hexOf(response.body)),
-        done.map(({ httpKey }) => httpKey.now.toISOString()),
-        done.map(({ httpKey }) => httpKey.expiresAt.toISOString()),
-      );
-      parts.push(`http_keys_done as (${completeStatement(first)})`);
-    }
-    const unanswered = claimed.filter((state) => state.response === null);
-    if (unanswered.length > 0) {
-      params.push(
-        unanswered.map((state) => state.scope),
-        unanswered.map((state) => state.key),
-        unanswered.map((state) => state.lockToken),
-      );
-      const last = params.length;
-      parts.push(`http_keys_unanswered as (delete from http_idempotency_keys k
-        using unnest($${last - 2}::text[], $${last - 1}::text[], $${last}::text[]) as u(scope, idempotency_key, lock_token)
-        where k.scope = u.scope collate "C" and k.idempotency_key = u.idempotency_key collate "C"
-          and k.lock_token = u.lock_token)`);
-    }
-    return parts;
+    const rows = [...this.#states.values()].flatMap((state) => (state.kind === "claimed" ? [rowOf(state)] : []));
+    if (rows.length === 0) return [];
+    const first = params.length + 1;
+    for (const column of FINISH_COLUMNS) params.push(rows.map((row) => row[column.name]));
+    const arrays = FINISH_COLUMNS.map((column, index) => `$${first + index}::${column.type}[]`).join(", ");
+    const names = FINISH_COLUMNS.map((column) => column.name);
+    const values = FINISH_COLUMNS.map((column) => ("value" in column ? column.value : column.name)).join(", ");
+    return [
+      `http_keys_finished as (insert into http_idempotency_keys (${names.join(", ")})
+        select ${values} from unnest(${arrays}) as u(${names.join(", ")})
+        on conflict (scope, idempotency_key) do update set
+          ${names.map((name) => `${name} = excluded.${name}`).join(", ")})`,
+    ];
   }
+}
+
+type FinishRow = Record<(typeof FINISH_COLUMNS)[number]["name"], unknown>;
+
+/** The columns of a finished claim, described once: name, SQL type, and how it is read from its array. */
+const FINISH_COLUMNS = [
+  { name: "scope", type: "text" },
+  { name: "idempotency_key", type: "text" },
+  { name: "request_method", type: "text" },
+  { name: "request_target", type: "text" },
+  { name: "request_body_sha256", type: "text" },
+  { name: "state", type: "text" },
+  { name: "lock_token", type: "text" },
+  { name: "locked_until", type: "timestamptz" },
+  { name: "response_status", type: "int", value: "response_status::smallint" },
+  { name: "response_headers", type: "text", value: "response_headers::jsonb" },
+  { name: "response_body", type: "text", value: "decode(response_body, 'hex')" },
+  { name: "created_at", type: "timestamptz" },
+  { name: "completed_at", type: "timestamptz" },
+  { name: "expires_at", type: "timestamptz" },
+] as const satisfies ReadonlyArray<{ name: string; type: string; value?: string }>;
+
+/** A claimed key's final row: its answer, or a reservation that has already ended. */
+function rowOf(state: Extract<KeyState, { kind: "claimed" }>): FinishRow {
+  const { request, response, httpKey } = state;
+  const now = httpKey.now.toISOString();
+  const common = {
+    scope: state.scope,
+    idempotency_key: state.key,
+    request_method: request.method,
+    request_target: request.target,
+    request_body_sha256: request.bodySha256,
+    created_at: now,
+  };
+  if (response === null) {
+    return {
+      ...common,
+      state: "in_progress",
+      lock_token: state.lockToken,
+      locked_until: "-infinity",
+      response_status: null,
+      response_headers: null,
+      response_body: null,
+      completed_at: null,
+      expires_at: "-infinity",
+    };
+  }
+  return {
+    ...common,
+    state: "done",
+    lock_token: null,
+    locked_until: null,
+    response_status: response.status,
+    response_headers: JSON.stringify(response.headers),
+    response_body: hexOf(response.body),
+    completed_at: now,
+    expires_at: (state.answeredBy ?? httpKey).expiresAt.toISOString(),
+  };
 }
 
 const CLAIM = `insert into http_idempotency_keys as k (scope, idempotency_key, request_method, request_target,
@@ -238,18 +280,6 @@ const READ = `select k.scope, k.idempotency_key, request_method, request_target,
     locked_until, response_status, response_headers, response_body
   from http_idempotency_keys k join unnest($1::text[], $2::text[]) as u(scope, idempotency_key)
     on k.scope = u.scope collate "C" and k.idempotency_key = u.idempotency_key collate "C"`;
-
-function completeStatement(first: number): string {
-  const p = (offset: number) => `$${first + offset}`;
-  return `update http_idempotency_keys k set state = 'done', lock_token = null, locked_until = null,
-      instance_id = null, response_status = u.status, response_headers = u.headers::jsonb,
-      response_body = decode(u.body, 'hex'), completed_at = u.completed_at, expires_at = u.expires_at
-    from unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::int[], ${p(4)}::text[],
-      ${p(5)}::text[], ${p(6)}::timestamptz[], ${p(7)}::timestamptz[])
-      as u(scope, idempotency_key, lock_token, status, headers, body, completed_at, expires_at)
-    where k.scope = u.scope collate "C" and k.idempotency_key = u.idempotency_key collate "C"
-      and k.lock_token = u.lock_token`;
-}
 
 /** The route's answer, or none if it gives none or throws (one route's bug must not fail the batch). */
 function answerOf(httpKey: HttpKeyInBatch, result: OperationResult): StoredHttpResponse | null {

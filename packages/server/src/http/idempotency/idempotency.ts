@@ -4,6 +4,7 @@ import {
   HTTP_IDEMPOTENCY_KEY_LENGTH_MAX,
   HTTP_REQUEST_TARGET_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
+  type HttpIdempotencyKeyRef,
   type HttpIdempotencyReservation,
   type HttpIdempotencyStore,
   type HttpRequestFingerprint,
@@ -137,6 +138,34 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
 
   const answersInLedger = options.answersInLedger ?? (() => false);
 
+  /**
+   * A ledger-backed route answered before (or without) its ledger operation, which changed
+   * nothing: a 400, a 404. Kept as any answer if the key is free; else the key's own answer
+   * stands (the replay, a conflict, a request in progress).
+   */
+  const keepRouteAnswer = async (
+    c: Context,
+    held: HttpIdempotencyKeyRef & { request: HttpRequestFingerprint; now: Date; expiresAt: Date; lockedUntil: Date },
+  ): Promise<void> => {
+    const { response, body } = await bufferedAnswer(c, responseBodyBytesMax);
+    if (isFinalAnswer(response.status, body)) {
+      const stored = { status: response.status, headers: pickHeaders(response.headers, storedHeaderNames), body };
+      const record = () => store.record({ ...held, response: storedAnswer(c, stored) });
+      const outcome = await record().catch((error: unknown) => {
+        // The database is away: the client gets its own answer, kept once the database is back.
+        if (!isDatabaseUnavailable(error)) throw error;
+        retries.start(record, held.lockedUntil);
+        return { outcome: "stored" as const };
+      });
+      if (outcome.outcome === "replay") {
+        c.res = replayResponse(outcome.response);
+        return;
+      }
+      if (outcome.outcome !== "stored") refuse(c, outcome, held.request.target, held.now, heartbeatMs);
+    }
+    c.res = new Response(nullIfEmpty(body), { status: response.status, headers: response.headers });
+  };
+
   return async function idempotency(c, next) {
     if (c.req.method !== "POST" || readOnlyPaths.has(c.req.path)) return next();
     const key = idempotencyKeyOf(c);
@@ -148,26 +177,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       const expiresAt = new Date(now.getTime() + retentionMs);
       setHttpKeyIntent(c, { scope, key, request, now, expiresAt, responseBodyBytesMax });
       await next();
-      if (answeredInLedger(c)) return;
-      // The route answered before (or without) its ledger operation, which changed nothing: a
-      // 400, a 404. Kept as any answer if the key is free; else the key's own answer stands.
-      const { response, body } = await bufferedAnswer(c, responseBodyBytesMax);
-      if (isFinalAnswer(response.status, body)) {
-        const stored = { status: response.status, headers: pickHeaders(response.headers, storedHeaderNames), body };
-        const record = () => store.record({ scope, key, request, response: storedAnswer(c, stored), now, expiresAt });
-        const outcome = await record().catch((error: unknown) => {
-          // The database is away: the client gets its own answer, kept once the database is back.
-          if (!isDatabaseUnavailable(error)) throw error;
-          retries.start(record, lockedUntil);
-          return { outcome: "stored" as const };
-        });
-        if (outcome.outcome === "replay") {
-          c.res = replayResponse(outcome.response);
-          return;
-        }
-        if (outcome.outcome !== "stored") refuse(c, outcome, request.target, now, heartbeatMs);
-      }
-      c.res = new Response(nullIfEmpty(body), { status: response.status, headers: response.headers });
+      if (!answeredInLedger(c)) await keepRouteAnswer(c, { scope, key, request, now, expiresAt, lockedUntil });
       return;
     }
     const reservation = await store
