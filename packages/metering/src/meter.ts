@@ -2,17 +2,25 @@ import {
   type AccountRef,
   type BalanceAfter,
   type HoldOutcome,
+  type Operation,
   type Result,
   type Unit,
   type Usage,
   validateUsage,
 } from "@tollgate/core";
-import { canonicalJson, type Ledger, type UsageEventDraft } from "@tollgate/store";
+import {
+  canonicalJson,
+  type ExecuteOptions,
+  type HttpKeyInBatch,
+  type Ledger,
+  type UnchargedInput,
+  type UsageEventDraft,
+} from "@tollgate/store";
 import { type AccountStats, accountStats } from "./account-stats.ts";
 import { largestAffordableOutput } from "./affordable-output.ts";
 import { estimateUsageBound, type UsageBound } from "./estimate-usage.ts";
 import { Features } from "./features.ts";
-import { PriceBook, planModelId } from "./price-book.ts";
+import { PriceBook, planModelId, type ResolvedPrice } from "./price-book.ts";
 import { priceSnapshot } from "./price-snapshot.ts";
 import { definePricingConfig, type PricingConfig } from "./pricing-config.ts";
 import { quoteModelCall, usdText } from "./quote.ts";
@@ -133,14 +141,69 @@ export class Meter {
   }
 
   /** Records a model call and charges it (or settles its hold). */
-  async recordUsage(input: ModelUsageInput): Promise<MeteringResult<UsageOutcome>> {
+  async recordUsage(input: ModelUsageInput, options: MeterOptions = {}): Promise<MeteringResult<UsageOutcome>> {
     validateCallFields(input);
     validateUsage(input.usage);
-    const now = this.ledger.now();
-    const price = await this.prices.priceOf({ provider: input.provider, model: input.model, at: now });
+    const price = await this.prices.priceOf({ provider: input.provider, model: input.model, at: this.ledger.now() });
+    const entry = this.#usageEntry(input, price, options);
+    if ("refused" in entry) return entry.refused;
+    return this.#run(entry);
+  }
+
+  /**
+   * Records many model calls, each charged (or settling its hold) on its own with its own
+   * idempotency key and result, in order: one pricing loop (each distinct model priced once)
+   * and one ledger submission for all of them, so they go in as few transactions as the
+   * ledger's batch size allows. A call refused before the ledger (no price) is answered in place.
+   *
+   * @example
+   * const [first, second] = await meter.recordUsageMany([callOne, callTwo]);
+   */
+  async recordUsageMany(inputs: readonly ModelUsageInput[]): Promise<Array<MeteringResult<UsageOutcome>>> {
+    for (const input of inputs) {
+      validateCallFields(input);
+      validateUsage(input.usage);
+    }
+    const at = this.ledger.now();
+    const prices = new Map<string, Promise<ResolvedPrice | null>>();
+    const priceOf = (input: ModelUsageInput) => {
+      const name = `${input.provider}\u0000${input.model}`;
+      let price = prices.get(name);
+      if (price === undefined) {
+        price = this.prices.priceOf({ provider: input.provider, model: input.model, at });
+        prices.set(name, price);
+      }
+      return price;
+    };
+    const priced = await Promise.all(inputs.map(priceOf));
+    const results: Array<MeteringResult<UsageOutcome>> = new Array(inputs.length);
+    const submitted: number[] = [];
+    const entries: LedgerEntry[] = [];
+    inputs.forEach((input, index) => {
+      const entry = this.#usageEntry(input, priced[index] ?? null, {});
+      if ("refused" in entry) results[index] = entry.refused;
+      else {
+        submitted.push(index);
+        entries.push(entry);
+      }
+    });
+    const applied = await this.ledger.executeMany(entries);
+    submitted.forEach((index, position) => {
+      results[index] = applied[position] as MeteringResult<UsageOutcome>;
+    });
+    return results;
+  }
+
+  /** What a priced model call submits to the ledger, or its refusal when nothing prices it. */
+  #usageEntry(
+    input: ModelUsageInput,
+    price: ResolvedPrice | null,
+    options: MeterOptions,
+  ): LedgerEntry | { refused: MeteringResult<UsageOutcome> } {
     const quote = quoteModelCall({ ...input, config: this.config, unit: this.unit, price });
-    if (!quote) return unknownModel(input);
+    if (!quote) return { refused: unknownModel(input) };
     const success = input.success ?? true;
+    const charged = success || this.config.chargeFailedCalls ? quote.chargeMinor : 0n;
     const draft: UsageEventDraft = {
       ...eventContext(input),
       unit: quote.unit,
@@ -151,18 +214,22 @@ export class Meter {
       providerCostUsd: usdText(quote.providerCostUsd),
       providerReportedCostUsd: input.providerReportedCostUsd ?? null,
       costSource: quote.costSource,
-      chargedUsd: usdText(quote.chargedUsd),
+      chargedUsd: charged === 0n ? "0" : usdText(quote.chargedUsd),
       priceSnapshot: quote.snapshot,
     };
-    const charged = success || this.config.chargeFailedCalls ? quote.chargeMinor : 0n;
-    return this.#apply(input, { ...draft, chargedUsd: charged === 0n ? "0" : draft.chargedUsd }, charged, {
-      model: planModelId(input),
-      ...(input.feature === undefined ? {} : { feature: input.feature }),
-    });
+    const subject = { model: planModelId(input), ...(input.feature === undefined ? {} : { feature: input.feature }) };
+    return this.#entry(input, draft, charged, subject, options);
+  }
+
+  /** Runs one ledger entry: an operation, or a usage event charged nothing. */
+  #run(entry: LedgerEntry): Promise<MeteringResult<UsageOutcome>> {
+    if ("uncharged" in entry)
+      return this.ledger.recordUncharged(entry.uncharged) as Promise<MeteringResult<UsageOutcome>>;
+    return this.ledger.execute(entry.op, entry.options) as Promise<MeteringResult<UsageOutcome>>;
   }
 
   /** Charges a feature's fixed cost (the account's override, if any) and records its use. */
-  async chargeFeature(input: FeatureUsageInput): Promise<MeteringResult<UsageOutcome>> {
+  async chargeFeature(input: FeatureUsageInput, options: MeterOptions = {}): Promise<MeteringResult<UsageOutcome>> {
     validateCallFields(input);
     // Found, never created: an account that does not exist has no override, and the charge
     // creates it in its own transaction only if it succeeds.
@@ -186,7 +253,8 @@ export class Meter {
         }),
       ),
     };
-    return this.#apply(input, draft, (input.success ?? true) ? cost.costMinor : 0n, { feature: input.feature });
+    const chargeMinor = (input.success ?? true) ? cost.costMinor : 0n;
+    return this.#run(this.#entry(input, draft, chargeMinor, { feature: input.feature }, options));
   }
 
   /**
@@ -263,23 +331,37 @@ export class Meter {
    * and its `holdId`). Refused with `insufficient_credits` when that, or the deployment's
    * minimum to start a call, is more than is available.
    */
-  async authorizeCall(input: ModelCallInput): Promise<MeteringResult<HoldOutcome & { estimate: CallEstimate }>> {
+  async authorizeCall(
+    input: ModelCallInput,
+    options: MeterOptions = {},
+  ): Promise<MeteringResult<HoldOutcome & { estimate: CallEstimate }>> {
     validateCallFields(input);
     const estimate = await this.estimateCall(input);
     if (!estimate) return unknownModel(input);
-    const result = await this.ledger.authorize({
-      account: input.account,
-      unit: estimate.unit,
-      // A hold is never empty: a free model's call still reserves one minor unit.
-      amountMinor: estimate.amountMinor > 0n ? estimate.amountMinor : 1n,
-      ...(this.config.minimumAvailableMinor > 0n ? { minimumAvailableMinor: this.config.minimumAvailableMinor } : {}),
-      ...(input.member === undefined ? {} : { member: input.member }),
-      ...(input.ttlMs === undefined ? {} : { ttlMs: input.ttlMs }),
-      model: planModelId(input),
-      ...(input.feature === undefined ? {} : { feature: input.feature }),
-      idempotencyKey: input.idempotencyKey,
-    });
-    return result.ok ? { ...result, value: { ...result.value, estimate } } : result;
+    const withEstimate = <V extends object>(result: Result<V>) =>
+      result.ok ? { ...result, value: { ...result.value, estimate } } : result;
+    const { httpKey } = options;
+    if (httpKey) {
+      // The key's answer is the meter's result, as the caller gets it: with the estimate.
+      const answer = httpKey.answer;
+      httpKey.answer = (result) => answer(withEstimate(result as Result<object>) as typeof result);
+    }
+    const result = await this.ledger.authorize(
+      {
+        account: input.account,
+        unit: estimate.unit,
+        // A hold is never empty: a free model's call still reserves one minor unit.
+        amountMinor: estimate.amountMinor > 0n ? estimate.amountMinor : 1n,
+        ...(this.config.minimumAvailableMinor > 0n ? { minimumAvailableMinor: this.config.minimumAvailableMinor } : {}),
+        ...(input.member === undefined ? {} : { member: input.member }),
+        ...(input.ttlMs === undefined ? {} : { ttlMs: input.ttlMs }),
+        model: planModelId(input),
+        ...(input.feature === undefined ? {} : { feature: input.feature }),
+        idempotencyKey: input.idempotencyKey,
+      },
+      options,
+    );
+    return withEstimate(result);
   }
 
   /** An account's usage grouped by model, provider, feature, conversation, member or period; null: no such account. */
@@ -310,42 +392,36 @@ export class Meter {
   }
 
   /**
-   * Charges (or settles the hold) with the usage event attached; nothing to charge records it
-   * alone. A charge carries what it pays for (`subject`), for the account's plan to allow or
+   * What charges (or settles the hold) with the usage event attached; nothing to charge records
+   * it alone. A charge carries what it pays for (`subject`), for the account's plan to allow or
    * refuse under the account's lock; a settlement does not: its hold was allowed, and an
    * uncharged (failed) call spends nothing to refuse.
    */
-  async #apply(
+  #entry(
     input: CallContext & { holdId?: string },
     draft: UsageEventDraft,
     chargeMinor: bigint,
     subject: { model?: string; feature?: string },
-  ): Promise<MeteringResult<UsageOutcome>> {
+    options: MeterOptions,
+  ): LedgerEntry {
     const { idempotencyKey } = input;
     const request = usageRequest(input);
+    const httpKey = options.httpKey ? { httpKey: options.httpKey } : {};
+    const executeOptions = { usageEvent: draft, request, ...httpKey };
     if (input.holdId) {
-      const op =
+      const op: Operation =
         chargeMinor === 0n
-          ? ({ kind: "release", holdId: input.holdId, idempotencyKey } as const)
-          : ({
-              kind: "settle",
-              holdId: input.holdId,
-              amountMinor: chargeMinor,
-              captureAvailable: true,
-              idempotencyKey,
-            } as const);
-      return this.ledger.execute(op, { usageEvent: draft, request }) as Promise<MeteringResult<UsageOutcome>>;
+          ? { kind: "release", holdId: input.holdId, idempotencyKey }
+          : { kind: "settle", holdId: input.holdId, amountMinor: chargeMinor, captureAvailable: true, idempotencyKey };
+      return { op, options: executeOptions };
     }
     if (chargeMinor === 0n) {
-      return this.ledger.recordUncharged({
-        account: input.account,
-        ...(input.member === undefined ? {} : { member: input.member }),
-        idempotencyKey,
-        usageEvent: draft,
-        request,
-      });
+      const member = input.member === undefined ? {} : { member: input.member };
+      return {
+        uncharged: { account: input.account, ...member, idempotencyKey, usageEvent: draft, request, ...httpKey },
+      };
     }
-    const op = {
+    const op: Operation = {
       kind: "charge",
       account: input.account,
       unit: draft.unit,
@@ -353,9 +429,17 @@ export class Meter {
       ...(input.member === undefined ? {} : { member: input.member }),
       ...subject,
       idempotencyKey,
-    } as const;
-    return this.ledger.execute(op, { usageEvent: draft, request }) as Promise<MeteringResult<UsageOutcome>>;
+    };
+    return { op, options: executeOptions };
   }
+}
+
+/** One thing the meter submits to the ledger: an operation with its usage event, or an event charged nothing. */
+type LedgerEntry = { op: Operation; options: ExecuteOptions } | { uncharged: UnchargedInput };
+
+/** How the meter runs a call: with the HTTP request's Idempotency-Key answered in the ledger's transaction. */
+export interface MeterOptions {
+  httpKey?: HttpKeyInBatch;
 }
 
 function eventContext(

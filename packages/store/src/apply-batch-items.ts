@@ -11,6 +11,7 @@ import {
 import { keepOpened, newAccountKey, type OpenedAccount, openAccountInBatch } from "./batch-new-account.ts";
 import { type AccountItem, usageEventRow } from "./batch-usage-event.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
+import type { HttpKeysInBatch } from "./http-key-in-batch.ts";
 import type { LoadedBatch } from "./load-batch-state.ts";
 import type { IdempotencyRecord } from "./persist-writes.ts";
 import type { BatchEnvironment, BatchItem } from "./process-batch.ts";
@@ -36,7 +37,7 @@ export function applyBatchItems(
   ctx: BatchContext,
   env: BatchEnvironment,
   items: readonly BatchItem[],
-  state: { loaded: LoadedBatch; before: BatchSnapshot },
+  state: { loaded: LoadedBatch; before: BatchSnapshot; httpKeys: HttpKeysInBatch },
 ): AppliedBatch {
   const applied: AppliedBatch = { results: [], newAccounts: [], idempotency: [], usageEvents: [] };
   const newKeys = new Map<string, StoredKey>();
@@ -47,10 +48,23 @@ export function applyBatchItems(
       applied.results.push(null);
       continue;
     }
-    applied.results.push(applyItem(ctx, env, item, { ...state, applied, newKeys }));
+    const { httpKey } = item;
+    // The request's HTTP key already stands for a request (its outcome set): the item does not run.
+    if (httpKey && state.httpKeys.answered(httpKey)) {
+      applied.results.push(ANSWERED_BY_HTTP_KEY);
+      continue;
+    }
+    const result = applyItem(ctx, env, item, { ...state, applied, newKeys });
+    if (httpKey) state.httpKeys.record(httpKey, result);
+    applied.results.push(result);
   }
   return applied;
 }
+
+/** The result of an item its HTTP key answered instead (`HttpKeyInBatch.outcome`): it did not run. */
+const ANSWERED_BY_HTTP_KEY = fail("idempotency_conflict", {
+  message: "the request's Idempotency-Key already stands for a request; see its HTTP outcome",
+});
 
 function applyItem(
   ctx: BatchContext,

@@ -44,6 +44,25 @@ export class CommitLane<Item, Outcome> {
     });
   }
 
+  /**
+   * Submits many items at once, in order: they are queued together, so they go in as few
+   * batches as the size limit allows instead of the first alone and the rest after it. A full
+   * lane refuses them all (`CommitLaneFull`), so none has an effect; one that is not full takes
+   * them all, overshooting its bound by at most one request's items (a request's size is bounded).
+   */
+  submitMany(items: readonly Item[]): Promise<Outcome[]> {
+    const { queueMax } = this.options;
+    if (queueMax !== undefined && this.#queue.length >= queueMax) return Promise.reject(new CommitLaneFull(queueMax));
+    const outcomes = items.map(
+      (item) =>
+        new Promise<Outcome>((resolve, reject) => {
+          this.#queue.push({ item, resolve, reject });
+        }),
+    );
+    if (!this.#running && items.length > 0) void this.#drain();
+    return Promise.all(outcomes);
+  }
+
   /** Items waiting for a batch (not those being written). */
   get pending(): number {
     return this.#queue.length;

@@ -229,15 +229,7 @@ export class HttpIdempotencyStore {
   ): Promise<boolean> {
     assertKeyRef(input);
     const { response } = input;
-    if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
-      throw new RangeError(`response status ${response.status} is not an HTTP status`);
-    }
-    if (response.body.byteLength > HTTP_RESPONSE_BODY_BYTES_MAX) {
-      throw new RangeError(`a stored response body is at most ${HTTP_RESPONSE_BODY_BYTES_MAX} bytes`);
-    }
-    if (Object.keys(response.headers).length > RESPONSE_HEADERS_MAX) {
-      throw new RangeError(`a stored response keeps at most ${RESPONSE_HEADERS_MAX} headers`);
-    }
+    assertResponse(response);
     if (!(input.expiresAt > input.now)) throw new RangeError("complete needs expiresAt after now");
     return this.#writes.complete({
       scope: input.scope,
@@ -249,6 +241,54 @@ export class HttpIdempotencyStore {
       completedAt: input.now,
       expiresAt: input.expiresAt,
     });
+  }
+
+  /**
+   * Stores the answer of a request that made no reservation (a ledger-backed route answered
+   * before its ledger operation, which claims the key in its own transaction), if the key is
+   * free (absent, or past its retention): `stored`. Otherwise what the key already holds, as
+   * `reserve` would have said it: the replay of the same request's answer, a conflict, or a
+   * request in progress; the caller answers that instead of its own.
+   */
+  async record(
+    input: HttpIdempotencyKeyRef & {
+      request: HttpRequestFingerprint;
+      response: StoredHttpResponse;
+      now: Date;
+      expiresAt: Date;
+    },
+  ): Promise<{ outcome: "stored" } | Exclude<HttpIdempotencyReservation, { outcome: "reserved" }>> {
+    assertKeyRef(input);
+    assertFingerprint(input.request);
+    assertResponse(input.response);
+    if (!(input.expiresAt > input.now)) throw new RangeError("record needs expiresAt after now");
+    const { request, response } = input;
+    const written = await this.sql.queryUnflushed(RECORD, [
+      input.scope,
+      input.key,
+      request.method,
+      request.target,
+      request.bodySha256,
+      response.status,
+      JSON.stringify(response.headers),
+      Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength),
+      input.now,
+      input.expiresAt,
+    ]);
+    if (written.length === 1) return { outcome: "stored" };
+    const [row] = await this.sql.query<KeyRow>(
+      `select request_method, request_target, request_body_sha256, state, lock_token, locked_until, instance_id,
+         null as holder_heartbeat_at, response_status, response_headers, response_body, expires_at
+       from http_idempotency_keys where scope = $1 and idempotency_key = $2`,
+      [input.scope, input.key],
+    );
+    // Gone since the insert (released, purged): the key is free again.
+    if (row === undefined) return this.record(input);
+    if (!sameRequest(row, request)) {
+      return { outcome: "conflict", firstRequest: { method: row.request_method, target: row.request_target } };
+    }
+    if (row.state === "done") return { outcome: "replay", response: storedResponse(row) };
+    return { outcome: "in_progress", lockedUntil: row.locked_until as Date, holder: null };
   }
 
   /**
@@ -326,6 +366,20 @@ export class HttpIdempotencyStore {
   }
 }
 
+/** Inserts a final answer as done, or reuses an expired row for it; nothing when the key is taken. */
+const RECORD = `insert into http_idempotency_keys as k (scope, idempotency_key, request_method, request_target,
+    request_body_sha256, state, response_status, response_headers, response_body, created_at, completed_at,
+    expires_at)
+  values ($1, $2, $3, $4, $5, 'done', $6, $7::jsonb, $8, $9, $9, $10)
+  on conflict (scope, idempotency_key) do update set request_method = excluded.request_method,
+    request_target = excluded.request_target, request_body_sha256 = excluded.request_body_sha256,
+    state = 'done', lock_token = null, locked_until = null, instance_id = null,
+    response_status = excluded.response_status, response_headers = excluded.response_headers,
+    response_body = excluded.response_body, created_at = excluded.created_at,
+    completed_at = excluded.completed_at, expires_at = excluded.expires_at
+  where k.expires_at <= excluded.created_at and (k.state = 'done' or k.locked_until <= excluded.created_at)
+  returning 1`;
+
 /** Past its retention, and not held by a live lock (which `reserve` never lets outlast it). */
 function isExpired(row: KeyRow, now: Date): boolean {
   return row.expires_at <= now && (row.state === "done" || (row.locked_until as Date) <= now);
@@ -356,6 +410,18 @@ function assertKeyRef(ref: HttpIdempotencyKeyRef): void {
     throw new RangeError(
       `key must be 1 to ${HTTP_IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters without spaces`,
     );
+  }
+}
+
+function assertResponse(response: StoredHttpResponse): void {
+  if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
+    throw new RangeError(`response status ${response.status} is not an HTTP status`);
+  }
+  if (response.body.byteLength > HTTP_RESPONSE_BODY_BYTES_MAX) {
+    throw new RangeError(`a stored response body is at most ${HTTP_RESPONSE_BODY_BYTES_MAX} bytes`);
+  }
+  if (Object.keys(response.headers).length > RESPONSE_HEADERS_MAX) {
+    throw new RangeError(`a stored response keeps at most ${RESPONSE_HEADERS_MAX} headers`);
   }
 }
 

@@ -11,6 +11,7 @@ export * from "./dashboard-sessions.ts";
 export * from "./database-unavailable.ts";
 export * from "./history.ts";
 export * from "./http-idempotency.ts";
+export type { HttpKeyInBatch, HttpKeyOutcome } from "./http-key-in-batch.ts";
 export * from "./idempotency-keys.ts";
 export { JOB_BACKLOG_COUNT_MAX, type JobBacklog } from "./job-backlog.ts";
 export * from "./ledger.ts";

@@ -27,6 +27,7 @@ import { type NewAccountRef, newAccountKey } from "./batch-new-account.ts";
 import { requestHash } from "./codec.ts";
 import { CommitLane } from "./commit-lane.ts";
 import { type HistoryPage, readHistory } from "./history.ts";
+import type { HttpKeyInBatch } from "./http-key-in-batch.ts";
 import { assertAppKey, RESERVED_KEY_PREFIX } from "./idempotency-keys.ts";
 import { type JobBacklog, readJobBacklog } from "./job-backlog.ts";
 import { type ActiveHoldsPage, listActiveHolds } from "./list-holds.ts";
@@ -101,6 +102,27 @@ export interface LedgerOptions extends DatabaseOptions {
    * wait for the notification). See docs/concepts/ledger.md, "Balance reads".
    */
   balanceCache?: BalanceCacheOptions | boolean;
+}
+
+/** A usage event that charges nothing (`recordUncharged`). */
+export interface UnchargedInput {
+  account: AccountRef;
+  member?: string;
+  idempotencyKey: string;
+  usageEvent: UsageEventDraft;
+  /** What the idempotency key stands for (see `execute`); the event itself when absent. */
+  request?: Record<string, unknown> | string;
+  /** The HTTP request's Idempotency-Key, answered in the same transaction (see `execute`). */
+  httpKey?: HttpKeyInBatch;
+}
+
+type UnchargedResult = Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>;
+
+/** How `execute` runs an operation: with the usage event it pays for, what its key stands for, and the HTTP key it answers. */
+export interface ExecuteOptions {
+  usageEvent?: UsageEventDraft;
+  request?: Record<string, unknown> | string;
+  httpKey?: HttpKeyInBatch;
 }
 
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
@@ -245,11 +267,13 @@ export class Ledger {
    * settlement may carry the usage event it pays for: the event is written in the same
    * transaction and its id comes back as `usageEventId`. The idempotency key stands for
    * `request` when given (the caller's own input, so a retry after a price change replays
-   * instead of conflicting), else for the operation and its usage event.
+   * instead of conflicting), else for the operation and its usage event. With `httpKey`, the
+   * HTTP request's Idempotency-Key is claimed and its answer stored in the operation's own
+   * transaction (see `HttpKeyInBatch`): read `httpKey.outcome` before the result.
    */
   async execute<K extends OperationKind>(
     op: Extract<Operation, { kind: K }>,
-    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
+    options: ExecuteOptions = {},
   ): Promise<Result<OutcomeByKind[K]>> {
     assertAppKey(op.idempotencyKey);
     return this.#submit(op, options);
@@ -258,27 +282,29 @@ export class Ledger {
   /** `execute` without the check that the key is the app's: Tollgate's own operations use reserved keys. */
   async #submit<K extends OperationKind>(
     op: Extract<Operation, { kind: K }>,
-    options: { usageEvent?: UsageEventDraft; request?: Record<string, unknown> | string } = {},
+    options: ExecuteOptions = {},
   ): Promise<Result<OutcomeByKind[K]>> {
+    const item = await this.#operationItem(op, options);
+    const lane = this.#laneFor(laneKeyOf(item.resolved.accountId, item.newAccount, op.idempotencyKey));
+    const result = await lane.submit(item, ADMITTED_ALWAYS.has(op.kind) ? "always" : "bounded");
+    if (!result) throw new Error("an operation returned no result");
+    this.#learnFrom(item, result);
+    return result as Result<OutcomeByKind[K]>;
+  }
+
+  async #operationItem(op: Operation, options: ExecuteOptions): Promise<Extract<BatchItem, { type: "operation" }>> {
     const { resolved, newAccount } = await this.#resolve(op);
-    const { usageEvent } = options;
-    const item: BatchItem = {
+    const { usageEvent, httpKey } = options;
+    return {
       type: "operation",
       resolved,
       ...(newAccount ? { newAccount } : {}),
+      ...(httpKey ? { httpKey } : {}),
       requestHash: requestHash(
         options.request ?? ({ ...op, ...(usageEvent ? { usageEvent } : {}) } as unknown as Record<string, unknown>),
       ),
       ...(usageEvent ? { usageEvent } : {}),
     };
-    const lane = this.#laneFor(laneKeyOf(resolved.accountId, newAccount, op.idempotencyKey));
-    const result = await lane.submit(item, ADMITTED_ALWAYS.has(op.kind) ? "always" : "bounded");
-    if (!result) throw new Error("an operation returned no result");
-    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
-    if (result.ok && op.kind === "authorize" && "holdId" in result.value) {
-      this.#rememberHold(result.value.holdId, result.value.accountId);
-    }
-    return result as Result<OutcomeByKind[K]>;
   }
 
   /** Operations waiting for a batch in every lane (not those being written): what `queueMax` bounds. */
@@ -291,29 +317,29 @@ export class Ledger {
     return this.#lanes.reduce((total, lane) => total + lane.writing, 0);
   }
 
-  grant(input: OperationInput<"grant">) {
-    return this.execute({ kind: "grant", ...input });
+  grant(input: OperationInput<"grant">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "grant", ...input }, options);
   }
-  authorize(input: OperationInput<"authorize">) {
-    return this.execute({ kind: "authorize", ...input });
+  authorize(input: OperationInput<"authorize">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "authorize", ...input }, options);
   }
-  settle(input: OperationInput<"settle">) {
-    return this.execute({ kind: "settle", ...input });
+  settle(input: OperationInput<"settle">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "settle", ...input }, options);
   }
-  release(input: OperationInput<"release">) {
-    return this.execute({ kind: "release", ...input });
+  release(input: OperationInput<"release">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "release", ...input }, options);
   }
-  charge(input: OperationInput<"charge">) {
-    return this.execute({ kind: "charge", ...input });
+  charge(input: OperationInput<"charge">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "charge", ...input }, options);
   }
-  deduct(input: OperationInput<"deduct">) {
-    return this.execute({ kind: "deduct", ...input });
+  deduct(input: OperationInput<"deduct">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "deduct", ...input }, options);
   }
-  refund(input: OperationInput<"refund">) {
-    return this.execute({ kind: "refund", ...input });
+  refund(input: OperationInput<"refund">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "refund", ...input }, options);
   }
-  reverse(input: OperationInput<"reverse">) {
-    return this.execute({ kind: "reverse", ...input });
+  reverse(input: OperationInput<"reverse">, options: ExecuteOptions = {}) {
+    return this.execute({ kind: "reverse", ...input }, options);
   }
   /**
    * Takes back up to `amountMinor` of a grant's lot, never more than it has free: see
@@ -538,20 +564,59 @@ export class Ledger {
    * idempotent under `idempotencyKey` like every write. The account is created on first use,
    * in the same transaction, and only if the event is recorded.
    */
-  async recordUncharged(input: {
-    account: AccountRef;
-    member?: string;
-    idempotencyKey: string;
-    usageEvent: UsageEventDraft;
-    /** What the idempotency key stands for (see `execute`); the event itself when absent. */
-    request?: Record<string, unknown> | string;
-  }): Promise<Result<BalanceAfter & { transactionId: null; amountMinor: bigint; usageEventId: string }>> {
+  async recordUncharged(input: UnchargedInput): Promise<UnchargedResult> {
+    const item = await this.#unchargedItem(input);
+    const result = await this.#laneFor(laneKeyOf(item.accountId, item.newAccount, input.idempotencyKey)).submit(item);
+    if (!result) throw new Error("a usage event returned no result");
+    this.#learnFrom(item, result);
+    return result as never;
+  }
+
+  /**
+   * Applies many operations (and uncharged usage events) as one submission: every item is
+   * resolved, then queued on its lane at once, so a request's items go in as few transactions
+   * as the batch size allows. Each keeps its own result (in order) and its own idempotency key.
+   *
+   * @example
+   * const [first, second] = await ledger.executeMany([{ op: chargeOne }, { uncharged: failedCall }]);
+   */
+  async executeMany(
+    entries: ReadonlyArray<{ op: Operation; options?: ExecuteOptions } | { uncharged: UnchargedInput }>,
+  ): Promise<OperationResult[]> {
+    const items = await Promise.all(
+      entries.map((entry) => {
+        if ("uncharged" in entry) return this.#unchargedItem(entry.uncharged);
+        assertAppKey(entry.op.idempotencyKey);
+        return this.#operationItem(entry.op, entry.options ?? {});
+      }),
+    );
+    const byLane = new Map<BatchLane, number[]>();
+    items.forEach((item, index) => {
+      const lane = this.#laneFor(laneKeyOf(accountIdOf(item), item.newAccount, keyOf(item)));
+      byLane.set(lane, [...(byLane.get(lane) ?? []), index]);
+    });
+    const results: OperationResult[] = new Array(items.length);
+    await Promise.all(
+      [...byLane].map(async ([lane, indexes]) => {
+        const outcomes = await lane.submitMany(indexes.map((index) => items[index] as BatchItem));
+        indexes.forEach((index, position) => {
+          const result = outcomes[position];
+          if (!result) throw new Error("an operation returned no result");
+          this.#learnFrom(items[index] as BatchItem, result);
+          results[index] = result;
+        });
+      }),
+    );
+    return results;
+  }
+
+  async #unchargedItem(input: UnchargedInput): Promise<Extract<BatchItem, { type: "usage" }>> {
     assertAppKey(input.idempotencyKey);
     const accountId = await this.accounts.findId(input.account);
     const newAccount = accountId === null && "type" in input.account ? input.account : undefined;
     const memberAccountId =
       input.member === undefined ? null : await this.accounts.findId({ type: "user", externalId: input.member });
-    const item: BatchItem = {
+    return {
       type: "usage",
       accountId,
       memberAccountId,
@@ -561,11 +626,18 @@ export class Ledger {
         input.request ?? { uncharged: input.usageEvent, account: input.account, member: input.member },
       ),
       usageEvent: input.usageEvent,
+      ...(input.httpKey ? { httpKey: input.httpKey } : {}),
     };
-    const result = await this.#laneFor(laneKeyOf(accountId, newAccount, input.idempotencyKey)).submit(item);
-    if (!result) throw new Error("a usage event returned no result");
-    if (result.ok && newAccount) this.accounts.learn(newAccount, (result.value as { accountId: string }).accountId);
-    return result as never;
+  }
+
+  /** What the caches learn from an item's result: the account it opened, the hold it placed. */
+  #learnFrom(item: BatchItem, result: OperationResult | null): void {
+    if (!result?.ok || item.type === "sweep") return;
+    const value = result.value as { accountId?: string; holdId?: string };
+    if (item.newAccount && value.accountId) this.accounts.learn(item.newAccount, value.accountId);
+    if (item.type === "operation" && item.resolved.op.kind === "authorize" && value.holdId && value.accountId) {
+      this.#rememberHold(value.holdId, value.accountId);
+    }
   }
 
   /**
@@ -851,6 +923,14 @@ export class Ledger {
  */
 function laneKeyOf(accountId: string | null, newAccount: NewAccountRef | undefined, fallback: string): string {
   return accountId ?? (newAccount ? newAccountKey(newAccount) : fallback);
+}
+
+function accountIdOf(item: Extract<BatchItem, { type: "operation" | "usage" }>): string | null {
+  return item.type === "operation" ? item.resolved.accountId : item.accountId;
+}
+
+function keyOf(item: Extract<BatchItem, { type: "operation" | "usage" }>): string {
+  return item.type === "operation" ? item.resolved.op.idempotencyKey : item.idempotencyKey;
 }
 
 /** Every account a batch may change: its operations', usage events' and sweeps'. */

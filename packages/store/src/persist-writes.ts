@@ -25,6 +25,8 @@ export interface BatchWrites {
   webhookEvents?: readonly WebhookEvent[];
   /** Rows of other tables written in the same statement, so they commit with the batch or not at all. */
   tables?: readonly TableRows[];
+  /** The HTTP Idempotency-Keys the batch claimed, finished in the same statement. */
+  httpKeys?: Pick<HttpKeysInBatch, "persistParts">;
   now: Date;
 }
 
@@ -64,6 +66,7 @@ export function persistStatement(batch: BatchWrites): SqlStatement | null {
   });
   parts.push(...usageEventParts(batch.usageEvents, params));
   parts.push(...webhookOutboxParts(batch.webhookEvents ?? [], params));
+  parts.push(...(batch.httpKeys?.persistParts(params) ?? []));
   if (parts.length === 0) return null;
   // Every account whose balance changed is announced on the schema's `balances` channel; a
   // notification is delivered at commit, and never if the batch rolls back.

@@ -11,6 +11,7 @@ import {
 import { applyBatchItems } from "./apply-batch-items.ts";
 import type { NewAccountRef } from "./batch-new-account.ts";
 import { batchReferences } from "./batch-references.ts";
+import { type HttpKeyInBatch, HttpKeysInBatch } from "./http-key-in-batch.ts";
 import { lockAndLoad } from "./load-batch-state.ts";
 import { persistStatement } from "./persist-writes.ts";
 import type { DefaultPlans } from "./plans/default-plans.ts";
@@ -30,6 +31,8 @@ export type BatchItem =
       usageEvent?: UsageEventDraft;
       /** The account the operation names when it did not exist: opened by the batch if the operation succeeds. */
       newAccount?: NewAccountRef;
+      /** The HTTP request's Idempotency-Key, claimed and answered in this transaction. */
+      httpKey?: HttpKeyInBatch;
     }
   | {
       type: "usage";
@@ -39,6 +42,7 @@ export type BatchItem =
       requestHash: string;
       usageEvent: UsageEventDraft;
       newAccount?: NewAccountRef;
+      httpKey?: HttpKeyInBatch;
     }
   | { type: "sweep"; accountId: string };
 
@@ -82,8 +86,13 @@ export async function processBatch(
     ...(env.catalog ? { catalog: env.catalog } : {}),
   };
   const loaded = await lockAndLoad(tx, ctx, batchReferences(items));
+  // After the lock: a key another batch is claiming waits for it at the key's unique index.
+  const httpKeys = await HttpKeysInBatch.claim(
+    tx,
+    items.flatMap((item) => (item.type !== "sweep" && item.httpKey ? [item.httpKey] : [])),
+  );
   const before = snapshotBatch(ctx);
-  const applied = applyBatchItems(ctx, env, items, { loaded, before });
+  const applied = applyBatchItems(ctx, env, items, { loaded, before, httpKeys });
   const webhookEvents = batchEvents(ctx, before, {
     account: loaded.lowBalanceThresholds,
     deploymentDefaults: env.lowBalanceThresholdsDefault ?? NO_THRESHOLDS,
@@ -94,6 +103,7 @@ export async function processBatch(
     idempotency: applied.idempotency,
     usageEvents: applied.usageEvents,
     webhookEvents,
+    httpKeys,
     now: env.now,
   });
   if (statement && options.commit) await tx.queryAndCommit(statement.text, statement.params);

@@ -86,7 +86,18 @@ export const notFoundHandler: NotFoundHandler = (c) =>
   respond(c, "not_found", 404, `No route for ${c.req.method} ${c.req.path}.`);
 
 function respond(c: Context, code: ErrorCode, status: number, message: string, details: Record<string, unknown> = {}) {
-  return c.json({ error: { code, message, details, requestId: requestIdOf(c) } }, status as ContentfulStatusCode);
+  return c.json(errorJsonOf(c, { code, message, details }), status as ContentfulStatusCode);
+}
+
+/**
+ * The body every error answer carries, one definition for the handler and for an answer
+ * rendered ahead of it (an Idempotency-Key's answer stored in the ledger's transaction).
+ *
+ * @example
+ * JSON.stringify(errorJsonOf(c, new ApiError("not_found", "No such hold.")));
+ */
+export function errorJsonOf(c: Context, error: Pick<ApiError, "code" | "message" | "details">) {
+  return { error: { code: error.code, message: error.message, details: error.details, requestId: requestIdOf(c) } };
 }
 
 /** The database's own words for the failure (its SQLSTATE or socket code and message), for the log only. */

@@ -4,6 +4,7 @@ import {
   HTTP_IDEMPOTENCY_KEY_LENGTH_MAX,
   HTTP_REQUEST_TARGET_LENGTH_MAX,
   HTTP_RESPONSE_BODY_BYTES_MAX,
+  type HttpIdempotencyKeyRef,
   type HttpIdempotencyReservation,
   type HttpIdempotencyStore,
   type HttpRequestFingerprint,
@@ -15,10 +16,13 @@ import {
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../api-error.ts";
+import { conflictError, IDEMPOTENT_REPLAYED_HEADER, nullIfEmpty, replayResponse } from "./key-answers.ts";
+import { answeredInLedger, setHttpKeyIntent } from "./ledger-answer.ts";
 import { backgroundRetries } from "./retry-in-background.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
-export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
+export { IDEMPOTENT_REPLAYED_HEADER };
+
 const REPLAY_BODY = "idempotencyReplayBody";
 
 /**
@@ -37,7 +41,7 @@ export function replayAnswer(c: Context, body: unknown): void {
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export interface IdempotencyOptions {
-  store: Pick<HttpIdempotencyStore, "reserve" | "complete" | "release">;
+  store: Pick<HttpIdempotencyStore, "reserve" | "complete" | "release" | "record">;
   /** The middleware's clock for locks and retention; tests move it. Default: the system clock. */
   clock?: () => Date;
   /**
@@ -79,6 +83,14 @@ export interface IdempotencyOptions {
    * that writes can never be exempted by its name. Default none.
    */
   readOnlyPaths?: readonly string[];
+  /**
+   * The routes whose effect is one ledger operation carrying the key (a charge, a hold...):
+   * true for a request the route answers through `ledgerAnswer`, which claims the key and
+   * stores its answer in the operation's own transaction, so no reservation is made around it.
+   * An answer the route gives without the ledger (a 400 before it) is stored afterwards.
+   * Default none.
+   */
+  answersInLedger?: (c: Context) => boolean;
 }
 
 /**
@@ -124,6 +136,36 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     }
   };
 
+  const answersInLedger = options.answersInLedger ?? (() => false);
+
+  /**
+   * A ledger-backed route answered before (or without) its ledger operation, which changed
+   * nothing: a 400, a 404. Kept as any answer if the key is free; else the key's own answer
+   * stands (the replay, a conflict, a request in progress).
+   */
+  const keepRouteAnswer = async (
+    c: Context,
+    held: HttpIdempotencyKeyRef & { request: HttpRequestFingerprint; now: Date; expiresAt: Date; lockedUntil: Date },
+  ): Promise<void> => {
+    const { response, body } = await bufferedAnswer(c, responseBodyBytesMax);
+    if (isFinalAnswer(response.status, body)) {
+      const stored = { status: response.status, headers: pickHeaders(response.headers, storedHeaderNames), body };
+      const record = () => store.record({ ...held, response: storedAnswer(c, stored) });
+      const outcome = await record().catch((error: unknown) => {
+        // The database is away: the client gets its own answer, kept once the database is back.
+        if (!isDatabaseUnavailable(error)) throw error;
+        retries.start(record, held.lockedUntil);
+        return { outcome: "stored" as const };
+      });
+      if (outcome.outcome === "replay") {
+        c.res = replayResponse(outcome.response);
+        return;
+      }
+      if (outcome.outcome !== "stored") refuse(c, outcome, held.request.target, held.now, heartbeatMs);
+    }
+    c.res = new Response(nullIfEmpty(body), { status: response.status, headers: response.headers });
+  };
+
   return async function idempotency(c, next) {
     if (c.req.method !== "POST" || readOnlyPaths.has(c.req.path)) return next();
     const key = idempotencyKeyOf(c);
@@ -131,6 +173,13 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const request = await fingerprintOf(c, requestBodyBytesMax);
     const now = clock();
     const lockedUntil = new Date(now.getTime() + lockMs);
+    if (answersInLedger(c)) {
+      const expiresAt = new Date(now.getTime() + retentionMs);
+      setHttpKeyIntent(c, { scope, key, request, now, expiresAt, responseBodyBytesMax });
+      await next();
+      if (!answeredInLedger(c)) await keepRouteAnswer(c, { scope, key, request, now, expiresAt, lockedUntil });
+      return;
+    }
     const reservation = await store
       .reserve({ scope, key, request, now, lockedUntil, expiresAt: new Date(now.getTime() + retentionMs), ...holding })
       .catch((error: unknown) => {
@@ -237,13 +286,7 @@ function refuse(
   now: Date,
   heartbeatMs: number,
 ): never {
-  if (reservation.outcome === "conflict") {
-    const first = reservation.firstRequest;
-    throw new ApiError(
-      "idempotency_conflict",
-      `This Idempotency-Key was already used for ${first.method} ${first.target} with ${first.target === target ? "a different body" : "another path"}. A key stands for one request: send a new key for a new request.`,
-    );
-  }
+  if (reservation.outcome === "conflict") throw conflictError(reservation.firstRequest, target);
   c.header("Retry-After", String(retryAfterSeconds(reservation, now, heartbeatMs)));
   throw new ApiError(
     "idempotency_in_progress",
@@ -333,15 +376,25 @@ function errorCodeOf(body: Uint8Array): unknown {
   }
 }
 
+/** The handler's answer with its body read (the stream can be read once): too large is a server error. */
+async function bufferedAnswer(c: Context, bytesMax: number): Promise<{ response: Response; body: Uint8Array }> {
+  const response = c.res;
+  const body = await readStream(response.body, bytesMax);
+  if (body === null) {
+    throw new Error(
+      `The response to ${c.req.method} ${c.req.path} is over ${bytesMax} bytes, too large to store for Idempotency-Key replays; raise responseBodyBytesMax or answer with less.`,
+    );
+  }
+  return { response, body };
+}
+
+function storedAnswer(c: Context, response: StoredHttpResponse): StoredHttpResponse {
+  return { ...response, body: storedBodyOf(c, response.body) };
+}
+
 function storedBodyOf(c: Context, body: Uint8Array): Uint8Array {
   const replacement = c.get(REPLAY_BODY as never) as string | undefined;
   return replacement === undefined ? body : new TextEncoder().encode(replacement);
-}
-
-function replayResponse(stored: StoredHttpResponse): Response {
-  const headers = new Headers(stored.headers);
-  headers.set(IDEMPOTENT_REPLAYED_HEADER, "true");
-  return new Response(nullIfEmpty(stored.body), { status: stored.status, headers });
 }
 
 function pickHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
@@ -351,11 +404,6 @@ function pickHeaders(headers: Headers, names: readonly string[]): Record<string,
     if (value !== null) picked[name] = value;
   }
   return picked;
-}
-
-// A Response may not have a body with 204 or 304, even an empty one; no body reads the same.
-function nullIfEmpty(bytes: Uint8Array): Uint8Array | null {
-  return bytes.byteLength === 0 ? null : bytes;
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -3,6 +3,7 @@ import { type BalanceView, formatMinor, GRANT_SOURCES } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { parseDuration } from "../../duration.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { accountJson } from "./account-json.ts";
 import { accountNotFound } from "./account-not-found.ts";
 import { accountIdInScope, findAccountInScope, parseAccountParam } from "./account-ref.ts";
@@ -162,36 +163,38 @@ export function accountRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger }
         : body.expiresAt === undefined
           ? null
           : new Date(body.expiresAt);
-    const result = await ledger.execute(
-      {
-        kind: "grant",
-        account: parseAccountParam(account),
-        unit,
-        amountMinor: parseAmountField(body.amount, scale),
-        source: body.source as (typeof GRANT_SOURCES)[number],
-        ...(body.priority === undefined ? {} : { priority: body.priority }),
-        expiresAt,
-        ...(body.reason === undefined ? {} : { reason: body.reason }),
-        idempotencyKey: idempotencyKeyOf(c),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.execute(
+          {
+            kind: "grant",
+            account: parseAccountParam(account),
+            unit,
+            amountMinor: parseAmountField(body.amount, scale),
+            source: body.source as (typeof GRANT_SOURCES)[number],
+            ...(body.priority === undefined ? {} : { priority: body.priority }),
+            expiresAt,
+            ...(body.reason === undefined ? {} : { reason: body.reason }),
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          // The key stands for the request as sent: with expiresIn, the expiry it computes moves with
+          // the clock, and a retry after a lost answer must replay, not conflict.
+          { request: { grant: 1, account, ...body }, ...options },
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit });
+        const grant = result.value;
+        return {
+          accountId: grant.accountId,
+          transactionId: grant.transactionId,
+          lotId: grant.lotId,
+          unit: grant.unit,
+          amount: format(grant.amountMinor),
+          expiresAt: expiresAt?.toISOString() ?? null,
+          balance: format(grant.balanceMinor),
+          available: format(grant.availableMinor),
+        };
       },
-      // The key stands for the request as sent: with expiresIn, the expiry it computes moves with
-      // the clock, and a retry after a lost answer must replay, not conflict.
-      { request: { grant: 1, account, ...body } },
-    );
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
-    const grant = result.value;
-    return c.json(
-      {
-        accountId: grant.accountId,
-        transactionId: grant.transactionId,
-        lotId: grant.lotId,
-        unit: grant.unit,
-        amount: format(grant.amountMinor),
-        expiresAt: expiresAt?.toISOString() ?? null,
-        balance: format(grant.balanceMinor),
-        available: format(grant.availableMinor),
-      },
-      200,
-    );
+    });
   });
 }

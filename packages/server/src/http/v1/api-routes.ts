@@ -7,6 +7,7 @@ import type { AppEnv } from "../../app-env.ts";
 import type { JobStats } from "../../jobs/job-stats.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
 import type { SessionStore } from "../session/session-caller.ts";
+import { routePatternOf } from "../route-pattern.ts";
 import { accountListRoutes } from "./account-list-routes.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -46,6 +47,25 @@ export const API_VERSION = "0.1.0";
  * A route is listed here by hand, only when it writes nothing at all.
  */
 export const READ_ONLY_POSTS: readonly string[] = ["/v1/check"];
+
+/**
+ * The POST routes whose effect is one ledger operation carrying the request's key, answered
+ * through `ledgerAnswer`: their Idempotency-Key is claimed and answered in the operation's own
+ * transaction (docs/reference/http-idempotency.md). By route pattern, listed by hand: a route
+ * joins only once its handler answers through `ledgerAnswer`.
+ */
+export const LEDGER_ANSWERED_POSTS: ReadonlySet<string> = new Set([
+  "/v1/charges",
+  "/v1/holds",
+  "/v1/holds/:hold/settle",
+  "/v1/holds/:hold/release",
+  "/v1/usage-events",
+  "/v1/accounts/:account/grants",
+  "/v1/accounts/:account/deductions",
+  "/v1/accounts/:account/packs",
+  "/v1/transactions/:transaction/refund",
+  "/v1/transactions/:transaction/reverse",
+]);
 
 /**
  * The HTTP API: `/v1/…` behind authentication, its OpenAPI 3.1 document at `/openapi.json`
@@ -96,6 +116,7 @@ export function apiRoutes(deps: {
       clock: deps.clock,
       scopeOf: (c) => callerOf(c).keyId,
       readOnlyPaths: READ_ONLY_POSTS,
+      answersInLedger: (c) => LEDGER_ANSWERED_POSTS.has(routePatternOf(c)),
       ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
       ...(deps.requestBodyBytesMax === undefined ? {} : { requestBodyBytesMax: deps.requestBodyBytesMax }),
     }),

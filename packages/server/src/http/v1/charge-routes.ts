@@ -3,6 +3,7 @@ import { formatMinor } from "@tollgate/core";
 import type { Meter } from "@tollgate/metering";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import {
@@ -113,29 +114,49 @@ export function chargeRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): 
     const idempotencyKey = idempotencyKeyOf(c);
     const member = input.member === undefined ? {} : { member: input.member };
     if (input.feature !== undefined) {
-      const result = await meter.chargeFeature({
-        account,
-        idempotencyKey,
-        ...member,
-        feature: input.feature,
-        ...(input.conversationId === undefined ? {} : { conversationId: input.conversationId }),
-        ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      const { feature } = input;
+      return ledgerAnswer(c, {
+        run: (options) =>
+          meter.chargeFeature(
+            {
+              account,
+              idempotencyKey,
+              ...member,
+              feature,
+              ...(input.conversationId === undefined ? {} : { conversationId: input.conversationId }),
+              ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+            },
+            options,
+          ),
+        // A refusal names the feature's unit, which takes a read: answered after the ledger call.
+        renderLater: (result) => !result.ok,
+        render: async (result) => {
+          if (!result.ok) throw ledgerFailure(result, { ledger, unit: await featureUnit(meter, account, feature) });
+          return chargedJson(ledger, result.value);
+        },
       });
-      if (!result.ok) throw ledgerFailure(result, { ledger, unit: await featureUnit(meter, account, input.feature) });
-      return c.json(chargedJson(ledger, result.value), 200);
     }
     const unit = input.unit ?? ledger.config.defaultUnit;
-    const result = await ledger.charge({
-      account,
-      unit,
-      amountMinor: parseAmountField(input.amount as string, unitScale(ledger, unit)),
-      ...member,
-      ...(input.reason === undefined ? {} : { reason: input.reason }),
-      ...(input.model === undefined ? {} : { model: input.model }),
-      idempotencyKey,
+    const amountMinor = parseAmountField(input.amount as string, unitScale(ledger, unit));
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.charge(
+          {
+            account,
+            unit,
+            amountMinor,
+            ...member,
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+            ...(input.model === undefined ? {} : { model: input.model }),
+            idempotencyKey,
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit });
+        return chargedJson(ledger, result.value);
+      },
     });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
-    return c.json(chargedJson(ledger, result.value), 200);
   });
 }
 

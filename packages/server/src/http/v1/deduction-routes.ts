@@ -3,6 +3,7 @@ import { formatMinor } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { accountIdInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { FeatureName, PlanModelName } from "./call-fields.ts";
@@ -73,28 +74,33 @@ export function deductionRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger
     // Found first, by id: a deduction from an account that does not exist is a 404, never a new account.
     const accountId = await accountIdInScope(ledger, c, c.req.valid("param").account);
     const format = (minor: bigint) => formatMinor(minor, scale);
-    const result = await ledger.deduct({
-      account: { accountId },
-      unit,
-      amountMinor,
-      reason: input.reason,
-      ...(input.model === undefined ? {} : { model: input.model }),
-      ...(input.feature === undefined ? {} : { feature: input.feature }),
-      idempotencyKey: idempotencyKeyOf(c),
-    });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
-    const deducted = result.value;
-    return c.json(
-      {
-        transactionId: deducted.transactionId,
-        accountId: deducted.accountId,
-        unit,
-        amount: format(deducted.amountMinor),
-        reason: input.reason,
-        balance: format(deducted.balanceMinor),
-        available: format(deducted.availableMinor),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.deduct(
+          {
+            account: { accountId },
+            unit,
+            amountMinor,
+            reason: input.reason,
+            ...(input.model === undefined ? {} : { model: input.model }),
+            ...(input.feature === undefined ? {} : { feature: input.feature }),
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit });
+        const deducted = result.value;
+        return {
+          transactionId: deducted.transactionId,
+          accountId: deducted.accountId,
+          unit,
+          amount: format(deducted.amountMinor),
+          reason: input.reason,
+          balance: format(deducted.balanceMinor),
+          available: format(deducted.availableMinor),
+        };
       },
-      200,
-    );
+    });
   });
 }

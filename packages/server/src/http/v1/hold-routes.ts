@@ -5,6 +5,7 @@ import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { DURATION_MS_MAX } from "../../duration.ts";
 import { ApiError } from "../api-error.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { AccountName, FeatureName, MemberName } from "./call-fields.ts";
@@ -123,21 +124,34 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): vo
     if (input.model !== undefined) {
       // The meter estimates from the request, holds the estimate and enforces the minimum. Its
       // only RangeError left by the schema is the shape of messages, which the tokenizer reads.
-      const result = await refusedAs("messages", () => meter.authorizeCall({ ...context, ...modelCallOf(input) }));
-      if (!result.ok) throw ledgerFailure(result, { ledger, unit: meter.unit.unit });
-      return c.json(holdJson(ledger, result.value, result.value.estimate), 200);
+      return ledgerAnswer(c, {
+        run: (options) =>
+          refusedAs("messages", () => meter.authorizeCall({ ...context, ...modelCallOf(input) }, options)),
+        render: (result) => {
+          if (!result.ok) throw ledgerFailure(result, { ledger, unit: meter.unit.unit });
+          return holdJson(ledger, result.value, result.value.estimate);
+        },
+      });
     }
     const unit = input.unit ?? ledger.config.defaultUnit;
     const floor = meter.config.minimumAvailableMinor;
-    const result = await ledger.authorize({
-      ...context,
-      unit,
-      amountMinor: parseAmountField(input.amount as string, unitScale(ledger, unit)),
-      // A hold is how a call starts: in the pricing unit, whatever its form, the floor applies.
-      ...(unit === meter.unit.unit && floor > 0n ? { minimumAvailableMinor: floor } : {}),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.authorize(
+          {
+            ...context,
+            unit,
+            amountMinor: parseAmountField(input.amount as string, unitScale(ledger, unit)),
+            // A hold is how a call starts: in the pricing unit, whatever its form, the floor applies.
+            ...(unit === meter.unit.unit && floor > 0n ? { minimumAvailableMinor: floor } : {}),
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit });
+        return holdJson(ledger, result.value, null);
+      },
     });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit });
-    return c.json(holdJson(ledger, result.value, null), 200);
   });
 
   app.openapi(settleHold, async (c) => {
@@ -147,22 +161,35 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): vo
     // The amount is in the hold's unit, so its scale is that unit's.
     const hold = await ledger.findHold(holdId);
     if (!hold) throw new ApiError("not_found", "No such hold.", { reason: "hold_not_found" });
-    const result = await ledger.settle({
-      holdId,
-      amountMinor: parseAmountField(input.amount, unitScale(ledger, hold.unit)),
-      ...(input.captureAvailable === undefined ? {} : { captureAvailable: input.captureAvailable }),
-      idempotencyKey: idempotencyKeyOf(c),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.settle(
+          {
+            holdId,
+            amountMinor: parseAmountField(input.amount, unitScale(ledger, hold.unit)),
+            ...(input.captureAvailable === undefined ? {} : { captureAvailable: input.captureAvailable }),
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: hold.unit });
+        const shortfall = formatMinor(result.value.shortfallMinor, unitScale(ledger, result.value.unit));
+        return { ...chargedJson(ledger, result.value), shortfall };
+      },
     });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: hold.unit });
-    const shortfall = formatMinor(result.value.shortfallMinor, unitScale(ledger, result.value.unit));
-    return c.json({ ...chargedJson(ledger, result.value), shortfall }, 200);
   });
 
   app.openapi(releaseHold, async (c) => {
     requireSecret(callerOf(c));
-    const result = await ledger.release({ holdId: c.req.valid("param").hold, idempotencyKey: idempotencyKeyOf(c) });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: ledger.config.defaultUnit });
-    return c.json(holdJson(ledger, result.value, null), 200);
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.release({ holdId: c.req.valid("param").hold, idempotencyKey: idempotencyKeyOf(c) }, options),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: ledger.config.defaultUnit });
+        return holdJson(ledger, result.value, null);
+      },
+    });
   });
 }
 

@@ -3,6 +3,7 @@ import { formatMinor, type PlanCatalog, packLotAmountMinor } from "@tollgate/cor
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { parseAccountParam } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
@@ -63,36 +64,38 @@ export function packRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger; cat
     }
     const scale = unitScale(ledger, pack.unit);
     const expiresAt = pack.expiresInMs === null ? null : new Date(ledger.now().getTime() + pack.expiresInMs);
-    const result = await ledger.execute(
-      {
-        kind: "grant",
-        account: parseAccountParam(account),
-        unit: pack.unit,
-        amountMinor: packLotAmountMinor(pack),
-        source: "pack",
-        pack: pack.id,
-        expiresAt,
-        idempotencyKey: idempotencyKeyOf(c),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.execute(
+          {
+            kind: "grant",
+            account: parseAccountParam(account),
+            unit: pack.unit,
+            amountMinor: packLotAmountMinor(pack),
+            source: "pack",
+            pack: pack.id,
+            expiresAt,
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          // The key stands for the request as sent: the expiry moves with the clock, and a retry
+          // after a lost answer must replay, not conflict.
+          { request: { packGrant: 1, account, pack: body.pack }, ...options },
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: pack.unit });
+        const grant = result.value;
+        return {
+          accountId: grant.accountId,
+          packId: pack.id,
+          transactionId: grant.transactionId,
+          lotId: grant.lotId,
+          unit: grant.unit,
+          amount: formatMinor(grant.amountMinor, scale),
+          expiresAt: expiresAt?.toISOString() ?? null,
+          balance: formatMinor(grant.balanceMinor, scale),
+          available: formatMinor(grant.availableMinor, scale),
+        };
       },
-      // The key stands for the request as sent: the expiry moves with the clock, and a retry
-      // after a lost answer must replay, not conflict.
-      { request: { packGrant: 1, account, pack: body.pack } },
-    );
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: pack.unit });
-    const grant = result.value;
-    return c.json(
-      {
-        accountId: grant.accountId,
-        packId: pack.id,
-        transactionId: grant.transactionId,
-        lotId: grant.lotId,
-        unit: grant.unit,
-        amount: formatMinor(grant.amountMinor, scale),
-        expiresAt: expiresAt?.toISOString() ?? null,
-        balance: formatMinor(grant.balanceMinor, scale),
-        available: formatMinor(grant.availableMinor, scale),
-      },
-      200,
-    );
+    });
   });
 }

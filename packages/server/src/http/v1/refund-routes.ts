@@ -3,6 +3,7 @@ import { formatMinor, type TransactionOutcome } from "@tollgate/core";
 import type { Ledger } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
 import { ledgerFailure } from "./ledger-failure.ts";
@@ -112,25 +113,41 @@ export function refundRoutes(app: OpenAPIHono<AppEnv>, deps: { ledger: Ledger })
         fields: [{ field: "amount", message: "must be more than 0" }],
       });
     }
-    const result = await ledger.refund({
-      transactionId: prior.transactionId,
-      ...(amountMinor === undefined ? {} : { amountMinor }),
-      ...(input.reason === undefined ? {} : { reason: input.reason }),
-      idempotencyKey: idempotencyKeyOf(c),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.refund(
+          {
+            transactionId: prior.transactionId,
+            ...(amountMinor === undefined ? {} : { amountMinor }),
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
+        return answer("refund", prior, result.value, input.reason ?? null);
+      },
     });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
-    return c.json(answer("refund", prior, result.value, input.reason ?? null), 200);
   });
 
   app.openapi(reverse, async (c) => {
     const prior = await transactionOf(c, c.req.valid("param").transaction);
     const { reason } = c.req.valid("json");
-    const result = await ledger.reverse({
-      transactionId: prior.transactionId,
-      reason,
-      idempotencyKey: idempotencyKeyOf(c),
+    return ledgerAnswer(c, {
+      run: (options) =>
+        ledger.reverse(
+          {
+            transactionId: prior.transactionId,
+            reason,
+            idempotencyKey: idempotencyKeyOf(c),
+          },
+          options,
+        ),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
+        return answer("reversal", prior, result.value, reason);
+      },
     });
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: prior.unit });
-    return c.json(answer("reversal", prior, result.value, reason), 200);
   });
 }

@@ -70,10 +70,11 @@ export function usageBatchRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter 
   app.openapi(recordBatch, async (c) => {
     requireSecret(callerOf(c));
     // The schema checked every event as the meter would (a malformed one refuses the whole
-    // batch, naming it), so each is submitted as is, all at once: the ledger's group commit
-    // turns them into a few transactions, and each keeps its own result.
+    // batch, naming it), so they are priced in one loop and submitted in one ledger call: the
+    // ledger queues them together, so they go in as few transactions as its batch size allows,
+    // and each keeps its own result and its own idempotency key.
     const events = c.req.valid("json").events.map(({ id, ...body }) => ({ id, input: toUsageInput(body, id) }));
-    const results = await Promise.all(events.map(({ input }) => meter.recordUsage(input)));
+    const results = await meter.recordUsageMany(events.map(({ input }) => input));
     const data = results.map((result, index) => {
       const id = events[index]?.id as string;
       if (result.ok) return { id, ok: true as const, ...recordedUsageJson(ledger, result.value) };

@@ -4,6 +4,7 @@ import { type Meter, REPORT_GROUPS_MAX, USAGE_GROUPINGS, type UsageGrouping } fr
 import { HISTORY_CURSOR, HISTORY_LIMIT_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../api-error.ts";
+import { ledgerAnswer } from "../idempotency/ledger-answer.ts";
 import { findAccountInScope } from "./account-ref.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { idempotencyKeyOf } from "./idempotency-key.ts";
@@ -124,9 +125,13 @@ export function usageRoutes(app: OpenAPIHono<AppEnv>, deps: { meter: Meter }): v
 
   app.openapi(recordUsage, async (c) => {
     requireSecret(callerOf(c));
-    const result = await meter.recordUsage(toUsageInput(c.req.valid("json"), idempotencyKeyOf(c)));
-    if (!result.ok) throw ledgerFailure(result, { ledger, unit: meter.unit.unit });
-    return c.json(recordedUsageJson(ledger, result.value), 200);
+    return ledgerAnswer(c, {
+      run: (options) => meter.recordUsage(toUsageInput(c.req.valid("json"), idempotencyKeyOf(c)), options),
+      render: (result) => {
+        if (!result.ok) throw ledgerFailure(result, { ledger, unit: meter.unit.unit });
+        return recordedUsageJson(ledger, result.value);
+      },
+    });
   });
 
   app.openapi(usageReport, async (c) => {
