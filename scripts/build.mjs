@@ -73,6 +73,8 @@ export async function build({ log = () => {} } = {}) {
   }
   const widgetSources = await buildWidget({ outfile: `${dist}widget.js` });
   const migrations = "packages/store/src/migrations";
+  // Copied afresh: a migration renamed or removed in the source must not linger here and run.
+  rmSync(`${dist}migrations`, { recursive: true, force: true });
   mkdirSync(`${dist}migrations`, { recursive: true });
   cpSync(`${root}${migrations}`, `${dist}migrations`, { recursive: true });
   const sources = [

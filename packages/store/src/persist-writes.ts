@@ -1,4 +1,5 @@
 import type { Account, LedgerWrites } from "@tollgate/core";
+import type { HttpKeysInBatch } from "./http-key-in-batch.ts";
 import { channelNameSql, type SqlExecutor, type SqlStatement } from "./sql-client.ts";
 import { LEDGER_TABLES, type TableRows, tableRows } from "./table-writes.ts";
 import { USAGE_EVENT_COLUMNS, type UsageEventRow, usageEventJson } from "./usage-events.ts";

@@ -16,8 +16,10 @@ export const BALANCE_CHECK_WITHOUT_LOCK: Mutant = {
       replace: "any($1::text[]) and type <> 'system' order by account_id`",
     },
     {
-      find: "\n       and type <> 'system' order by account_id for no key update`",
-      replace: "\n       and type <> 'system' order by account_id`",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's template literal, matched as written
+      find: "any(${BATCH_ACCOUNT_IDS_SQL}) and type <> 'system' order by account_id for no key update`",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's template literal, as it is rewritten
+      replace: "any(${BATCH_ACCOUNT_IDS_SQL}) and type <> 'system' order by account_id`",
     },
   ],
 };

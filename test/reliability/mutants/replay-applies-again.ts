@@ -8,13 +8,16 @@ import type { Mutant } from "./mutant.ts";
 export const REPLAY_APPLIES_AGAIN: Mutant = {
   name: "replay-applies-again",
   defect: "an operation sent again with its Idempotency-Key is applied again",
-  module: "packages/store/src/process-batch.ts",
+  module: "packages/store/src/apply-batch-items.ts",
   replacements: [
-    { find: "const earlier = newKeys.get(key) ?? storedKeys.get(key);", replace: "const earlier = newKeys.get(key);" },
+    {
+      find: "(batch.newKeys.get(keyId) ?? storedKeys.get(keyId))",
+      replace: "batch.newKeys.get(keyId)",
+    },
     // Its key is already stored: inserting it again would fail the batch instead of doubling it.
     {
-      find: "if (result.ok && known !== null) {",
-      replace: "if (result.ok && known !== null && !storedKeys.has(key)) {",
+      find: "if (!result.ok || known === null || keyId === null) return result;",
+      replace: "if (!result.ok || known === null || keyId === null || storedKeys.has(keyId)) return result;",
     },
   ],
 };
