@@ -122,11 +122,17 @@ for (const database of await testDatabases()) {
       await live.waitFor();
       const shown = await balance.textContent();
       assert.equal(shown, await balanceNow("user:alice"));
+      // The user's own view, with @tollgate/react's badge on the session's cookie.
+      await page.locator(".tollgate-badge:not([data-level=loading])").waitFor();
+      const badgeShown = await page.locator(".tollgate-badge__amount").textContent();
       await api("POST", "/v1/charges", { account: "user:alice", amount: "3", reason: "a chat reply" });
       const expected = await balanceNow("user:alice");
       assert.notEqual(expected, shown);
       // No reload and no poll: only the events stream can bring the new figure.
       await page.locator(".balance-value", { hasText: new RegExp(`^${expected.replace(".", "\\.")}$`) }).waitFor();
+      await page.waitForFunction(
+        `document.querySelector(".tollgate-badge__amount")?.textContent !== ${JSON.stringify(badgeShown)}`,
+      );
     });
 
     test("a grant through the form shows in the ledger with its reason", async () => {
@@ -147,11 +153,13 @@ for (const database of await testDatabases()) {
         account: "user:alice",
         provider: "openai",
         model: "gpt-4o-mini",
+        feature: "summaries",
         usage: { inputTokens: 120_000, outputTokens: 40_000 },
       });
-      // The live balance's change reloads the charts: a bar for the model and one for today.
-      await page.locator(".chart .recharts-bar-rectangle").nth(1).waitFor();
+      // The live balance's change reloads the charts: a bar for the model, the feature and today.
+      await page.locator(".chart .recharts-bar-rectangle").nth(2).waitFor();
       await page.locator(".chart").first().getByText("gpt-4o-mini").waitFor();
+      await page.locator(".chart").nth(1).getByText("summaries").waitFor();
       await page.locator("table.ledger tr", { hasText: "gpt-4o-mini" }).waitFor();
       if (database.name === "pglite") await page.screenshot({ path: artifactPath("account.png"), fullPage: true });
     });

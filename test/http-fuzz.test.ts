@@ -31,6 +31,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_260_417);
 const REQUESTS_MIN = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 /** Requests in flight at once: enough to overlap PostgreSQL round trips, few enough for 2 shared cores. */
 const CONCURRENCY = 8;
+/** Requests each route of the document gets at least. */
+const PER_ROUTE_MIN = 20;
 /** The one table a refused request may write to (see the header). */
 const REPLAY_TABLE = "http_idempotency_keys";
 
@@ -64,7 +66,7 @@ for (const database of await testDatabases()) {
         random: seededRandom(SEED),
         nextKey: () => `fuzz-${SEED}-${++keySequence}`,
       };
-      const tasks = fuzzTasks(context, REQUESTS_MIN);
+      const tasks = fuzzTasks(context, { requestsMin: REQUESTS_MIN, perRouteMin: PER_ROUTE_MIN });
       // Grouped by category and the start of the complaint: one example of each kind, with its count.
       const failures = new Map<string, { count: number; example: string }>();
       const perCategory = new Map<string, number>();
@@ -103,7 +105,7 @@ for (const database of await testDatabases()) {
       assert.ok(sent >= REQUESTS_MIN);
       for (const route of routes) {
         const name = `${route.method} ${route.template}`;
-        assert.ok((perRoute.get(name) ?? 0) >= 20, `${name} got ${perRoute.get(name) ?? 0} requests`);
+        assert.ok((perRoute.get(name) ?? 0) >= PER_ROUTE_MIN, `${name} got ${perRoute.get(name) ?? 0} requests`);
       }
 
       const report = await reconcile(ledger.sql);

@@ -88,6 +88,11 @@ export interface Page<T> {
 
 let csrfToken: string | null = null;
 
+/** The session's CSRF token, for a write made outside `call` (the shared components' client). */
+export function sessionCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** One call of the HTTP API with the session cookie (and its CSRF token on writes); other api modules build on it. */
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };

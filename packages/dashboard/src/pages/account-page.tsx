@@ -1,3 +1,5 @@
+import { BalanceBadge, TollgateProvider, UsagePanel } from "@tollgate/react";
+import { sessionTollgateApi } from "../api/session-tollgate-api.ts";
 import { api } from "../api/tollgate-api.ts";
 import { useLiveBalances } from "../live/use-live-balances.ts";
 import { useLoaded } from "../use-loaded.ts";
@@ -23,6 +25,13 @@ export function AccountPage(props: { account: string }) {
         {account.value?.externalId ?? "…"} <small>{account.value?.type}</small>
       </h1>
       <p className="hint mono">{account.value?.id}</p>
+      {/* What the account's own user sees in the app: the components an app embeds, on the session's cookie. */}
+      <TollgateProvider baseUrl="" token="" account={props.account} api={sessionTollgateApi}>
+        <section className="as-user" aria-label="What the user sees">
+          <BalanceBadge label="Available" />
+          <UsagePanel />
+        </section>
+      </TollgateProvider>
       <BalancesPanel balances={balances} live={live} />
       <AccountHolds account={props.account} changes={figures} />
       <AdjustForm

@@ -5,7 +5,7 @@ import { useLoaded } from "../use-loaded.ts";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The account's usage over the last 30 days, charged per model and per day (recharts). The
+ * The account's usage over the last 30 days, charged per model, per feature and per day (recharts). The
  * bars' heights are numbers (a chart's geometry); every figure a reader sees stays the API's
  * exact decimal string, in the tooltip.
  */
@@ -14,6 +14,7 @@ export function UsageCharts(props: { account: string; changes: unknown }) {
   const from = new Date(Date.now() - 30 * DAY_MS).toISOString();
   const key = `${props.account} ${JSON.stringify(props.changes)}`;
   const byModel = useLoaded(() => api.usage(props.account, { groupBy: "model", from }), key);
+  const byFeature = useLoaded(() => api.usage(props.account, { groupBy: "feature", from }), key);
   const byDay = useLoaded(() => api.usage(props.account, { groupBy: "day", from }), key);
   const rows = byModel.value?.data ?? [];
   if (byModel.error) return <p className="error">{byModel.error}</p>;
@@ -25,6 +26,7 @@ export function UsageCharts(props: { account: string; changes: unknown }) {
       ) : (
         <div className="charts">
           <UsageChart title="Charged by model" rows={rows} />
+          <UsageChart title="Charged by feature" rows={byFeature.value?.data ?? []} other="no feature" />
           <UsageChart title="Charged by day" rows={byDay.value?.data ?? []} day />
         </div>
       )}
@@ -32,9 +34,10 @@ export function UsageCharts(props: { account: string; changes: unknown }) {
   );
 }
 
-function UsageChart(props: { title: string; rows: UsageRow[]; day?: boolean }) {
+function UsageChart(props: { title: string; rows: UsageRow[]; day?: boolean; other?: string }) {
   const data = props.rows.map((row) => ({
-    name: props.day && row.key ? row.key.slice(0, 10) : (row.key ?? "other"),
+    // A call with no model or feature named is grouped under a null key.
+    name: props.day && row.key ? row.key.slice(0, 10) : (row.key ?? props.other ?? "other"),
     height: Number(row.charged),
     charged: `${row.charged} ${row.unit}`,
     calls: row.calls,
