@@ -21,7 +21,7 @@ export interface OperationsConfig {
   streams: StreamLimits;
   /**
    * The most ledger operations waiting for a batch (`TOLLGATE_LEDGER_QUEUE_MAX`; Ledger's
-   * `queueMax`); one more is answered 503 `unavailable`. Null: the ledger's default, two full
+   * `queueMax`); one more is answered 503 `unavailable`. Null: the ledger's default, eight full
    * batches per lane (`ledgerQueueMaxDefault`).
    */
   ledgerQueueMax: number | null;

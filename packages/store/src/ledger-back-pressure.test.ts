@@ -85,7 +85,7 @@ for (const database of await testDatabases()) {
   });
 }
 
-test("the default bound is two full batches per lane", () => {
-  assert.equal(ledgerQueueMaxDefault(2, 512), 2048);
-  assert.equal(ledgerQueueMaxDefault(1, 512), 1024);
+test("the default bound is eight full batches per lane", () => {
+  assert.equal(ledgerQueueMaxDefault(2, 512), 8192);
+  assert.equal(ledgerQueueMaxDefault(1, 512), 4096);
 });

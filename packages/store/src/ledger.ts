@@ -128,16 +128,18 @@ export interface ExecuteOptions {
 type BatchLane = CommitLane<BatchItem, OperationResult | null>;
 
 /**
- * Two full batches per lane waiting behind the one being written. A lane writes one batch at a
- * time and a batch carries at most `batchSizeMax`, so a longer queue adds latency and no
- * throughput: with two batches queued a burst still fills the next batches whole (the lane's
- * cheapest shape), and the last operation in line waits at most three transactions.
+ * Eight full batches per lane waiting behind the one being written. A lane writes one batch at
+ * a time and a batch carries at most `batchSizeMax`, so a longer queue adds latency and no
+ * throughput; but a usage-events batch request queues up to 1,000 operations at once, and a few
+ * such requests arriving together are ordinary ingestion, not overload (two batches per lane
+ * refused the fourth of four concurrent 1,000-event requests). With eight, the last operation
+ * in line waits for at most nine transactions, tens of milliseconds, and memory stays bounded.
  *
  * @example
- * ledgerQueueMaxDefault(2, 512) // 2048
+ * ledgerQueueMaxDefault(2, 512) // 8192
  */
 export function ledgerQueueMaxDefault(lanes: number, batchSizeMax: number): number {
-  return 2 * lanes * batchSizeMax;
+  return 8 * lanes * batchSizeMax;
 }
 
 /**
