@@ -1,17 +1,14 @@
-import { useState } from "react";
 import { catalogApi } from "../api/catalog-api.ts";
-import { useLoaded } from "../use-loaded.ts";
+import { Pager, useCursorPages } from "./cursor-pager.tsx";
 
 /** The account's active holds, oldest first: what its held figure is made of. Read again when the balances change. */
 export function AccountHolds(props: { account: string; changes: string }) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
-  const holds = useLoaded(() => catalogApi.holds(props.account, after), `${props.account} ${after} ${props.changes}`);
+  const holds = useCursorPages((after) => catalogApi.holds(props.account, after), `${props.account} ${props.changes}`);
   return (
     <section className="card" aria-label="Active holds">
       <h2>Active holds</h2>
       {holds.error && <p className="error">{holds.error}</p>}
-      {holds.value?.data.length === 0 && cursors.length === 1 && <p className="status">No active hold.</p>}
+      {holds.value?.data.length === 0 && !holds.hasPrevious && <p className="status">No active hold.</p>}
       {holds.value && holds.value.data.length > 0 && (
         <div className="table-scroll">
           <table className="holds">
@@ -38,20 +35,7 @@ export function AccountHolds(props: { account: string; changes: string }) {
           </table>
         </div>
       )}
-      {(cursors.length > 1 || holds.value?.nextCursor) && (
-        <div className="pager">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous
-          </button>
-          <button
-            type="button"
-            disabled={!holds.value?.nextCursor}
-            onClick={() => holds.value?.nextCursor && setCursors([...cursors, holds.value.nextCursor])}
-          >
-            Next
-          </button>
-        </div>
-      )}
+      {(holds.hasPrevious || holds.value?.nextCursor) && <Pager pages={holds} label="Holds pages" />}
     </section>
   );
 }

@@ -1,23 +1,20 @@
-import { useState } from "react";
 import { catalogApi, type MemberLimit } from "../api/catalog-api.ts";
-import { useLoaded } from "../use-loaded.ts";
+import { Pager, useCursorPages } from "./cursor-pager.tsx";
 
 const limitText = (limit: MemberLimit) =>
   `${limit.unit}: spent ${limit.spent}, held ${limit.held}${limit.cap === null ? ", no cap" : ` of a ${limit.cap} cap (${limit.remaining} left)`}`;
 
 /** An organization's members and their caps per unit, with what each has spent and holds against them. */
 export function AccountMembers(props: { account: string; changes: string }) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
-  const members = useLoaded(
-    () => catalogApi.members(props.account, after),
-    `${props.account} ${after} ${props.changes}`,
+  const members = useCursorPages(
+    (after) => catalogApi.members(props.account, after),
+    `${props.account} ${props.changes}`,
   );
   return (
     <section className="card" aria-label="Members">
       <h2>Members</h2>
       {members.error && <p className="error">{members.error}</p>}
-      {members.value?.data.length === 0 && cursors.length === 1 && <p className="status">No member yet.</p>}
+      {members.value?.data.length === 0 && !members.hasPrevious && <p className="status">No member yet.</p>}
       {members.value && members.value.data.length > 0 && (
         <div className="table-scroll">
           <table className="members">
@@ -44,20 +41,7 @@ export function AccountMembers(props: { account: string; changes: string }) {
           </table>
         </div>
       )}
-      {(cursors.length > 1 || members.value?.nextCursor) && (
-        <div className="pager">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous
-          </button>
-          <button
-            type="button"
-            disabled={!members.value?.nextCursor}
-            onClick={() => members.value?.nextCursor && setCursors([...cursors, members.value.nextCursor])}
-          >
-            Next
-          </button>
-        </div>
-      )}
+      {(members.hasPrevious || members.value?.nextCursor) && <Pager pages={members} label="Members pages" />}
     </section>
   );
 }

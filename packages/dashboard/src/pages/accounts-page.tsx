@@ -1,20 +1,16 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api/tollgate-api.ts";
 import { hrefOf } from "../route.ts";
-import { useLoaded } from "../use-loaded.ts";
+import { Pager, useCursorPages } from "./cursor-pager.tsx";
 
 /** Accounts a page at a time, searched by the start of their external id (as the API searches). */
 export function AccountsPage() {
   const [draft, setDraft] = useState("");
   const [search, setSearch] = useState("");
-  // The cursors of the pages before this one, so "Previous" goes back without the API's help.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
-  const page = useLoaded(() => api.accounts({ search, after }), JSON.stringify([search, after]));
+  const page = useCursorPages((after) => api.accounts({ search, after }), search);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setSearch(draft.trim());
-    setCursors([null]);
   };
   return (
     <section>
@@ -54,18 +50,7 @@ export function AccountsPage() {
         </table>
       </div>
       {page.value?.data.length === 0 && <p className="status">No account matches.</p>}
-      <div className="pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!page.value?.nextCursor}
-          onClick={() => page.value?.nextCursor && setCursors([...cursors, page.value.nextCursor])}
-        >
-          Next
-        </button>
-      </div>
+      <Pager pages={page} label="Accounts pages" />
     </section>
   );
 }

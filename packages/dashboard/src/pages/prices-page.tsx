@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { catalogApi, type ListedPrice } from "../api/catalog-api.ts";
-import { useLoaded } from "../use-loaded.ts";
+import { Pager, useCursorPages } from "./cursor-pager.tsx";
 import { PriceDetail } from "./price-detail.tsx";
 import { priceText } from "./price-text.ts";
 
@@ -8,15 +8,11 @@ import { priceText } from "./price-text.ts";
 export function PricesPage() {
   const [draft, setDraft] = useState("");
   const [search, setSearch] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [selected, setSelected] = useState<{ provider: string; model: string } | null>(null);
-  const [changes, setChanges] = useState(0);
-  const after = cursors[cursors.length - 1] ?? null;
-  const page = useLoaded(() => catalogApi.prices({ search, after }), JSON.stringify([search, after, changes]));
+  const page = useCursorPages((after) => catalogApi.prices({ search, after }), search);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setSearch(draft.trim());
-    setCursors([null]);
   };
   const isSelected = (entry: ListedPrice) => entry.provider === selected?.provider && entry.model === selected.model;
   return (
@@ -70,24 +66,13 @@ export function PricesPage() {
         </table>
       </div>
       {page.value?.data.length === 0 && <p className="status">No model matches.</p>}
-      <div className="pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!page.value?.nextCursor}
-          onClick={() => page.value?.nextCursor && setCursors([...cursors, page.value.nextCursor])}
-        >
-          Next
-        </button>
-      </div>
+      <Pager pages={page} label="Prices pages" />
       {selected && (
         <PriceDetail
           key={`${selected.provider}/${selected.model}`}
           provider={selected.provider}
           model={selected.model}
-          onChanged={() => setChanges((value) => value + 1)}
+          onChanged={page.reload}
         />
       )}
     </section>

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { catalogApi } from "../api/catalog-api.ts";
 import { hrefOf } from "../route.ts";
 import { useLoaded } from "../use-loaded.ts";
+import { Pager, useCursorPages } from "./cursor-pager.tsx";
 
 const STATUSES = ["active", "past_due", "canceled"];
 
@@ -9,16 +10,13 @@ const STATUSES = ["active", "past_due", "canceled"];
 export function SubscriptionsPage(props: { plan?: string }) {
   const [plan, setPlan] = useState(props.plan ?? "");
   const [status, setStatus] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
   const plans = useLoaded(() => catalogApi.plans(), "plans");
-  const page = useLoaded(
-    () => catalogApi.subscriptions({ plan, status, after }),
-    JSON.stringify([plan, status, after]),
+  const page = useCursorPages(
+    (after) => catalogApi.subscriptions({ plan, status, after }),
+    JSON.stringify([plan, status]),
   );
   const filter = (set: (value: string) => void) => (value: string) => {
     set(value);
-    setCursors([null]);
   };
   return (
     <section>
@@ -85,18 +83,7 @@ export function SubscriptionsPage(props: { plan?: string }) {
         </table>
       </div>
       {page.value?.data.length === 0 && <p className="status">No subscription matches.</p>}
-      <div className="pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!page.value?.nextCursor}
-          onClick={() => page.value?.nextCursor && setCursors([...cursors, page.value.nextCursor])}
-        >
-          Next
-        </button>
-      </div>
+      <Pager pages={page} label="Subscriptions pages" />
     </section>
   );
 }
