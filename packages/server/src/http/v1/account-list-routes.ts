@@ -4,7 +4,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { accountJson } from "./account-json.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { balanceWithLotsJson } from "./balance-json.ts";
-import { Account, AccountType, Balance, errorResponses, jsonContent } from "./schemas.ts";
+import { Account, AccountCursor, AccountType, Balance, errorResponses, jsonContent, pageLimit } from "./schemas.ts";
 
 const ListedAccount = Account.extend({ balances: z.array(Balance) }).openapi("ListedAccount");
 
@@ -19,11 +19,8 @@ const listAccounts = createRoute({
       type: AccountType.optional(),
       search: z.string().min(1).max(256).optional().openapi({ description: "A prefix of the external id" }),
       order: z.enum(["oldest", "newest"]).optional().openapi({ description: "Default oldest" }),
-      limit: z.coerce.number().int().min(1).max(ACCOUNTS_PAGE_MAX).optional().openapi({ description: "Default 50" }),
-      after: z
-        .string()
-        .regex(/^acct_[0-9a-f]{32}$/, "the nextCursor of the previous page (acct_…)")
-        .optional(),
+      limit: pageLimit(ACCOUNTS_PAGE_MAX),
+      after: AccountCursor,
     }),
   },
   responses: {

@@ -125,3 +125,13 @@ export const Reason = z
  */
 export const catalogIdText = (what: string) =>
   z.string().regex(PLAN_ID_PATTERN, `${what}: lowercase letters, digits, _ and -`);
+
+/** A list's `after`, for lists in account id order: the `nextCursor` of the previous page. */
+export const AccountCursor = z
+  .string()
+  .regex(/^acct_[0-9a-f]{32}$/, "the nextCursor of the previous page (acct_…)")
+  .optional();
+
+/** A list's `limit`: 1 to `max` rows a page, 50 when absent. */
+export const pageLimit = (max: number) =>
+  z.coerce.number().int().min(1).max(max).optional().openapi({ description: "Default 50" });

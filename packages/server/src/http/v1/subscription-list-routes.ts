@@ -4,7 +4,7 @@ import { type Ledger, SUBSCRIPTIONS_PAGE_MAX } from "@tollgate/store";
 import type { AppEnv } from "../../app-env.ts";
 import { callerOf, requireSecret } from "./auth.ts";
 import { SubscriptionJson, subscriptionJson } from "./plan-json.ts";
-import { AccountType, catalogIdText, errorResponses, jsonContent } from "./schemas.ts";
+import { AccountCursor, AccountType, catalogIdText, errorResponses, jsonContent, pageLimit } from "./schemas.ts";
 
 const ListedSubscription = SubscriptionJson.extend({
   account: z.object({ id: z.string(), type: AccountType, externalId: z.string() }),
@@ -20,17 +20,8 @@ const listSubscriptionsRoute = createRoute({
     query: z.strictObject({
       plan: catalogIdText("a plan id").optional().openapi({ description: "Only this plan (any version)" }),
       status: z.enum(SUBSCRIPTION_STATUSES).optional(),
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(SUBSCRIPTIONS_PAGE_MAX)
-        .optional()
-        .openapi({ description: "Default 50" }),
-      after: z
-        .string()
-        .regex(/^acct_[0-9a-f]{32}$/, "the nextCursor of the previous page (acct_…)")
-        .optional(),
+      limit: pageLimit(SUBSCRIPTIONS_PAGE_MAX),
+      after: AccountCursor,
     }),
   },
   responses: {
